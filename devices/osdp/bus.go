@@ -1,0 +1,436 @@
+package osdp
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"time"
+)
+
+// BusConfig configures the control panel's side of one RS-485 line. Zero
+// values are the defaults in the comments.
+type BusConfig struct {
+	Name string
+	PDs  []PDConfig
+
+	PollInterval time.Duration // 0 = 50ms between POLLs to one PD
+	ReplyTimeout time.Duration // 0 = 200ms, the spec's maximum reply delay
+	OfflineAfter time.Duration // 0 = 8s without a valid reply (spec §5.7)
+	RetryMax     time.Duration // 0 = 2s: cap on the wait before resending after misses
+	ConnectMin   time.Duration // 0 = 500ms: first wait before reconnecting an offline PD
+	ConnectMax   time.Duration // 0 = 30s: cap on the reconnect back-off
+	QueueLen     int           // 0 = 32 commands waiting per PD
+
+	Rand   io.Reader      // nil = crypto/rand, for RND.A
+	Jitter func() float64 // nil = math/rand/v2; returns [0,1)
+	Log    *slog.Logger   // nil = discard
+}
+
+func (c *BusConfig) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.PollInterval, 50*time.Millisecond)
+	def(&c.ReplyTimeout, 200*time.Millisecond)
+	def(&c.OfflineAfter, 8*time.Second)
+	def(&c.RetryMax, 2*time.Second)
+	def(&c.ConnectMin, 500*time.Millisecond)
+	def(&c.ConnectMax, 30*time.Second)
+	if c.QueueLen == 0 {
+		c.QueueLen = 32
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.Jitter == nil {
+		c.Jitter = mrand.Float64
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (c *BusConfig) validate() error {
+	if len(c.PDs) == 0 {
+		return fmt.Errorf("osdp: bus %q: no pds", c.Name)
+	}
+	seen := map[byte]bool{}
+	for i := range c.PDs {
+		if err := c.PDs[i].validate(); err != nil {
+			return err
+		}
+		if seen[c.PDs[i].Addr] {
+			return fmt.Errorf("osdp: bus %q: pd address %d used twice", c.Name, c.PDs[i].Addr)
+		}
+		seen[c.PDs[i].Addr] = true
+	}
+	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
+		if d < 0 {
+			return fmt.Errorf("osdp: bus %q: negative duration %v", c.Name, d)
+		}
+	}
+	return nil
+}
+
+// Bus is the control panel's state machine for one multi-drop line: it
+// decides which PD to address next, matches replies, retries, runs each PD's
+// connection and secure channel, and keeps the 8 s online rule. It does no
+// I/O and never reads the clock: the owner calls Next, Receive and Tick with
+// the current time and drains Events (see Loop).
+type Bus struct {
+	cfg    BusConfig
+	log    *slog.Logger
+	pds    []*pd
+	busy   *pd // PD whose reply we are waiting for
+	rr     int // round-robin start for ties
+	nextID uint64
+	events []Event
+}
+
+// NewBus checks the configuration and returns a bus with every PD offline.
+func NewBus(cfg BusConfig) (*Bus, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	b := &Bus{cfg: cfg, log: cfg.Log.With("bus", cfg.Name)}
+	for _, pc := range cfg.PDs {
+		if pc.Name == "" {
+			pc.Name = fmt.Sprintf("pd%d", pc.Addr)
+		}
+		if pc.SCBK != nil {
+			pc.SCBK = append([]byte(nil), pc.SCBK...)
+		} else {
+			b.log.Warn("pd has no secure channel key: driven in plaintext", "pd", pc.Name)
+		}
+		b.pds = append(b.pds, &pd{cfg: pc, bus: b, log: b.log.With("pd", pc.Name)})
+	}
+	return b, nil
+}
+
+func (b *Bus) emit(e Event) { b.events = append(b.events, e) }
+
+// Events returns and clears what happened since the last call.
+func (b *Bus) Events() []Event {
+	e := b.events
+	b.events = nil
+	return e
+}
+
+func (b *Bus) find(addr byte) *pd {
+	for _, p := range b.pds {
+		if p.cfg.Addr == addr {
+			return p
+		}
+	}
+	return nil
+}
+
+// Submit queues a command for a PD and returns its request id; the outcome
+// arrives later as an EventResult with that id.
+func (b *Bus) Submit(addr byte, msg Message) (uint64, error) {
+	p := b.find(addr)
+	switch {
+	case p == nil:
+		return 0, fmt.Errorf("%w: %d", ErrUnknownPD, addr)
+	case !p.online:
+		return 0, fmt.Errorf("osdp: pd %d: %w", addr, ErrOffline)
+	case len(p.queue) >= b.cfg.QueueLen:
+		return 0, fmt.Errorf("osdp: pd %d: %w", addr, ErrQueueFull)
+	}
+	if _, ok := msg.(KeySet); ok && p.sess == nil {
+		return 0, fmt.Errorf("osdp: pd %d: keyset: %w", addr, ErrNotSecure)
+	}
+	b.nextID++
+	p.queue = append(p.queue, &request{id: b.nextID, msg: msg})
+	return b.nextID, nil
+}
+
+// dueAt is when p next wants the bus.
+func (b *Bus) dueAt(p *pd) time.Time {
+	if p.phase == phaseOnline && p.out == nil && len(p.queue) > 0 {
+		return time.Time{} // commands go before polls
+	}
+	return p.due
+}
+
+// Next returns the bytes to write now, or nil when the line must stay quiet
+// (a reply is awaited or nothing is due). Call Wake to learn when to ask again.
+func (b *Bus) Next(now time.Time) []byte {
+	if b.busy != nil {
+		return nil
+	}
+	var pick *pd
+	for i := range b.pds {
+		p := b.pds[(b.rr+i)%len(b.pds)]
+		if d := b.dueAt(p); !d.After(now) && (pick == nil || d.Before(b.dueAt(pick))) {
+			pick = p
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	b.rr = (indexOf(b.pds, pick) + 1) % len(b.pds)
+	p := pick
+	if p.out == nil {
+		msg, req := p.next(now)
+		if msg == nil {
+			return nil
+		}
+		if err := p.build(msg, req, now); err != nil {
+			b.failRequest(p, req, err)
+			return nil
+		}
+	}
+	p.out.sentAt = now
+	b.busy = p
+	return p.out.raw
+}
+
+func indexOf(pds []*pd, p *pd) int {
+	for i, q := range pds {
+		if q == p {
+			return i
+		}
+	}
+	return 0
+}
+
+// Wake is the next time Tick or Next has work, if nothing arrives before.
+func (b *Bus) Wake(now time.Time) time.Time {
+	if b.busy != nil {
+		return b.busy.out.sentAt.Add(b.cfg.ReplyTimeout)
+	}
+	w := now.Add(time.Hour)
+	for _, p := range b.pds {
+		if d := b.dueAt(p); d.Before(w) {
+			w = d
+		}
+		if p.online {
+			if d := p.lastValid.Add(b.cfg.OfflineAfter); d.Before(w) {
+				w = d
+			}
+		}
+	}
+	return w
+}
+
+// Tick handles reply timeouts and the offline rule.
+func (b *Bus) Tick(now time.Time) {
+	if p := b.busy; p != nil && !now.Before(p.out.sentAt.Add(b.cfg.ReplyTimeout)) {
+		b.busy = nil
+		b.missed(p, now)
+	}
+	for _, p := range b.pds {
+		if p.online && !now.Before(p.lastValid.Add(b.cfg.OfflineAfter)) {
+			b.linkDown(p, now, fmt.Errorf("%w for %v", ErrTimeout, b.cfg.OfflineAfter))
+		}
+	}
+}
+
+// missed handles a command that got no valid reply.
+func (b *Bus) missed(p *pd, now time.Time) {
+	if p.phase != phaseOnline {
+		b.attemptFailed(p, now, fmt.Errorf("%w to %s", ErrTimeout, CodeName(p.out.code, false)))
+		return
+	}
+	p.misses++
+	// Resend the same bytes later; back off so a silent PD costs the others
+	// little bus time: PollInterval, 2×, 4×... up to RetryMax.
+	d := b.cfg.PollInterval << min(p.misses-1, 16)
+	p.due = now.Add(min(d, b.cfg.RetryMax))
+}
+
+func (b *Bus) backoff(attempts int) time.Duration {
+	d := min(b.cfg.ConnectMin<<min(attempts-1, 16), b.cfg.ConnectMax)
+	return d/2 + time.Duration(b.cfg.Jitter()*float64(d/2)) // "equal jitter": at least half the delay
+}
+
+// attemptFailed aborts a connection attempt and schedules the next one.
+func (b *Bus) attemptFailed(p *pd, now time.Time, err error) {
+	p.attempts++
+	var nak *NAKError
+	sc := errors.Is(err, ErrNoSC) || errors.Is(err, ErrSCCryptogram) || errors.Is(err, ErrSCServer) ||
+		errors.Is(err, ErrSCRMACI) || errors.Is(err, ErrSCMAC) || errors.Is(err, ErrSCType) ||
+		errors.Is(err, ErrSCPlaintext) || errors.Is(err, ErrSCPadding) || errors.Is(err, errPlainReply) ||
+		(errors.As(err, &nak) && p.phase >= phaseCHLNG)
+	if sc {
+		p.log.Warn("secure channel refused; pd stays offline", "phase", p.phase.String(), "reason", err, "attempt", p.attempts)
+		b.emit(Event{Addr: p.addr(), Kind: EventSecureChannel, Err: err})
+	} else if p.attempts == 1 || p.attempts%10 == 0 {
+		p.log.Info("pd not answering", "phase", p.phase.String(), "reason", err, "attempt", p.attempts)
+	}
+	p.phase = phaseIdle
+	p.out = nil
+	p.sess = nil
+	p.due = now.Add(b.backoff(p.attempts))
+}
+
+// linkDown takes an online PD offline and fails its commands.
+func (b *Bus) linkDown(p *pd, now time.Time, reason error) {
+	wasOnline := p.online
+	p.online = false
+	if b.busy == p {
+		b.busy = nil
+	}
+	if p.out != nil {
+		b.failRequest(p, p.out.req, fmt.Errorf("%w: %w", ErrOffline, reason))
+	}
+	for _, r := range p.queue {
+		b.failRequest(p, r, fmt.Errorf("%w: %w", ErrOffline, reason))
+	}
+	p.queue = nil
+	p.misses = 0
+	b.attemptFailed(p, now, reason)
+	if wasOnline {
+		p.log.Warn("pd offline", "reason", reason)
+		b.emit(Event{Addr: p.addr(), Kind: EventOffline, Err: reason})
+	}
+}
+
+func (b *Bus) failRequest(p *pd, r *request, err error) {
+	if r != nil {
+		b.emit(Event{Addr: p.addr(), Kind: EventResult, Req: r.id, Cmd: r.msg.Code(), Err: err})
+	}
+}
+
+func (b *Bus) resultOK(p *pd, r *request) {
+	if r != nil {
+		b.emit(Event{Addr: p.addr(), Kind: EventResult, Req: r.id, Cmd: r.msg.Code()})
+	}
+}
+
+// openReply removes the secure channel wrapping of a reply when a session
+// is up, and refuses plaintext when a key is configured.
+func (b *Bus) openReply(p *pd, f *Frame) error {
+	if p.sess != nil {
+		return p.sess.OpenReply(f)
+	}
+	if p.cfg.SCBK != nil {
+		return errPlainReply
+	}
+	if f.SCB != nil {
+		return fmt.Errorf("%w: security block on a plaintext link", ErrSCType)
+	}
+	return nil
+}
+
+// Receive hands the bus a frame read from the line.
+func (b *Bus) Receive(f Frame, now time.Time) {
+	p := b.busy
+	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) || f.Seq != p.out.seq {
+		b.log.Debug("ignoring frame", "frame", f.String())
+		return
+	}
+	b.busy = nil
+	if p.phase != phaseOnline {
+		p.lastValid = now
+		msg, err := p.handshake(f, b.cfg.Rand)
+		p.out = nil
+		switch {
+		case err != nil:
+			b.attemptFailed(p, now, err)
+		case msg != nil:
+			if err := p.build(msg, nil, now); err != nil {
+				b.attemptFailed(p, now, err)
+				return
+			}
+			p.due = now
+		default:
+			b.online(p, now)
+		}
+		return
+	}
+	if err := b.openReply(p, &f); err != nil {
+		b.linkDown(p, now, scErr("reply", err))
+		return
+	}
+	p.lastValid, p.misses = now, 0
+	out := p.out
+	p.out = nil
+	p.due = now.Add(b.cfg.PollInterval)
+	switch f.Code {
+	case ReplyACK:
+		b.resultOK(p, out.req)
+		return
+	case ReplyBUSY:
+		// Not processed: send it again shortly, with a new sequence number.
+		if out.req != nil {
+			p.queue = append([]*request{out.req}, p.queue...)
+		}
+		return
+	case ReplyNAK:
+		b.nak(p, out, f, now)
+		return
+	}
+	m, err := ParseReply(f.Code, f.Data)
+	if err != nil {
+		p.log.Warn("malformed reply", "reply", CodeName(f.Code, true), "err", err)
+		b.failRequest(p, out.req, err)
+		return
+	}
+	if c, ok := m.(Com); ok {
+		p.log.Info("pd changed its communication settings", "addr", c.Addr, "baud", c.Baud)
+		p.cfg.Addr = c.Addr
+	}
+	b.emit(Event{Addr: p.addr(), Kind: EventReport, Msg: m})
+	b.resultOK(p, out.req)
+}
+
+func (b *Bus) nak(p *pd, out *inflight, f Frame, now time.Time) {
+	code := byte(NAKNone)
+	if len(f.Data) > 0 {
+		code = f.Data[0]
+	}
+	err := &NAKError{Cmd: out.code, Code: code}
+	switch code {
+	case NAKBadCheck: // the PD saw a corrupted frame: send it again
+		if out.req != nil {
+			p.queue = append([]*request{out.req}, p.queue...)
+		}
+	case NAKUnexpectedSeq, NAKSCBUnsupported, NAKEncryptRequired:
+		// The PD lost our sequence or session: start the link again.
+		b.linkDown(p, now, err)
+	default:
+		p.log.Info("command refused", "err", err)
+		b.failRequest(p, out.req, err)
+	}
+}
+
+// online completes a connection.
+func (b *Bus) online(p *pd, now time.Time) {
+	if p.cfg.SCBK != nil && p.sess == nil {
+		b.attemptFailed(p, now, scErr("connect", errPlainReply)) // never reached; refuses plaintext if it were
+		return
+	}
+	p.phase, p.online, p.attempts, p.misses = phaseOnline, true, 0, 0
+	p.lastValid, p.due = now, now
+	secure := p.sess != nil
+	p.log.Info("pd online", "secure", secure, "model", p.id.Model, "fw", fmt.Sprintf("%d.%d.%d", p.id.Firmware[0], p.id.Firmware[1], p.id.Firmware[2]))
+	b.emit(Event{Addr: p.addr(), Kind: EventOnline, Secure: secure})
+}
+
+// PDStatus is a snapshot of one PD for status pages and metrics.
+type PDStatus struct {
+	Addr      byte
+	Name      string
+	Online    bool
+	Secure    bool
+	Phase     string
+	LastReply time.Time
+	ID        PDID
+}
+
+// Status reports every PD on the bus.
+func (b *Bus) Status() []PDStatus {
+	out := make([]PDStatus, 0, len(b.pds))
+	for _, p := range b.pds {
+		out = append(out, PDStatus{p.cfg.Addr, p.cfg.Name, p.online, p.online && p.sess != nil, p.phase.String(), p.lastValid, p.id})
+	}
+	return out
+}
