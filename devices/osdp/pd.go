@@ -39,13 +39,13 @@ func (c *PDConfig) validate() error {
 type phase int
 
 const (
-	phaseIdle    phase = iota // offline, waiting for the next attempt
-	phaseID                   // ID sent
-	phaseCAP                  // CAP sent
-	phaseCHLNG                // CHLNG sent
-	phaseSCRYPT               // SCRYPT sent
-	phaseKEYSET               // KEYSET sent under a SCBK-D session
-	phaseOnline               // polling
+	phaseIdle   phase = iota // offline, waiting for the next attempt
+	phaseID                  // ID sent
+	phaseCAP                 // CAP sent
+	phaseCHLNG               // CHLNG sent
+	phaseSCRYPT              // SCRYPT sent
+	phaseKEYSET              // KEYSET sent under a SCBK-D session
+	phaseOnline              // polling
 )
 
 func (p phase) String() string {
