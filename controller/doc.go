@@ -1,0 +1,12 @@
+// Package controller is menwei's access engine: it owns the buses of
+// terminals, the doors, the residents and their credentials, decides who may
+// pass, drives the locks, and keeps the durable, hash-chained event log.
+//
+// A card read flows through it like this:
+//
+//	osdp.Loop event (RAW) → credential → store lookup → Decision
+//	  → event appended and synced (group commit) → OUT pulse to the lock
+//	  → green LED and beep (or red LED and a denial event with its reason)
+//
+// Nothing opens before its event is on disk.
+package controller

@@ -1,0 +1,293 @@
+package controller
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrStoreClosed is returned by Append after Close.
+var ErrStoreClosed = errors.New("controller: store closed")
+
+// maxBatch bounds one group commit.
+const maxBatch = 512
+
+type appendReq struct {
+	ev   Event
+	done chan appendResult
+}
+
+type appendResult struct {
+	ev  Event
+	err error
+}
+
+// eventWriter is the single goroutine that appends events. Concurrent
+// Appends that arrive while a write is in progress are written together in
+// the next transaction: one fsync for the whole batch (group commit).
+type eventWriter struct {
+	db      *badger.DB
+	log     *slog.Logger
+	reqs    chan *appendReq
+	quit    chan struct{}
+	stopped chan struct{}
+
+	mu   sync.Mutex
+	seq  uint64
+	head string
+	subs map[chan Event]struct{}
+}
+
+type evHead struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+func eventKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte(keyEvent), seq)
+}
+
+func newEventWriter(db *badger.DB, log *slog.Logger) (*eventWriter, error) {
+	w := &eventWriter{db: db, log: log, reqs: make(chan *appendReq, maxBatch), quit: make(chan struct{}),
+		stopped: make(chan struct{}), subs: map[chan Event]struct{}{}}
+	var h evHead
+	err := db.View(func(txn *badger.Txn) error { return getJSON(txn, keyEvHead, &h) })
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("controller: read event log head: %w", err)
+	}
+	w.seq, w.head = h.Seq, h.Hash
+	go w.run()
+	return w, nil
+}
+
+func (w *eventWriter) run() {
+	defer close(w.stopped)
+	for {
+		select {
+		case r := <-w.reqs:
+			w.write(w.collect(r))
+		case <-w.quit:
+			for {
+				select {
+				case r := <-w.reqs:
+					w.write(w.collect(r))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// collect takes r and whatever else is already waiting.
+func (w *eventWriter) collect(r *appendReq) []*appendReq {
+	batch := []*appendReq{r}
+	for len(batch) < maxBatch {
+		select {
+		case r := <-w.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *eventWriter) write(batch []*appendReq) {
+	w.mu.Lock()
+	seq, head := w.seq, w.head
+	w.mu.Unlock()
+	evs := make([]Event, len(batch))
+	for i, r := range batch {
+		e := r.ev
+		seq++
+		e.Seq, e.Prev = seq, head
+		if e.Time.IsZero() {
+			e.Time = time.Now().UTC()
+		}
+		e.Hash = chainHash(e)
+		head = e.Hash
+		evs[i] = e
+	}
+	err := w.db.Update(func(txn *badger.Txn) error {
+		for _, e := range evs {
+			if err := setJSON(txn, string(eventKey(e.Seq)), e); err != nil {
+				return err
+			}
+		}
+		return setJSON(txn, keyEvHead, evHead{seq, head})
+	})
+	if err != nil {
+		w.log.Error("event log write failed", "events", len(batch), "err", err)
+		for _, r := range batch {
+			r.done <- appendResult{err: fmt.Errorf("controller: append event: %w", err)}
+		}
+		return
+	}
+	w.mu.Lock()
+	w.seq, w.head = seq, head
+	for i, r := range batch {
+		r.done <- appendResult{ev: evs[i]}
+		for ch := range w.subs {
+			select {
+			case ch <- evs[i]:
+			default: // a subscriber that cannot keep up is dropped, never waited for
+				delete(w.subs, ch)
+				close(ch)
+			}
+		}
+	}
+	w.mu.Unlock()
+}
+
+func (w *eventWriter) stop() {
+	select {
+	case <-w.quit:
+	default:
+		close(w.quit)
+	}
+	<-w.stopped
+	w.mu.Lock()
+	for ch := range w.subs {
+		close(ch)
+	}
+	w.subs = nil
+	w.mu.Unlock()
+}
+
+// Append writes e durably (synced to disk) and returns it with its sequence
+// number and hash. It returns only after the write, so a caller that acts on
+// the event afterwards never acts on something that could be lost.
+func (s *Store) Append(ctx context.Context, e Event) (Event, error) {
+	w := s.ev
+	if w == nil {
+		return Event{}, ErrStoreClosed
+	}
+	r := &appendReq{ev: e, done: make(chan appendResult, 1)}
+	select {
+	case w.reqs <- r:
+	case <-w.quit:
+		return Event{}, ErrStoreClosed
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	}
+	res := <-r.done // once queued it is written; wait so the answer is true
+	return res.ev, res.err
+}
+
+// Subscribe returns a channel that receives every event appended from now
+// on, and a cancel function. A subscriber that falls buf events behind is
+// dropped (its channel closes).
+func (s *Store) Subscribe(buf int) (<-chan Event, func()) {
+	ch := make(chan Event, buf)
+	w := s.ev
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.subs == nil {
+		close(ch)
+		return ch, func() {}
+	}
+	w.subs[ch] = struct{}{}
+	return ch, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if _, ok := w.subs[ch]; ok {
+			delete(w.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+// EventQuery selects events. Zero fields do not filter.
+type EventQuery struct {
+	After    uint64 // only events with Seq > After
+	Limit    int    // 0 = 100, at most 1000
+	Kind     string
+	Door     string
+	Identity string
+	Since    time.Time
+	Until    time.Time
+}
+
+// Events returns events in sequence order. To page, pass the last Seq
+// returned as After.
+func (s *Store) Events(q EventQuery) ([]Event, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	q.Limit = min(q.Limit, 1000)
+	var out []Event
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Seek(eventKey(q.After + 1)); it.Valid() && len(out) < q.Limit; it.Next() {
+			var e Event
+			if err := it.Item().Value(func(b []byte) error { return jsonUnmarshal(b, &e) }); err != nil {
+				return err
+			}
+			if (q.Kind != "" && e.Kind != q.Kind) || (q.Door != "" && e.Door != q.Door) ||
+				(q.Identity != "" && e.Identity != q.Identity) ||
+				(!q.Since.IsZero() && e.Time.Before(q.Since)) || (!q.Until.IsZero() && !e.Time.Before(q.Until)) {
+				continue
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ChainError says where the event chain breaks.
+type ChainError struct {
+	Seq    uint64
+	Reason string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("controller: event chain broken at seq %d: %s", e.Seq, e.Reason)
+}
+
+// VerifyChain recomputes every hash from the first event and returns the
+// number of events checked, or a *ChainError naming the first broken link.
+func (s *Store) VerifyChain() (uint64, error) {
+	var (
+		n    uint64
+		prev string
+	)
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var e Event
+			key := it.Item().KeyCopy(nil)
+			seq := binary.BigEndian.Uint64(key[len(keyEvent):])
+			if err := it.Item().Value(func(b []byte) error { return jsonUnmarshal(b, &e) }); err != nil {
+				return &ChainError{seq, "unreadable: " + err.Error()}
+			}
+			switch {
+			case e.Seq != seq || seq != n+1:
+				return &ChainError{seq, fmt.Sprintf("sequence %d stored under %d after %d", e.Seq, seq, n)}
+			case e.Prev != prev:
+				return &ChainError{seq, "previous hash does not match"}
+			case chainHash(e) != e.Hash:
+				return &ChainError{seq, "content does not match its hash"}
+			}
+			prev, n = e.Hash, seq
+		}
+		var h evHead
+		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if h.Seq != n || h.Hash != prev {
+			return &ChainError{n, fmt.Sprintf("head says seq %d", h.Seq)}
+		}
+		return nil
+	})
+	return n, err
+}
