@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"menwei/api"
+	"menwei/controller"
+)
+
+// Options lets tests replace how bus lines are opened and learn the address.
+type Options struct {
+	OpenPort func(controller.BusConfig) (io.ReadWriteCloser, error)
+	Ready    func(httpAddr string) // called once the API is listening
+}
+
+// Run starts the store, the controller and the API, and stops them in
+// order when ctx ends: no new requests, buses stopped, store closed.
+func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...Options) error {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	store, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir, Log: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing store", "err", err)
+		}
+	}()
+	ctl, err := controller.New(controller.Options{Config: cfg, Store: store, OpenPort: o.OpenPort, Log: log})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Log: log}).Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	log.Info("menweid started", "api", "http://"+ln.Addr().String()+"/api/v1/events", "store", cfg.Store.Dir, "buses", len(cfg.Buses))
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ctlErr := make(chan error, 1)
+	go func() { ctlErr <- ctl.Run(ctx) }()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+	case err := <-httpErr:
+		runErr = fmt.Errorf("http: %w", err)
+	case err := <-ctlErr:
+		ctlErr <- err
+		runErr = err
+	}
+	cancel()
+	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := <-ctlErr; err != nil && runErr == nil {
+		runErr = err
+	}
+	log.Info("menweid stopped cleanly")
+	return runErr
+}
