@@ -15,7 +15,10 @@ MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
                $(MODELS)/shape_predictor_5_face_landmarks.dat \
                $(MODELS)/mmod_human_face_detector.dat
 
-.PHONY: demo test deps models build vet fuzz bench clean
+PHOTOS := $(CACHE)/photos
+PHOTO_FILES := $(foreach n,1 2 3 4 5 6,$(PHOTOS)/sample$(n).jpg)
+
+.PHONY: demo test deps models photos build vet fuzz bench clean
 
 ## deps: Debian packages (installed only when missing)
 deps:
@@ -37,6 +40,15 @@ $(MODEL_FILES):
 	rm -rf $(CACHE)/npm/package
 	@touch $(MODEL_FILES)
 
+## photos: real face photos for the tests, from the npm package @vladmandic/face-api (demo/sample1..6.jpg)
+photos: $(PHOTO_FILES)
+$(PHOTO_FILES):
+	@mkdir -p $(PHOTOS) $(CACHE)/npm
+	cd $(CACHE)/npm && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null
+	tar -xzf $(CACHE)/npm/vladmandic-face-api-1.7.15.tgz -C $(PHOTOS) --strip-components=2 \
+	   $(foreach n,1 2 3 4 5 6,package/demo/sample$(n).jpg)
+	@touch $(PHOTO_FILES)
+
 build: deps
 	$(GO) build -o bin/ ./cmd/...
 
@@ -45,7 +57,7 @@ vet:
 	$(GO) vet ./...
 
 ## test: the whole suite, with the race detector
-test: deps models vet
+test: deps models photos vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
