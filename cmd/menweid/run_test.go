@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"menwei/controller"
+	"menwei/devices/osdp"
+	"menwei/devices/serialport/serialporttest"
+	"menwei/firmware-mocks/osdppd"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Badger's and glog-style caches start package-level goroutines.
+		goleak.IgnoreAnyFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
+		goleak.IgnoreAnyFunction("go.opencensus.io/stats/view.(*worker).start"),
+	)
+}
+
+const testKey = "0102030405060708090a0b0c0d0e0f10"
+
+// gate is menweid's real code (Run) against an emulated reader on a real
+// pseudo-terminal, with Badger in a temp dir and the real HTTP API.
+type gate struct {
+	t     *testing.T
+	pd    *osdppd.PD
+	url   string
+	dir   string
+	stop  context.CancelFunc
+	done  chan error
+	alive bool
+}
+
+func startGate(t *testing.T, pdCfg osdppd.Config, pdYAML string) *gate {
+	t.Helper()
+	master, slave := serialporttest.PtyPair(t)
+	pdCfg.Addr = 101
+	pd, err := osdppd.New(pdCfg)
+	require.NoError(t, err)
+	emuCtx, emuStop := context.WithCancel(context.Background())
+	emuDone := make(chan error, 1)
+	go func() { emuDone <- osdppd.Serve(emuCtx, master, pd) }()
+	t.Cleanup(func() { emuStop(); <-emuDone })
+
+	dir := t.TempDir()
+	yaml := fmt.Sprintf(`
+data_dir: %s
+http: { listen: "127.0.0.1:0" }
+buses:
+  - name: gate
+    device: %s
+    poll_interval: 20ms
+    pds:
+      - name: gate-reader
+        address: 101
+%s
+doors:
+  - name: main-gate
+    reader: { pd: gate-reader }
+    lock: { pd: gate-reader, output: 0 }
+    contact: { pd: gate-reader, input: 0 }
+    pulse: 3s
+`, dir, slave, pdYAML)
+	cfg, err := controller.ParseConfig([]byte(yaml), dir)
+	require.NoError(t, err)
+
+	store, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
+	require.NoError(t, err)
+	require.NoError(t, store.PutResident(controller.Resident{ID: "li-wei", Name: "Li Wei", Unit: "3-201", Cards: []string{"1:1234"}}))
+	require.NoError(t, store.Close())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &gate{t: t, pd: pd, dir: dir, stop: cancel, done: make(chan error, 1), alive: true}
+	ready := make(chan string, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	go func() { g.done <- Run(ctx, cfg, log, Options{Ready: func(a string) { ready <- a }}) }()
+	select {
+	case a := <-ready:
+		g.url = "http://" + a
+	case err := <-g.done:
+		t.Fatalf("menweid did not start: %v", err)
+	}
+	t.Cleanup(g.shutdown)
+	return g
+}
+
+// shutdown stops menweid as SIGTERM does and checks it stopped cleanly.
+func (g *gate) shutdown() {
+	if !g.alive {
+		return
+	}
+	g.alive = false
+	g.stop()
+	select {
+	case err := <-g.done:
+		assert.NoError(g.t, err, "menweid stops cleanly")
+	case <-time.After(20 * time.Second):
+		g.t.Fatal("menweid did not stop")
+	}
+}
+
+func (g *gate) get(path string, v any) {
+	g.t.Helper()
+	resp, err := http.Get(g.url + path)
+	require.NoError(g.t, err)
+	defer resp.Body.Close()
+	require.Equal(g.t, http.StatusOK, resp.StatusCode)
+	require.NoError(g.t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+func (g *gate) events() []controller.Event {
+	var page struct {
+		Events []controller.Event `json:"events"`
+	}
+	g.get("/api/v1/events?limit=1000", &page)
+	return page.Events
+}
+
+// waitEvent waits until the API shows an event matching ok.
+func (g *gate) waitEvent(what string, ok func(controller.Event) bool) controller.Event {
+	g.t.Helper()
+	var found controller.Event
+	require.Eventuallyf(g.t, func() bool {
+		for _, e := range g.events() {
+			if ok(e) {
+				found = e
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 20*time.Millisecond, "no %s event", what)
+	return found
+}
+
+func (g *gate) waitOnline(secure bool) {
+	g.t.Helper()
+	require.Eventually(g.t, func() bool {
+		var st struct {
+			PDs []controller.PDStatus `json:"pds"`
+		}
+		g.get("/api/v1/pds", &st)
+		return len(st.PDs) == 1 && st.PDs[0].Online && st.PDs[0].Secure == secure
+	}, 20*time.Second, 20*time.Millisecond, "pd not online (secure=%v)", secure)
+}
+
+func waitCmd(t *testing.T, pd *osdppd.PD, code byte) osdp.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := pd.WaitCommand(ctx, code)
+	require.NoError(t, err, "waiting for %s", osdp.CodeName(code, false))
+	return m
+}
+
+func TestCardOpensDoor(t *testing.T) {
+	key, _ := hex.DecodeString(testKey)
+	for _, tt := range []struct {
+		name   string
+		pd     osdppd.Config
+		yaml   string
+		secure bool
+	}{
+		{"plaintext", osdppd.Config{}, "", false},
+		{"secure channel", osdppd.Config{SCBK: key}, "        scbk: " + testKey, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := startGate(t, tt.pd, tt.yaml)
+			g.waitOnline(tt.secure)
+			assert.Equal(t, tt.secure, g.pd.SCActive())
+
+			// A resident's card: the decision is logged, then the lock is pulsed.
+			g.pd.PresentWiegand26(1, 1234)
+			out := waitCmd(t, g.pd, osdp.CmdOUT).(osdp.Out)
+			assert.Equal(t, []osdp.OutRecord{{Output: 0, Control: osdp.OutTempOnThenOff, Timer: 30}}, out.Records)
+			led := waitCmd(t, g.pd, osdp.CmdLED).(osdp.LED)
+			assert.Equal(t, byte(osdp.ColorGreen), led.Records[0].Temp.OnColor)
+			waitCmd(t, g.pd, osdp.CmdBUZ)
+			granted := g.waitEvent("granted", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+			assert.Equal(t, "li-wei", granted.Identity)
+			assert.Equal(t, "main-gate", granted.Door)
+			assert.Equal(t, "h10301:…34", granted.Card, "only a masked card in the log")
+
+			// An unknown card: denied with its reason, red LED, no OUT.
+			g.pd.PresentWiegand26(9, 9)
+			denied := g.waitEvent("denied", func(e controller.Event) bool { return e.Kind == controller.KindDenied })
+			assert.Equal(t, controller.ReasonUnknownCard, denied.Reason)
+			led = waitCmd(t, g.pd, osdp.CmdLED).(osdp.LED)
+			assert.Equal(t, byte(osdp.ColorRed), led.Records[0].Temp.OnColor)
+			waitCmd(t, g.pd, osdp.CmdBUZ)
+			outs := 0
+			for _, m := range g.pd.Commands() {
+				if m.Code() == osdp.CmdOUT {
+					outs++
+				}
+			}
+			assert.Equal(t, 1, outs, "the unknown card did not open the door")
+			assert.Less(t, granted.Seq, denied.Seq)
+
+			// A read with a parity error is a bad read, not a lookup.
+			bad := []byte{0x80, 0x82, 0x69, 0x40}
+			require.NoError(t, g.pd.PresentCard(26, bad))
+			g.waitEvent("bad read", func(e controller.Event) bool { return e.Reason == controller.ReasonBadRead })
+
+			// The door contact opens.
+			require.NoError(t, g.pd.SetInput(0, true))
+			g.waitEvent("door opened", func(e controller.Event) bool { return e.Kind == controller.KindDoorOpened })
+
+			// SIGTERM-like stop: clean, store closed, everything durable and chained.
+			g.shutdown()
+			store, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(g.dir, "store")})
+			require.NoError(t, err)
+			defer store.Close()
+			n, err := store.VerifyChain()
+			require.NoError(t, err)
+			evs, err := store.Events(controller.EventQuery{Limit: 1000})
+			require.NoError(t, err)
+			assert.Equal(t, int(n), len(evs))
+			assert.Equal(t, controller.KindSystemStop, evs[len(evs)-1].Kind)
+		})
+	}
+}
+
+// Install mode: the new PD knows only SCBK-D; menweid opens a session with
+// it, installs the configured key with KEYSET and reconnects with that key.
+func TestInstallModeSetsKeyThenSecureChannel(t *testing.T) {
+	key, _ := hex.DecodeString(testKey)
+	g := startGate(t, osdppd.Config{Install: true}, "        scbk: "+testKey+"\n        install: true")
+	g.waitOnline(true)
+	assert.Equal(t, key, g.pd.Key(), "the PD now holds the configured key")
+	assert.True(t, g.pd.SCActive())
+	e := g.waitEvent("key installed", func(e controller.Event) bool { return e.Kind == controller.KindPDSecure })
+	assert.Equal(t, "new key installed", e.Detail)
+
+	g.pd.PresentWiegand26(1, 1234)
+	waitCmd(t, g.pd, osdp.CmdOUT)
+	g.waitEvent("granted", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+}
+
+// A PD configured with a key that answers in plaintext is never accepted:
+// it stays offline, the reason is recorded, and a card there opens nothing.
+func TestKeyedPDAnsweringInPlaintextIsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pd   osdppd.Config
+		mode osdppd.Mode
+		want string
+	}{
+		{"no secure channel firmware", osdppd.Config{}, osdppd.Plaintext, "does not support the secure channel"},
+		{"wrong key", osdppd.Config{SCBK: []byte("another 16b key!")}, osdppd.Normal, "client cryptogram does not match"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := startGate(t, tt.pd, "        scbk: "+testKey)
+			g.pd.SetMode(tt.mode)
+			e := g.waitEvent("secure channel refusal", func(e controller.Event) bool { return e.Kind == controller.KindPDSecure })
+			assert.Contains(t, e.Detail, tt.want)
+			g.pd.PresentWiegand26(1, 1234)
+			time.Sleep(500 * time.Millisecond) // give a wrongly accepted PD the chance to be polled
+			for _, ev := range g.events() {
+				assert.NotEqual(t, controller.KindPDOnline, ev.Kind)
+				assert.NotEqual(t, controller.KindGranted, ev.Kind)
+			}
+			for _, m := range g.pd.Commands() {
+				assert.Contains(t, []byte{osdp.CmdID, osdp.CmdCAP}, m.Code(), "only identification reached the PD")
+			}
+		})
+	}
+}
