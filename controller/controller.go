@@ -69,12 +69,12 @@ func New(o Options) (*Controller, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.OpenPort == nil {
-		o.OpenPort = openSerial
-	}
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
 		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}}
+	if c.open == nil {
+		c.open = c.openSerial
+	}
 	for _, b := range o.Config.Buses {
 		for _, p := range b.PDs {
 			k := pdKey{b.Name, byte(*p.Address)}
@@ -87,10 +87,20 @@ func New(o Options) (*Controller, error) {
 	return c, nil
 }
 
-func openSerial(b BusConfig) (io.ReadWriteCloser, error) {
+// openSerial opens a bus's serial device and keeps reopening it when it goes
+// away (a USB adapter unplugged); the bus loop sees missed replies meanwhile.
+func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
 	cfg := serialport.Config{Device: b.Device, Baud: b.Baud}
+	log := c.log.With("bus", b.Name, "device", b.Device)
 	return serialport.NewReopener(serialport.ReopenConfig{
 		Open: func() (serialport.Port, error) { return serialport.Open(cfg) },
+		OnState: func(up bool, err error) {
+			if up {
+				log.Info("serial port open")
+			} else {
+				log.Warn("serial port unavailable; retrying", "err", err)
+			}
+		},
 	}), nil
 }
 

@@ -129,8 +129,10 @@ func (l *Loop) Run(ctx context.Context) error {
 			if _, err := l.port.Write(raw); err != nil {
 				// A lost write is a missed reply: the bus retries and, if the
 				// line stays dead, takes the PDs offline.
-				if writeErrs++; writeErrs == 1 || writeErrs%100 == 0 {
-					log.Warn("write failed", "err", err, "count", writeErrs)
+				if writeErrs++; writeErrs%100 == 0 {
+					log.Warn("writes failing", "err", err, "count", writeErrs)
+				} else {
+					log.Debug("write failed", "err", err)
 				}
 			} else {
 				writeErrs = 0
