@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"menwei/controller/eventlog"
 )
 
 // Errors from the store.
@@ -27,19 +29,19 @@ type StoreOptions struct {
 // Store is menwei's state in Badger: identities, credentials and the event
 // log. It is the only code that knows Badger.
 type Store struct {
+	*eventlog.Log // Append, Events, Subscribe, VerifyChain
+
 	db  *badger.DB
 	log *slog.Logger
-	ev  *eventWriter
 }
 
 // Key layout. Values are JSON.
 const (
 	keyResident = "res/"  // res/<id> → Resident
 	keyCard     = "card/" // card/<credential> → resident id
-	keyEvent    = "ev/"   // ev/<seq, 8 bytes big endian> → Event
-	keyEvHead   = "meta/evhead"
-	keySchema   = "meta/schema"
-	schema      = "1"
+	// ev/ and meta/evhead belong to package eventlog.
+	keySchema = "meta/schema"
+	schema    = "1"
 )
 
 // OpenStore opens (or creates) the store. Badger's defaults take about
@@ -76,7 +78,7 @@ func OpenStore(o StoreOptions) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if s.ev, err = newEventWriter(db, o.Log); err != nil {
+	if s.Log, err = eventlog.Open(db, o.Log.With("part", "eventlog")); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -106,12 +108,13 @@ func (s *Store) checkSchema() error {
 // Close stops the event writer (after it has written what it holds) and
 // closes Badger. It is safe to call twice.
 func (s *Store) Close() error {
-	if s.ev == nil {
+	if s.db == nil {
 		return nil
 	}
-	s.ev.stop()
-	s.ev = nil
-	return s.db.Close()
+	s.Log.Close()
+	err := s.db.Close()
+	s.db = nil
+	return err
 }
 
 func getJSON(txn *badger.Txn, key string, v any) error {

@@ -1,8 +1,9 @@
-package controller
+package eventlog
 
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,8 +13,14 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// ErrStoreClosed is returned by Append after Close.
-var ErrStoreClosed = errors.New("controller: store closed")
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("eventlog: closed")
+
+// Key layout in the Badger database the log shares with its owner.
+const (
+	keyEvent  = "ev/"         // ev/<seq, 8 bytes big endian> → Event (JSON)
+	keyEvHead = "meta/evhead" // the last seq and hash
+)
 
 // maxBatch bounds one group commit.
 const maxBatch = 512
@@ -28,10 +35,11 @@ type appendResult struct {
 	err error
 }
 
-// eventWriter is the single goroutine that appends events. Concurrent
-// Appends that arrive while a write is in progress are written together in
-// the next transaction: one fsync for the whole batch (group commit).
-type eventWriter struct {
+// Log is the durable, hash-chained event log. One goroutine appends:
+// concurrent Appends that arrive while a write is in progress are written
+// together in the next transaction, one fsync for the whole batch (group
+// commit).
+type Log struct {
 	db      *badger.DB
 	log     *slog.Logger
 	reqs    chan *appendReq
@@ -53,20 +61,24 @@ func eventKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(keyEvent), seq)
 }
 
-func newEventWriter(db *badger.DB, log *slog.Logger) (*eventWriter, error) {
-	w := &eventWriter{db: db, log: log, reqs: make(chan *appendReq, maxBatch), quit: make(chan struct{}),
+// Open starts the log on db (which must sync its writes to be durable).
+func Open(db *badger.DB, log *slog.Logger) (*Log, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w := &Log{db: db, log: log, reqs: make(chan *appendReq, maxBatch), quit: make(chan struct{}),
 		stopped: make(chan struct{}), subs: map[chan Event]struct{}{}}
 	var h evHead
 	err := db.View(func(txn *badger.Txn) error { return getJSON(txn, keyEvHead, &h) })
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("controller: read event log head: %w", err)
+	if err != nil && !errors.Is(err, errNotFound) {
+		return nil, fmt.Errorf("eventlog: read head: %w", err)
 	}
 	w.seq, w.head = h.Seq, h.Hash
 	go w.run()
 	return w, nil
 }
 
-func (w *eventWriter) run() {
+func (w *Log) run() {
 	defer close(w.stopped)
 	for {
 		select {
@@ -86,7 +98,7 @@ func (w *eventWriter) run() {
 }
 
 // collect takes r and whatever else is already waiting.
-func (w *eventWriter) collect(r *appendReq) []*appendReq {
+func (w *Log) collect(r *appendReq) []*appendReq {
 	batch := []*appendReq{r}
 	for len(batch) < maxBatch {
 		select {
@@ -99,7 +111,7 @@ func (w *eventWriter) collect(r *appendReq) []*appendReq {
 	return batch
 }
 
-func (w *eventWriter) write(batch []*appendReq) {
+func (w *Log) write(batch []*appendReq) {
 	w.mu.Lock()
 	seq, head := w.seq, w.head
 	w.mu.Unlock()
@@ -126,7 +138,7 @@ func (w *eventWriter) write(batch []*appendReq) {
 	if err != nil {
 		w.log.Error("event log write failed", "events", len(batch), "err", err)
 		for _, r := range batch {
-			r.done <- appendResult{err: fmt.Errorf("controller: append event: %w", err)}
+			r.done <- appendResult{err: fmt.Errorf("eventlog: append: %w", err)}
 		}
 		return
 	}
@@ -146,7 +158,8 @@ func (w *eventWriter) write(batch []*appendReq) {
 	w.mu.Unlock()
 }
 
-func (w *eventWriter) stop() {
+// Close writes what is queued and stops the writer. Idempotent.
+func (w *Log) Close() {
 	select {
 	case <-w.quit:
 	default:
@@ -164,16 +177,12 @@ func (w *eventWriter) stop() {
 // Append writes e durably (synced to disk) and returns it with its sequence
 // number and hash. It returns only after the write, so a caller that acts on
 // the event afterwards never acts on something that could be lost.
-func (s *Store) Append(ctx context.Context, e Event) (Event, error) {
-	w := s.ev
-	if w == nil {
-		return Event{}, ErrStoreClosed
-	}
+func (w *Log) Append(ctx context.Context, e Event) (Event, error) {
 	r := &appendReq{ev: e, done: make(chan appendResult, 1)}
 	select {
 	case w.reqs <- r:
 	case <-w.quit:
-		return Event{}, ErrStoreClosed
+		return Event{}, ErrClosed
 	case <-ctx.Done():
 		return Event{}, ctx.Err()
 	}
@@ -184,9 +193,8 @@ func (s *Store) Append(ctx context.Context, e Event) (Event, error) {
 // Subscribe returns a channel that receives every event appended from now
 // on, and a cancel function. A subscriber that falls buf events behind is
 // dropped (its channel closes).
-func (s *Store) Subscribe(buf int) (<-chan Event, func()) {
+func (w *Log) Subscribe(buf int) (<-chan Event, func()) {
 	ch := make(chan Event, buf)
-	w := s.ev
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.subs == nil {
@@ -204,8 +212,8 @@ func (s *Store) Subscribe(buf int) (<-chan Event, func()) {
 	}
 }
 
-// EventQuery selects events. Zero fields do not filter.
-type EventQuery struct {
+// Query selects events. Zero fields do not filter.
+type Query struct {
 	After    uint64 // only events with Seq > After
 	Limit    int    // 0 = 100, at most 1000
 	Kind     string
@@ -217,18 +225,18 @@ type EventQuery struct {
 
 // Events returns events in sequence order. To page, pass the last Seq
 // returned as After.
-func (s *Store) Events(q EventQuery) ([]Event, error) {
+func (w *Log) Events(q Query) ([]Event, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 1000)
 	var out []Event
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := w.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64})
 		defer it.Close()
 		for it.Seek(eventKey(q.After + 1)); it.Valid() && len(out) < q.Limit; it.Next() {
 			var e Event
-			if err := it.Item().Value(func(b []byte) error { return jsonUnmarshal(b, &e) }); err != nil {
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return err
 			}
 			if (q.Kind != "" && e.Kind != q.Kind) || (q.Door != "" && e.Door != q.Door) ||
@@ -250,24 +258,24 @@ type ChainError struct {
 }
 
 func (e *ChainError) Error() string {
-	return fmt.Sprintf("controller: event chain broken at seq %d: %s", e.Seq, e.Reason)
+	return fmt.Sprintf("eventlog: chain broken at seq %d: %s", e.Seq, e.Reason)
 }
 
 // VerifyChain recomputes every hash from the first event and returns the
 // number of events checked, or a *ChainError naming the first broken link.
-func (s *Store) VerifyChain() (uint64, error) {
+func (w *Log) VerifyChain() (uint64, error) {
 	var (
 		n    uint64
 		prev string
 	)
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := w.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			var e Event
 			key := it.Item().KeyCopy(nil)
 			seq := binary.BigEndian.Uint64(key[len(keyEvent):])
-			if err := it.Item().Value(func(b []byte) error { return jsonUnmarshal(b, &e) }); err != nil {
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return &ChainError{seq, "unreadable: " + err.Error()}
 			}
 			switch {
@@ -281,7 +289,7 @@ func (s *Store) VerifyChain() (uint64, error) {
 			prev, n = e.Hash, seq
 		}
 		var h evHead
-		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, errNotFound) {
 			return err
 		}
 		if h.Seq != n || h.Hash != prev {
@@ -291,3 +299,24 @@ func (s *Store) VerifyChain() (uint64, error) {
 	})
 	return n, err
 }
+
+func getJSON(txn *badger.Txn, key string, v any) error {
+	item, err := txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+func setJSON(txn *badger.Txn, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set([]byte(key), b)
+}
+
+var errNotFound = errors.New("eventlog: not found")

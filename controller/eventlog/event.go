@@ -1,0 +1,37 @@
+package eventlog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Event is one entry of the durable log. Seq, Prev and Hash are set by the
+// log when it is appended; Hash covers every other field and Prev, so
+// changing any stored event breaks the chain from there on.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	Kind     string    `json:"kind"`
+	Door     string    `json:"door,omitempty"`
+	PD       string    `json:"pd,omitempty"`
+	Identity string    `json:"identity,omitempty"` // resident id
+	Name     string    `json:"name,omitempty"`
+	Card     string    `json:"card,omitempty"` // masked hint, never the number
+	Reason   string    `json:"reason,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Prev     string    `json:"prev"`
+	Hash     string    `json:"hash"`
+}
+
+// chainHash is SHA-256 over the previous hash and the event's JSON without
+// its own hash.
+func chainHash(e Event) string {
+	e.Hash = ""
+	b, _ := json.Marshal(e) // a struct of strings, ints and a time cannot fail
+	h := sha256.New()
+	h.Write([]byte(e.Prev))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}

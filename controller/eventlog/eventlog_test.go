@@ -1,0 +1,133 @@
+package eventlog
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	kindGranted = "access.granted"
+	kindDenied  = "access.denied"
+	kindStart   = "system.start"
+)
+
+type testStore struct {
+	*Log
+	db *badger.DB
+}
+
+func (s *testStore) Close() error {
+	s.Log.Close()
+	return s.db.Close()
+}
+
+func openStore(t *testing.T, dir string) (*testStore, error) {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil).
+		WithMemTableSize(8 << 20).WithBlockCacheSize(1 << 20).WithIndexCacheSize(1 << 20))
+	if err != nil {
+		return nil, err
+	}
+	l, err := Open(db, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &testStore{l, db}, nil
+}
+
+func openTestStore(t *testing.T, dir string) *testStore {
+	t.Helper()
+	s, err := openStore(t, dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestEventLogConcurrentAppendsAreDurableAndChained(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openStore(t, dir)
+	require.NoError(t, err)
+	ch, cancel := s.Subscribe(1000)
+	defer cancel()
+
+	const writers, each = 16, 25
+	var wg sync.WaitGroup
+	seqs := make(chan uint64, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				e, err := s.Append(context.Background(), Event{Kind: kindDenied, Door: fmt.Sprintf("d%d", w), Detail: fmt.Sprint(i)})
+				assert.NoError(t, err)
+				seqs <- e.Seq
+			}
+		}()
+	}
+	wg.Wait()
+	close(seqs)
+	seen := map[uint64]bool{}
+	for q := range seqs {
+		assert.False(t, seen[q], "seq %d given twice", q)
+		seen[q] = true
+	}
+	assert.Len(t, seen, writers*each)
+	assert.Len(t, ch, writers*each, "subscriber saw every event")
+	n, err := s.VerifyChain()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(writers*each), n)
+	require.NoError(t, s.Close())
+
+	// Reopen: everything is there and the chain continues.
+	s = openTestStore(t, dir)
+	e, err := s.Append(context.Background(), Event{Kind: kindStart})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(writers*each+1), e.Seq)
+	n, err = s.VerifyChain()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(writers*each+1), n)
+
+	page, err := s.Events(Query{After: 10, Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, page, 5)
+	assert.Equal(t, uint64(11), page[0].Seq)
+	only, err := s.Events(Query{Door: "d3", Limit: 1000})
+	require.NoError(t, err)
+	assert.Len(t, only, each)
+}
+
+func TestVerifyChainNamesTheTamperedEvent(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	for i := range 10 {
+		_, err := s.Append(context.Background(), Event{Kind: kindGranted, Identity: fmt.Sprint("r", i)})
+		require.NoError(t, err)
+	}
+	// Someone with disk access changes event 6.
+	require.NoError(t, s.db.Update(func(txn *badger.Txn) error {
+		var e Event
+		require.NoError(t, getJSON(txn, string(eventKey(6)), &e))
+		e.Identity = "someone-else"
+		return setJSON(txn, string(eventKey(6)), e)
+	}))
+	_, err := s.VerifyChain()
+	var ce *ChainError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, uint64(6), ce.Seq)
+}
+
+func TestAppendAfterClose(t *testing.T) {
+	s, err := openStore(t, t.TempDir())
+	require.NoError(t, err)
+	s.Log.Close()
+	s.Log.Close()
+	defer s.db.Close()
+	_, err = s.Append(context.Background(), Event{Kind: kindDenied})
+	assert.ErrorIs(t, err, ErrClosed)
+}
