@@ -323,11 +323,16 @@ func (b *Bus) openReply(p *pd, f *Frame) error {
 // Receive hands the bus a frame read from the line.
 func (b *Bus) Receive(f Frame, now time.Time) {
 	p := b.busy
-	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) || f.Seq != p.out.seq {
+	busy := f.Code == ReplyBUSY && len(f.Data) == 0 && (f.Seq == 0 || f.Seq == p.out.seq)
+	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) || (f.Seq != p.out.seq && !busy) {
 		b.log.Debug("ignoring frame", "frame", f.String())
 		return
 	}
 	b.busy = nil
+	if busy {
+		b.busyReply(p, f, now)
+		return
+	}
 	if p.phase != phaseOnline {
 		p.lastValid = now
 		msg, err := p.handshake(f, b.cfg.Rand)
@@ -358,12 +363,6 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 	case ReplyACK:
 		b.resultOK(p, out.req)
 		return
-	case ReplyBUSY:
-		// Not processed: send it again shortly, with a new sequence number.
-		if out.req != nil {
-			p.queue = append([]*request{out.req}, p.queue...)
-		}
-		return
 	case ReplyNAK:
 		b.nak(p, out, f, now)
 		return
@@ -380,6 +379,30 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 	}
 	b.emit(Event{Addr: p.addr(), Kind: EventReport, Msg: m})
 	b.resultOK(p, out.req)
+}
+
+// busyReply handles osdp_BUSY: the PD did not run the command. The spec has
+// BUSY in plaintext with sequence 0, leaving the PD's sequence and MAC chain
+// where they were, so the same frame goes again after a poll interval. A PD
+// that seals its BUSY has moved its MAC chain: the command is then sealed
+// afresh, keeping its sequence number. BUSY does not count as a valid reply
+// for the offline rule: a PD busy for 8 s is offline for all practical
+// purposes.
+func (b *Bus) busyReply(p *pd, f Frame, now time.Time) {
+	p.due = now.Add(b.cfg.PollInterval)
+	if f.SCB == nil || p.sess == nil {
+		return // resend p.out unchanged
+	}
+	if err := p.sess.OpenReply(&f); err != nil {
+		b.linkDown(p, now, scErr("busy reply", err))
+		return
+	}
+	out := p.out
+	p.out = nil
+	if out.req != nil {
+		p.queue = append([]*request{out.req}, p.queue...)
+	}
+	p.reuseSeq = &out.seq
 }
 
 func (b *Bus) nak(p *pd, out *inflight, f Frame, now time.Time) {

@@ -77,7 +77,8 @@ type pd struct {
 	phase    phase
 	online   bool
 	seq      byte
-	resetSeq bool // next command uses sequence 0
+	resetSeq bool  // next command uses sequence 0
+	reuseSeq *byte // next command repeats this sequence (after a sealed BUSY)
 
 	scbk    [KeySize]byte
 	keySel  byte
@@ -101,6 +102,10 @@ type pd struct {
 func (p *pd) addr() byte { return p.cfg.Addr }
 
 func (p *pd) nextSeq() byte {
+	if p.reuseSeq != nil {
+		p.seq, p.reuseSeq = *p.reuseSeq, nil
+		return p.seq
+	}
 	if p.resetSeq {
 		p.resetSeq = false
 		p.seq = 0

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"menwei/devices/osdp"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "menwei-emu:", err)
+		os.Exit(2)
+	}
+	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		cfg.Log.Error("menwei-emu stopped", "err", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line into a config.
+func parseFlags(args []string, out io.Writer) (config, error) {
+	cfg := config{}
+	fs := flag.NewFlagSet("menwei-emu", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.Link, "link", "", "make a symlink `PATH` to the pseudo-terminal the CP opens")
+	fs.StringVar(&cfg.Control, "control", "127.0.0.1:7071", "HTTP control surface `address` (empty: none)")
+	fs.StringVar(&cfg.KeyDir, "key-dir", "", "keep each PD's key after KEYSET in `DIR`")
+	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install]` (repeatable)", func(s string) error {
+		spec, err := parsePDSpec(s)
+		if err == nil {
+			cfg.PDs = append(cfg.PDs, spec)
+		}
+		return err
+	})
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return cfg, cfg.validate()
+}
+
+// parsePDSpec reads ADDR[:SCBKHEX][:install]. The address is decimal or
+// 0x-prefixed hex.
+func parsePDSpec(s string) (pdSpec, error) {
+	parts := strings.Split(s, ":")
+	a, err := strconv.ParseUint(parts[0], 0, 8)
+	if err != nil || a >= osdp.Broadcast {
+		return pdSpec{}, fmt.Errorf("-pd %q: address must be 0..126", s)
+	}
+	spec := pdSpec{Addr: byte(a)}
+	for _, p := range parts[1:] {
+		switch {
+		case p == "":
+		case p == "install":
+			spec.Install = true
+		case spec.SCBK == nil:
+			key, err := parseKey(p)
+			if err != nil {
+				return pdSpec{}, fmt.Errorf("-pd %q: %w", s, err)
+			}
+			spec.SCBK = key
+		default:
+			return pdSpec{}, fmt.Errorf("-pd %q: unexpected %q", s, p)
+		}
+	}
+	return spec, nil
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"menwei/devices/osdp"
+	"menwei/firmware-mocks/osdppd"
+	"menwei/firmware-mocks/osdppd/ptypair"
+)
+
+// config is what the command line asks for.
+type config struct {
+	Link    string   // symlink to the pseudo-terminal's slave; empty: the path is only logged
+	PDs     []pdSpec // at least one
+	Control string   // HTTP control surface address; empty: none
+	KeyDir  string   // where keys set by KEYSET are kept; empty: nowhere
+	Log     *slog.Logger
+
+	ready func(control, tty string) // called once serving (tests learn the port)
+}
+
+// pdSpec is one -pd flag.
+type pdSpec struct {
+	Addr    byte
+	SCBK    []byte
+	Install bool
+}
+
+func (c *config) validate() error {
+	if len(c.PDs) == 0 {
+		return errors.New("at least one -pd is needed")
+	}
+	seen := map[byte]bool{}
+	for _, p := range c.PDs {
+		if seen[p.Addr] {
+			return fmt.Errorf("two -pd at address %d", p.Addr)
+		}
+		seen[p.Addr] = true
+	}
+	return nil
+}
+
+func parseKey(s string) ([]byte, error) {
+	key, err := hex.DecodeString(s)
+	if err != nil || len(key) != osdp.KeySize {
+		return nil, fmt.Errorf("a key is %d bytes of hex", osdp.KeySize)
+	}
+	return key, nil
+}
+
+// run serves the PDs on a new pseudo-terminal and the control surface until
+// ctx is done, then removes the link and waits for everything it started.
+func run(ctx context.Context, cfg config) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	keys := keyStore{dir: cfg.KeyDir}
+	if err := keys.prepare(); err != nil {
+		return err
+	}
+
+	var pds []*osdppd.PD
+	for _, s := range cfg.PDs {
+		pc := osdppd.Config{Addr: s.Addr, SCBK: s.SCBK, Install: s.Install, Log: log}
+		kept, err := keys.load(s.Addr)
+		if err != nil {
+			return err
+		}
+		if kept != nil {
+			pc.SCBK, pc.Install = kept, false
+			log.Info("key from the key directory", "pd", s.Addr)
+		}
+		pd, err := osdppd.New(pc)
+		if err != nil {
+			return err
+		}
+		pds = append(pds, pd)
+		log.Info("PD ready", "pd", s.Addr, "has_key", pc.SCBK != nil, "install", pc.Install)
+	}
+
+	pair, err := ptypair.Open()
+	if err != nil {
+		return err
+	}
+	defer pair.Close()
+	tty := pair.Path
+	if cfg.Link != "" {
+		if err := makeLink(cfg.Link, pair.Path); err != nil {
+			return err
+		}
+		defer removeLink(cfg.Link, pair.Path, log)
+		tty = cfg.Link
+	}
+
+	var ln net.Listener
+	if cfg.Control != "" {
+		if ln, err = net.Listen("tcp", cfg.Control); err != nil {
+			return fmt.Errorf("control surface: %w", err)
+		}
+		if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+			log.Warn("control surface reachable from the network", "addr", ln.Addr())
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err })
+		cancel()
+	}
+
+	wg.Go(func() {
+		if err := osdppd.Serve(ctx, pair.Master, pds...); err != nil {
+			fail(err)
+		}
+	})
+	if keys.dir != "" {
+		for i, pd := range pds {
+			wg.Go(func() { keys.follow(ctx, pd, cfg.PDs[i].Addr, log) })
+		}
+	}
+	controlAddr := ""
+	if ln != nil {
+		controlAddr = ln.Addr().String()
+		srv := &http.Server{Handler: newControl(pds, cfg.PDs, keys, log).routes(), ReadHeaderTimeout: 10 * time.Second}
+		wg.Go(func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				fail(fmt.Errorf("control surface: %w", err))
+			}
+		})
+		wg.Go(func() {
+			<-ctx.Done()
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			_ = srv.Shutdown(sctx)
+		})
+	}
+	log.Info("serving", "tty", tty, "control", controlAddr)
+	if cfg.ready != nil {
+		cfg.ready(controlAddr, tty)
+	}
+	<-ctx.Done()
+	wg.Wait()
+	log.Info("stopped")
+	return firstErr
+}
+
+// makeLink points path at the pseudo-terminal, replacing a stale symlink
+// left by an emulator that died. Anything else at path is left alone.
+func makeLink(path, target string) error {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSymlink == 0 {
+			return fmt.Errorf("-link %s exists and is not a symlink", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("-link: %w", err)
+		}
+	}
+	if err := os.Symlink(target, path); err != nil {
+		return fmt.Errorf("-link: %w", err)
+	}
+	return nil
+}
+
+// removeLink removes path if it still points at our pseudo-terminal.
+func removeLink(path, target string, log *slog.Logger) {
+	if dest, err := os.Readlink(path); err != nil || dest != target {
+		return
+	}
+	if err := os.Remove(path); err != nil {
+		log.Warn("link not removed", "link", path, "err", err)
+	}
+}
