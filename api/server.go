@@ -1,15 +1,20 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"menwei/controller"
+	"menwei/controller/door"
 )
 
 // Events is what the API needs from the event log.
@@ -21,6 +26,7 @@ type Events interface {
 type Options struct {
 	Events Events
 	PDs    func() []controller.PDStatus
+	Doors  Doors
 	Log    *slog.Logger
 }
 
@@ -43,6 +49,9 @@ func New(o Options) *Server {
 	v1 := e.Group("/api/v1")
 	v1.GET("/events", s.listEvents)
 	v1.GET("/pds", s.listPDs)
+	v1.GET("/doors", s.listDoors)
+	v1.POST("/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) })
+	v1.POST("/emergency", func(c echo.Context) error { return s.setMode(c, nil) })
 	return s
 }
 
@@ -139,4 +148,90 @@ func (s *Server) listPDs(c echo.Context) error {
 		pds = append(pds, s.o.PDs()...)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"pds": pds})
+}
+
+// Doors is what the API needs to show and command doors.
+type Doors interface {
+	Doors() []controller.DoorStatus
+	SetDoorMode(ctx context.Context, door string, m door.Mode, why string) error
+}
+
+// ModeRequest is the body of POST /api/v1/doors/{name}/mode and /api/v1/emergency.
+type ModeRequest struct {
+	Mode   string   `json:"mode"`            // normal, emergency_unlock or lockdown
+	Doors  []string `json:"doors,omitempty"` // /emergency only: empty = every door
+	Reason string   `json:"reason,omitempty"`
+}
+
+// decodeStrict reads a JSON body, refusing unknown fields, wrong types,
+// trailing data and bodies over 64 KiB, with a message naming the problem.
+func decodeStrict(c echo.Context, v any) error {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &te):
+			return fail(http.StatusBadRequest, "bad_request", fmt.Sprintf("%s: must be %s", te.Field, te.Type))
+		case errors.As(err, &mbe):
+			return fail(http.StatusRequestEntityTooLarge, "too_large", "body over 64 KiB")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return fail(http.StatusBadRequest, "bad_request", "malformed JSON: "+err.Error())
+	}
+	if dec.More() {
+		return fail(http.StatusBadRequest, "bad_request", "trailing data after the JSON body")
+	}
+	return nil
+}
+
+func (s *Server) listDoors(c echo.Context) error {
+	doors := []controller.DoorStatus{}
+	if s.o.Doors != nil {
+		doors = append(doors, s.o.Doors.Doors()...)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"doors": doors})
+}
+
+func (s *Server) setMode(c echo.Context, names []string) error {
+	if s.o.Doors == nil {
+		return fail(http.StatusServiceUnavailable, "unavailable", "no doors are configured")
+	}
+	var req ModeRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	m, err := door.ParseMode(req.Mode)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "mode: normal, emergency_unlock or lockdown")
+	}
+	if names == nil {
+		names = req.Doors
+	} else if len(req.Doors) > 0 {
+		return fail(http.StatusBadRequest, "bad_request", "doors: not allowed here")
+	}
+	if len(names) == 0 {
+		for _, d := range s.o.Doors.Doors() {
+			names = append(names, d.Name)
+		}
+	}
+	why := req.Reason
+	if why == "" {
+		why = "operator command"
+	}
+	for _, n := range names {
+		err := s.o.Doors.SetDoorMode(c.Request().Context(), n, m, why)
+		switch {
+		case errors.Is(err, controller.ErrNotFound):
+			return fail(http.StatusNotFound, "not_found", fmt.Sprintf("no door named %q", n))
+		case errors.Is(err, door.ErrEmergency):
+			return fail(http.StatusConflict, "emergency", fmt.Sprintf("door %q is in emergency unlock: set it to normal first", n))
+		case err != nil:
+			return err
+		}
+	}
+	return s.listDoors(c)
 }

@@ -12,16 +12,32 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"menwei/controller/policy"
 )
 
 // Config is menweid's configuration file (YAML). Zero values take the
 // defaults named in the comments; see docs/config.md.
 type Config struct {
-	DataDir string       `yaml:"data_dir"` // "" = ./data
-	HTTP    HTTPConfig   `yaml:"http"`
-	Store   StoreConfig  `yaml:"store"`
-	Buses   []BusConfig  `yaml:"buses"`
-	Doors   []DoorConfig `yaml:"doors"`
+	DataDir string      `yaml:"data_dir"` // "" = ./data
+	HTTP    HTTPConfig  `yaml:"http"`
+	Store   StoreConfig `yaml:"store"`
+	// Timezone for schedules and holidays, e.g. Asia/Shanghai; "" = Local.
+	Timezone  string          `yaml:"timezone"`
+	Buses     []BusConfig     `yaml:"buses"`
+	Doors     []DoorConfig    `yaml:"doors"`
+	Emergency EmergencyConfig `yaml:"emergency"`
+	Alerts    AlertsConfig    `yaml:"alerts"`
+
+	location *time.Location
+}
+
+// Location is the controller's time zone.
+func (c *Config) Location() *time.Location {
+	if c.location == nil {
+		return time.Local
+	}
+	return c.location
 }
 
 // HTTPConfig is the API server.
@@ -63,20 +79,60 @@ type PDConfig struct {
 	key []byte
 }
 
-// DoorConfig is one door: where credentials are read and which output
-// drives its lock.
+// DoorConfig is one door: where credentials are read, which output drives
+// its lock, how it is supervised, and who may pass.
 type DoorConfig struct {
-	Name    string        `yaml:"name"`
-	Reader  ReaderRef     `yaml:"reader"`
-	Lock    OutputRef     `yaml:"lock"`
-	Contact *InputRef     `yaml:"contact"` // optional door contact
-	Pulse   time.Duration `yaml:"pulse"`   // 0 = 3s, how long the lock is released
+	Name     string        `yaml:"name"`
+	Readers  []ReaderRef   `yaml:"readers"`
+	Lock     OutputRef     `yaml:"lock"`
+	Contact  *InputRef     `yaml:"contact"`   // optional door contact (active = open)
+	REX      *InputRef     `yaml:"rex"`       // optional request-to-exit button (active = pressed)
+	Pulse    time.Duration `yaml:"pulse"`     // 0 = 3s, how long a grant releases the lock
+	HeldOpen time.Duration `yaml:"held_open"` // 0 = 30s before a held-open alarm
+	// FailSafe: the lock is released without power or control (maglock).
+	// false = fail-secure (electric strike): stays locked.
+	FailSafe   bool         `yaml:"fail_safe"`
+	REXUnlocks bool         `yaml:"rex_unlocks"` // REX releases the lock (maglocks)
+	Policy     PolicyConfig `yaml:"policy"`
 }
 
-// ReaderRef names a reader on a PD.
+// ReaderRef names a reader on a PD and the side of the door it is on.
 type ReaderRef struct {
 	PD     string `yaml:"pd"`
 	Reader int    `yaml:"reader"` // 0 = the PD's first reader
+	Side   string `yaml:"side"`   // entry (default) or exit, for anti-passback
+}
+
+// PolicyConfig is who may pass a door and how.
+type PolicyConfig struct {
+	Groups   []string `yaml:"groups"`   // allowed groups; empty = every resident and staff member
+	Schedule string   `yaml:"schedule"` // schedule id in the store; "" = always
+	// Factors lists accepted combinations, factors joined by "+":
+	// [card, face] = card or face; [card+pin] = both. Empty = any one.
+	Factors      []string      `yaml:"factors"`
+	FactorWindow time.Duration `yaml:"factor_window"` // 0 = 20s
+	AntiPassback string        `yaml:"antipassback"`  // off (default), soft or hard
+}
+
+// EmergencyConfig links fire alarm inputs to escape doors.
+type EmergencyConfig struct {
+	// FireInputs: any of these inputs going active puts Doors into
+	// emergency unlock until an operator ends it.
+	FireInputs []InputRef `yaml:"fire_inputs"`
+	Doors      []string   `yaml:"doors"` // empty = every door
+}
+
+// AlertsConfig sets the thresholds of risk warnings drawn from history.
+type AlertsConfig struct {
+	Denials       Threshold `yaml:"denials"`        // denials at one door; default 5 in 1m
+	UnknownRepeat Threshold `yaml:"unknown_repeat"` // the same unknown card; default 3 in 5m
+	WrongPIN      Threshold `yaml:"wrong_pin"`      // wrong PINs for one identity; default 3 in 5m
+}
+
+// Threshold is "Count events within Window".
+type Threshold struct {
+	Count  int           `yaml:"count"`
+	Window time.Duration `yaml:"window"`
 }
 
 // OutputRef names a PD output.
@@ -145,10 +201,33 @@ func (c *Config) setDefaults(baseDir string) {
 		}
 	}
 	for i := range c.Doors {
-		if c.Doors[i].Pulse == 0 {
-			c.Doors[i].Pulse = 3 * time.Second
+		d := &c.Doors[i]
+		if d.Pulse == 0 {
+			d.Pulse = 3 * time.Second
+		}
+		if d.HeldOpen == 0 {
+			d.HeldOpen = 30 * time.Second
+		}
+		if d.Policy.FactorWindow == 0 {
+			d.Policy.FactorWindow = 20 * time.Second
+		}
+		for j := range d.Readers {
+			if d.Readers[j].Side == "" {
+				d.Readers[j].Side = "entry"
+			}
 		}
 	}
+	defThreshold := func(t *Threshold, n int, w time.Duration) {
+		if t.Count == 0 {
+			t.Count = n
+		}
+		if t.Window == 0 {
+			t.Window = w
+		}
+	}
+	defThreshold(&c.Alerts.Denials, 5, time.Minute)
+	defThreshold(&c.Alerts.UnknownRepeat, 3, 5*time.Minute)
+	defThreshold(&c.Alerts.WrongPIN, 3, 5*time.Minute)
 }
 
 var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true, 57600: true, 115200: true, 230400: true}
@@ -220,7 +299,25 @@ func (c *Config) validate() error {
 			}
 		}
 	}
+	if c.Timezone != "" {
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			return bad("timezone", "%v", err)
+		}
+		c.location = loc
+	}
 	doorNames := map[string]bool{}
+	input := func(f string, r *InputRef) error {
+		switch {
+		case r == nil:
+			return nil
+		case pds[r.PD] == nil:
+			return bad(f+".pd", "no pd named %q", r.PD)
+		case r.Input < 0 || r.Input > 255:
+			return bad(f+".input", "%d out of range 0…255", r.Input)
+		}
+		return nil
+	}
 	for i, d := range c.Doors {
 		f := fmt.Sprintf("doors[%d]", i)
 		switch {
@@ -228,24 +325,81 @@ func (c *Config) validate() error {
 			return bad(f+".name", "required")
 		case doorNames[d.Name]:
 			return bad(f+".name", "%q used twice", d.Name)
-		case pds[d.Reader.PD] == nil:
-			return bad(f+".reader.pd", "no pd named %q", d.Reader.PD)
-		case d.Reader.Reader < 0 || d.Reader.Reader > 255:
-			return bad(f+".reader.reader", "%d out of range 0…255", d.Reader.Reader)
+		case len(d.Readers) == 0:
+			return bad(f+".readers", "at least one reader is needed")
 		case pds[d.Lock.PD] == nil:
 			return bad(f+".lock.pd", "no pd named %q", d.Lock.PD)
 		case d.Lock.Output < 0 || d.Lock.Output > 255:
 			return bad(f+".lock.output", "%d out of range 0…255", d.Lock.Output)
 		case d.Pulse < 100*time.Millisecond || d.Pulse > 6000*time.Second:
 			return bad(f+".pulse", "%v out of range 100ms…100m", d.Pulse)
-		case d.Contact != nil && pds[d.Contact.PD] == nil:
-			return bad(f+".contact.pd", "no pd named %q", d.Contact.PD)
-		case d.Contact != nil && (d.Contact.Input < 0 || d.Contact.Input > 255):
-			return bad(f+".contact.input", "%d out of range 0…255", d.Contact.Input)
+		case d.HeldOpen < time.Second:
+			return bad(f+".held_open", "%v: at least 1s", d.HeldOpen)
+		case d.Policy.FactorWindow < 0:
+			return bad(f+".policy.factor_window", "must not be negative")
+		}
+		for j, r := range d.Readers {
+			rf := fmt.Sprintf("%s.readers[%d]", f, j)
+			switch {
+			case pds[r.PD] == nil:
+				return bad(rf+".pd", "no pd named %q", r.PD)
+			case r.Reader < 0 || r.Reader > 255:
+				return bad(rf+".reader", "%d out of range 0…255", r.Reader)
+			case r.Side != "entry" && r.Side != "exit":
+				return bad(rf+".side", "%q: entry or exit", r.Side)
+			}
+		}
+		if err := input(f+".contact", d.Contact); err != nil {
+			return err
+		}
+		if err := input(f+".rex", d.REX); err != nil {
+			return err
+		}
+		if _, err := d.Policy.factors(); err != nil {
+			return bad(f+".policy.factors", "%v", err)
+		}
+		switch d.Policy.AntiPassback {
+		case "", "off", "soft", "hard":
+		default:
+			return bad(f+".policy.antipassback", "%q: off, soft or hard", d.Policy.AntiPassback)
 		}
 		doorNames[d.Name] = true
 	}
+	for i := range c.Emergency.FireInputs {
+		if err := input(fmt.Sprintf("emergency.fire_inputs[%d]", i), &c.Emergency.FireInputs[i]); err != nil {
+			return err
+		}
+	}
+	for i, d := range c.Emergency.Doors {
+		if !doorNames[d] {
+			return bad(fmt.Sprintf("emergency.doors[%d]", i), "no door named %q", d)
+		}
+	}
+	for name, t := range map[string]Threshold{"denials": c.Alerts.Denials, "unknown_repeat": c.Alerts.UnknownRepeat, "wrong_pin": c.Alerts.WrongPIN} {
+		if t.Count < 1 || t.Window <= 0 {
+			return bad("alerts."+name, "count must be at least 1 and window positive")
+		}
+	}
 	return nil
+}
+
+// factors turns "card+pin" strings into factor combinations.
+func (p PolicyConfig) factors() ([][]policy.Factor, error) {
+	var out [][]policy.Factor
+	for _, combo := range p.Factors {
+		var fs []policy.Factor
+		for _, f := range strings.Split(combo, "+") {
+			f := policy.Factor(strings.TrimSpace(f))
+			switch f {
+			case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone:
+				fs = append(fs, f)
+			default:
+				return nil, fmt.Errorf("%q: factors are card, pin, face, finger and phone, joined by +", combo)
+			}
+		}
+		out = append(out, fs)
+	}
+	return out, nil
 }
 
 // Key is the PD's secure channel base key, or nil for a plaintext PD.

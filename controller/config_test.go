@@ -21,7 +21,7 @@ buses:
         scbk: 0102030405060708090a0b0c0d0e0f10
 doors:
   - name: main
-    reader: { pd: r1 }
+    readers: [{ pd: r1 }]
     lock: { pd: r1, output: 0 }
 `
 

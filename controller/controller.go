@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
+	"menwei/controller/alerts"
+	"menwei/controller/door"
+	"menwei/controller/policy"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
-	"menwei/devices/wiegand"
 )
 
 // Options builds a Controller.
@@ -31,15 +32,8 @@ type pdKey struct {
 	addr byte
 }
 
-// door is a configured door and the PDs it uses.
-type door struct {
-	cfg    DoorConfig
-	reader pdKey
-	lock   pdKey
-	open   bool // last contact state
-}
-
-// Controller runs the doors: it owns one OSDP loop per bus.
+// Controller runs the doors: it owns one OSDP loop per bus, a supervision
+// state machine per door, and the risk watcher.
 type Controller struct {
 	cfg   Config
 	store *Store
@@ -49,16 +43,21 @@ type Controller struct {
 
 	pdName map[pdKey]string
 	pdAt   map[string]pdKey
-	doors  []*door
+	doors  []*doorRT
 
-	mu      sync.Mutex
-	loops   map[string]*osdp.Loop
-	online  map[pdKey]bool
-	secure  map[pdKey]bool
-	lockReq map[uint64]string // OUT request id → door
+	mu        sync.Mutex
+	loops     map[string]*osdp.Loop
+	online    map[pdKey]bool
+	secure    map[pdKey]bool
+	lockReq   map[uint64]string // OUT request id → door
+	fire      map[inputRef]bool
+	schedules map[string]*policy.Schedule
+	alertsMu  sync.Mutex
+	alerts    *alerts.Watcher
 }
 
-// New checks that the configuration and the store fit together.
+// New checks that the configuration and the store fit together and sets
+// every door to its stored mode (an emergency survives a restart).
 func New(o Options) (*Controller, error) {
 	if o.Store == nil {
 		return nil, errors.New("controller: no store")
@@ -69,9 +68,15 @@ func New(o Options) (*Controller, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
-		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}}
+		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}, fire: map[inputRef]bool{},
+		alerts: alerts.New(alerts.Config{
+			Denials:       alerts.Threshold(a.Denials),
+			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
+			WrongPIN:      alerts.Threshold(a.WrongPIN),
+		})}
 	if c.open == nil {
 		c.open = c.openSerial
 	}
@@ -81,10 +86,50 @@ func New(o Options) (*Controller, error) {
 			c.pdName[k], c.pdAt[p.Name] = p.Name, k
 		}
 	}
-	for _, d := range o.Config.Doors {
-		c.doors = append(c.doors, &door{cfg: d, reader: c.pdAt[d.Reader.PD], lock: c.pdAt[d.Lock.PD]})
+	if err := c.ReloadSchedules(); err != nil {
+		return nil, err
+	}
+	for _, dc := range o.Config.Doors {
+		if dc.Policy.Schedule != "" && c.schedules[dc.Policy.Schedule] == nil {
+			c.log.Warn("door policy names a schedule the store does not have: the door refuses everyone but staff until it is added",
+				"door", dc.Name, "schedule", dc.Policy.Schedule)
+		}
+		d, _, err := c.newDoor(dc, c.now())
+		if err != nil {
+			return nil, fmt.Errorf("controller: door %s: %w", dc.Name, err)
+		}
+		stored, err := c.store.DoorMode(dc.Name)
+		if err != nil {
+			return nil, err
+		}
+		if stored != "" {
+			m, err := door.ParseMode(stored)
+			if err != nil {
+				return nil, fmt.Errorf("controller: door %s: stored mode: %w", dc.Name, err)
+			}
+			// Its lock actions are re-asserted when the lock's PD comes online.
+			if _, err := d.sm.SetMode(c.now(), m); err != nil {
+				return nil, fmt.Errorf("controller: door %s: stored mode: %w", dc.Name, err)
+			}
+			if m != door.Normal {
+				c.log.Warn("door starts in its stored mode", "door", dc.Name, "mode", m)
+			}
+		}
+		c.doors = append(c.doors, d)
 	}
 	return c, nil
+}
+
+// ReloadSchedules reads schedules and holidays from the store again.
+func (c *Controller) ReloadSchedules() error {
+	s, err := c.store.compiledSchedules(c.cfg.Location())
+	if err != nil {
+		return fmt.Errorf("controller: schedules: %w", err)
+	}
+	c.mu.Lock()
+	c.schedules = s
+	c.mu.Unlock()
+	return nil
 }
 
 // openSerial opens a bus's serial device and keeps reopening it when it goes
@@ -113,8 +158,14 @@ func (c *Controller) busConfig(b BusConfig) osdp.BusConfig {
 	return bc
 }
 
-// Run drives every bus until ctx ends. It returns an error if a bus cannot
-// be started or its line fails for good.
+func (c *Controller) loop(bus string) *osdp.Loop {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loops[bus]
+}
+
+// Run drives every bus and door until ctx ends. It returns an error if a
+// bus cannot be started or its line fails for good.
 func (c *Controller) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -123,19 +174,20 @@ func (c *Controller) Run(ctx context.Context) error {
 		wg   sync.WaitGroup
 		errs = make(chan error, len(c.cfg.Buses))
 	)
+	fail := func(err error) error {
+		cancel()
+		wg.Wait()
+		return err
+	}
 	for _, b := range c.cfg.Buses {
 		port, err := c.open(b)
 		if err != nil {
-			cancel()
-			wg.Wait()
-			return fmt.Errorf("controller: bus %s: %w", b.Name, err)
+			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
 		}
 		loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: c.busConfig(b), Port: port, Now: c.now})
 		if err != nil {
 			port.Close()
-			cancel()
-			wg.Wait()
-			return fmt.Errorf("controller: bus %s: %w", b.Name, err)
+			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
 		}
 		c.mu.Lock()
 		c.loops[b.Name] = loop
@@ -155,6 +207,11 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.supervise(ctx)
+	}()
 	wg.Wait()
 	// A fresh context: the stop event must be written even though ctx ended.
 	c.record(context.Background(), Event{Kind: KindSystemStop})
@@ -166,10 +223,46 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
-// record appends an event that does not gate any action.
+// supervise runs door timers often and reloads schedules now and then.
+func (c *Controller) supervise(ctx context.Context) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	reload := time.NewTicker(time.Minute)
+	defer reload.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			c.tick(ctx)
+		case <-reload.C:
+			if err := c.ReloadSchedules(); err != nil {
+				c.log.Error("reloading schedules", "err", err)
+			}
+		}
+	}
+}
+
+// record appends an event that gates no action, and feeds the risk watcher.
 func (c *Controller) record(ctx context.Context, e Event) {
-	if _, err := c.store.Append(ctx, c.stamp(e)); err != nil {
+	ev, err := c.store.Append(ctx, c.stamp(e))
+	if err != nil {
 		c.log.Error("event not recorded", "kind", e.Kind, "err", err)
+		return
+	}
+	c.observe(ctx, ev)
+}
+
+// observe records the alerts an event raises.
+func (c *Controller) observe(ctx context.Context, ev Event) {
+	c.alertsMu.Lock()
+	alerts := c.alerts.Observe(ev)
+	c.alertsMu.Unlock()
+	for _, a := range alerts {
+		c.log.Warn("alert", "kind", a.Kind, "door", a.Door, "pd", a.PD, "detail", a.Detail)
+		if _, err := c.store.Append(ctx, c.stamp(a)); err != nil {
+			c.log.Error("alert not recorded", "kind", a.Kind, "err", err)
+		}
 	}
 }
 
@@ -193,27 +286,33 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 			detail = "secure channel"
 		}
 		c.record(ctx, Event{Kind: KindPDOnline, PD: name, Detail: detail})
+		c.lockOnline(ctx, k, true)
+		// Learn the inputs (door contacts, fire alarm) as they are now.
+		if _, err := loop.Submit(ctx, e.Addr, osdp.IStat{}); err != nil {
+			c.log.Debug("input status request failed", "pd", name, "err", err)
+		}
 	case osdp.EventOffline:
 		c.mu.Lock()
 		c.online[k], c.secure[k] = false, false
 		c.mu.Unlock()
-		c.record(ctx, Event{Kind: KindPDOffline, PD: name, Detail: errText(e.Err)})
+		c.record(ctx, Event{Kind: KindPDOffline, PD: name, Detail: errText(e.Err), Alarm: true})
+		c.lockOnline(ctx, k, false)
 	case osdp.EventSecureChannel:
 		detail := "new key installed"
 		if e.Err != nil {
 			detail = e.Err.Error()
 		}
-		c.record(ctx, Event{Kind: KindPDSecure, PD: name, Detail: detail})
+		c.record(ctx, Event{Kind: KindPDSecure, PD: name, Detail: detail, Alarm: e.Err != nil})
 	case osdp.EventResult:
 		c.mu.Lock()
 		d, ok := c.lockReq[e.Req]
 		delete(c.lockReq, e.Req)
 		c.mu.Unlock()
 		if ok && e.Err != nil {
-			c.record(ctx, Event{Kind: KindLockFailed, Door: d, PD: name, Detail: e.Err.Error()})
+			c.record(ctx, Event{Kind: KindLockFailed, Door: d, PD: name, Detail: e.Err.Error(), Alarm: true})
 		}
 	case osdp.EventReport:
-		c.report(ctx, k, loop, e.Msg)
+		c.report(ctx, k, e.Msg)
 	}
 }
 
@@ -224,136 +323,22 @@ func errText(err error) string {
 	return err.Error()
 }
 
-func (c *Controller) report(ctx context.Context, k pdKey, loop *osdp.Loop, m osdp.Message) {
+func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
 	name := c.pdName[k]
 	switch m := m.(type) {
 	case osdp.Raw:
-		d := c.doorAtReader(k, int(m.Reader))
-		if d == nil {
-			c.log.Info("card read at a reader without a door", "pd", name, "reader", m.Reader)
-			return
-		}
-		c.cardAtDoor(ctx, d, loop, m)
+		c.cardRead(ctx, k, m)
+	case osdp.Keypad:
+		c.keypad(ctx, k, m)
 	case osdp.LStatR:
 		if m.Tamper != 0 {
-			c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper"})
+			c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper", Alarm: true})
 		}
 		if m.Power != 0 {
-			c.record(ctx, Event{Kind: KindPDPower, PD: name, Detail: "power failure"})
+			c.record(ctx, Event{Kind: KindPDPower, PD: name, Detail: "power failure", Alarm: true})
 		}
 	case osdp.IStatR:
-		for _, d := range c.doors {
-			if d.cfg.Contact == nil || c.pdAt[d.cfg.Contact.PD] != k || d.cfg.Contact.Input >= len(m.Inputs) {
-				continue
-			}
-			open := m.Inputs[d.cfg.Contact.Input] != 0
-			if open != d.open {
-				d.open = open
-				kind := KindDoorClosed
-				if open {
-					kind = KindDoorOpened
-				}
-				c.record(ctx, Event{Kind: kind, Door: d.cfg.Name, PD: name})
-			}
-		}
-	}
-}
-
-func (c *Controller) doorAtReader(k pdKey, reader int) *door {
-	for _, d := range c.doors {
-		if d.reader == k && d.cfg.Reader.Reader == reader {
-			return d
-		}
-	}
-	return nil
-}
-
-// Decision is the outcome of a credential at a door.
-type Decision struct {
-	Granted  bool
-	Reason   string
-	Resident Resident
-	Card     Card
-}
-
-// DecideCard judges a card read at a door. It does no I/O but the store lookup.
-func (c *Controller) DecideCard(doorName string, bits int, data []byte) Decision {
-	card, err := CardFromBits(bits, data)
-	if err != nil {
-		if !errors.Is(err, wiegand.ErrParity) {
-			c.log.Info("unreadable card data", "door", doorName, "err", err)
-		}
-		return Decision{Reason: ReasonBadRead}
-	}
-	r, err := c.store.ResidentByCard(card)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return Decision{Reason: ReasonUnknownCard, Card: card}
-	case err != nil:
-		c.log.Error("card lookup failed; denying", "door", doorName, "err", err)
-		return Decision{Reason: "internal_error", Card: card}
-	case r.Disabled:
-		return Decision{Reason: ReasonDisabled, Resident: r, Card: card}
-	case len(r.Doors) > 0 && !slices.Contains(r.Doors, doorName):
-		return Decision{Reason: ReasonNotAllowed, Resident: r, Card: card}
-	}
-	return Decision{Granted: true, Reason: ReasonGranted, Resident: r, Card: card}
-}
-
-// cardAtDoor decides, makes the decision durable, and only then drives the
-// lock and gives the person feedback on the reader.
-func (c *Controller) cardAtDoor(ctx context.Context, d *door, loop *osdp.Loop, raw osdp.Raw) {
-	dec := c.DecideCard(d.cfg.Name, int(raw.Bits), raw.Data)
-	ev := Event{Kind: KindDenied, Door: d.cfg.Name, PD: c.pdName[d.reader], Reason: dec.Reason,
-		Identity: dec.Resident.ID, Name: dec.Resident.Name}
-	if dec.Card.key != "" {
-		ev.Card = dec.Card.Hint()
-	}
-	if dec.Granted {
-		ev.Kind = KindGranted
-	}
-	ev, err := c.store.Append(ctx, c.stamp(ev))
-	if err != nil {
-		// Not on disk, so not acted on: the door stays shut.
-		c.log.Error("decision not recorded; door stays locked", "door", d.cfg.Name, "err", err)
-		dec.Granted = false
-	}
-	c.log.Info("access", "door", d.cfg.Name, "granted", dec.Granted, "reason", dec.Reason, "identity", dec.Resident.ID, "seq", ev.Seq)
-	if dec.Granted {
-		c.pulseLock(ctx, d)
-	}
-	c.feedback(ctx, loop, d, dec.Granted)
-}
-
-func (c *Controller) pulseLock(ctx context.Context, d *door) {
-	c.mu.Lock()
-	loop := c.loops[d.lock.bus]
-	c.mu.Unlock()
-	timer := uint16(min(d.cfg.Pulse/(100*time.Millisecond), 65535))
-	out := osdp.Out{Records: []osdp.OutRecord{{Output: byte(d.cfg.Lock.Output), Control: osdp.OutTempOnThenOff, Timer: timer}}}
-	id, err := loop.Submit(ctx, d.lock.addr, out)
-	if err != nil {
-		c.record(ctx, Event{Kind: KindLockFailed, Door: d.cfg.Name, PD: c.pdName[d.lock], Reason: ReasonLockOffline, Detail: err.Error()})
-		return
-	}
-	c.mu.Lock()
-	c.lockReq[id] = d.cfg.Name
-	c.mu.Unlock()
-}
-
-// feedback shows green and one beep, or red and three short beeps.
-func (c *Controller) feedback(ctx context.Context, loop *osdp.Loop, d *door, granted bool) {
-	color, beeps, secs := byte(osdp.ColorRed), byte(3), time.Duration(1500)*time.Millisecond
-	if granted {
-		color, beeps, secs = osdp.ColorGreen, 1, d.cfg.Pulse
-	}
-	reader := byte(d.cfg.Reader.Reader)
-	led := osdp.LED{Records: []osdp.LEDRecord{{Reader: reader, LED: 0,
-		Temp: osdp.LEDTemp{Control: 2, OnTime: 10, OffTime: 0, OnColor: color, OffColor: osdp.ColorBlack, Timer: uint16(secs / (100 * time.Millisecond))}}}}
-	for _, m := range []osdp.Message{led, osdp.Buz{Reader: reader, Tone: 2, OnTime: 1, OffTime: 1, Count: beeps}} {
-		if _, err := loop.Submit(ctx, d.reader.addr, m); err != nil {
-			c.log.Debug("reader feedback not sent", "door", d.cfg.Name, "err", err)
-		}
+		c.inputs(ctx, k, m.Inputs)
 	}
 }
 

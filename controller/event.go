@@ -1,35 +1,50 @@
 package controller
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 
+	"menwei/controller/door"
 	"menwei/controller/eventlog"
 )
 
-// Event kinds.
+// Event kinds recorded by the controller. Door supervision adds the door.*
+// kinds of package door, and risk warnings the alert.* kinds of package alerts.
 const (
 	KindGranted     = "access.granted"
 	KindDenied      = "access.denied"
+	KindDuress      = "alarm.duress"
 	KindPDOnline    = "pd.online"
 	KindPDOffline   = "pd.offline"
 	KindPDSecure    = "pd.secure_channel"
 	KindPDTamper    = "pd.tamper"
 	KindPDPower     = "pd.power"
-	KindDoorOpened  = "door.opened"
-	KindDoorClosed  = "door.closed"
+	KindDoorOpened  = door.EventOpened
+	KindDoorClosed  = door.EventClosed
+	KindForcedOpen  = door.EventForcedOpen
+	KindDoorMode    = door.EventMode
 	KindLockFailed  = "door.lock_failed"
+	KindFire        = "emergency.fire"
 	KindSystemStart = "system.start"
 	KindSystemStop  = "system.stop"
 )
 
-// Reasons carried by access decisions (machine readable).
+// Reasons carried by access decisions besides those of package policy
+// (machine readable).
 const (
-	ReasonGranted     = "granted"
-	ReasonUnknownCard = "unknown_card"
-	ReasonBadRead     = "bad_read"
-	ReasonNotAllowed  = "not_allowed_at_door"
-	ReasonDisabled    = "identity_disabled"
-	ReasonLockOffline = "lock_offline"
+	ReasonGranted      = "granted"
+	ReasonUnknownCard  = "unknown_card"
+	ReasonBadRead      = "bad_read"
+	ReasonNotAllowed   = "not_allowed_at_door"
+	ReasonDisabled     = "identity_disabled"
+	ReasonWrongPIN     = "wrong_pin"
+	ReasonPINNoCard    = "pin_without_card"
+	ReasonNoSchedule   = "schedule_missing"
+	ReasonLockOffline  = "lock_offline"
+	ReasonInternal     = "internal_error"
+	ReasonNotRecorded  = "not_recorded"
+	ReasonFactorTimout = "factor_timeout"
 )
 
 // Event is one entry of the durable log (see package eventlog).
@@ -42,3 +57,10 @@ type EventQuery = eventlog.Query
 type ChainError = eventlog.ChainError
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// cardRef is a stable fingerprint of a card for spotting repeats in the log
+// without storing the number next to a name.
+func cardRef(c Card) string {
+	h := sha256.Sum256([]byte("menwei card\x00" + c.key))
+	return hex.EncodeToString(h[:6])
+}

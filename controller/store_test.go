@@ -2,9 +2,12 @@ package controller
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"menwei/controller/policy"
 )
 
 func openTestStore(t *testing.T, dir string) *Store {
@@ -15,35 +18,122 @@ func openTestStore(t *testing.T, dir string) *Store {
 	return s
 }
 
-func TestResidentsAndCards(t *testing.T) {
+func TestIdentitiesAndCredentials(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
-	require.NoError(t, s.PutResident(Resident{ID: "r1", Name: "Li Wei", Unit: "3-201", Cards: []string{"1:1234"}}))
-	card, err := ParseCard("h10301:1:1234")
+	require.NoError(t, s.PutIdentity(Identity{ID: "r1", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
+	require.NoError(t, s.AddCredential(Credential{Kind: policy.Card, Key: "1:1234", Identity: "r1"}))
+	cred, id, err := s.Lookup(policy.Card, "h10301:1:1234")
 	require.NoError(t, err)
-	r, err := s.ResidentByCard(card)
+	assert.Equal(t, "Li Wei", id.Name)
+	assert.Equal(t, "h10301:1:1234", cred.Key)
+
+	require.NoError(t, s.PutIdentity(Identity{ID: "r2", Kind: policy.Resident, Name: "Wang Fang"}))
+	assert.ErrorIs(t, s.AddCredential(Credential{Kind: policy.Card, Key: "1:1234", Identity: "r2"}), ErrCardInUse)
+	assert.ErrorIs(t, s.AddCredential(Credential{Kind: policy.Card, Key: "1:5", Identity: "nobody"}), ErrNotFound)
+	assert.ErrorIs(t, s.AddCredential(Credential{Kind: policy.Card, Key: "nonsense", Identity: "r2"}), ErrBadRequest)
+
+	require.NoError(t, s.SetBlacklisted(policy.Card, "1:1234", true))
+	cred, _, err = s.Lookup(policy.Card, "h10301:1:1234")
 	require.NoError(t, err)
-	assert.Equal(t, "Li Wei", r.Name)
-	assert.Equal(t, []string{"h10301:1:1234"}, r.Cards)
+	assert.True(t, cred.Blacklisted)
 
-	err = s.PutResident(Resident{ID: "r2", Name: "Wang Fang", Cards: []string{"1:1234"}})
-	assert.ErrorIs(t, err, ErrCardInUse)
+	// PINs are stored hashed; the duress PIN is told apart.
+	require.NoError(t, s.SetPIN("r1", "2580", false))
+	require.NoError(t, s.SetPIN("r1", "9111", true))
+	assert.ErrorIs(t, s.SetPIN("r1", "2580", true), ErrBadRequest, "the duress PIN must differ")
+	assert.ErrorIs(t, s.SetPIN("r1", "12", false), ErrBadRequest)
+	id, err = s.Identity("r1")
+	require.NoError(t, err)
+	ok, duress := CheckPIN(id, "2580")
+	assert.True(t, ok)
+	assert.False(t, duress)
+	ok, duress = CheckPIN(id, "9111")
+	assert.True(t, ok)
+	assert.True(t, duress)
+	ok, _ = CheckPIN(id, "0000")
+	assert.False(t, ok)
+	assert.NotContains(t, string(id.PIN.Hash), "2580")
 
-	// Replacing the card frees the old one.
-	require.NoError(t, s.PutResident(Resident{ID: "r1", Name: "Li Wei", Cards: []string{"1:999"}}))
-	_, err = s.ResidentByCard(card)
-	assert.ErrorIs(t, err, ErrNotFound)
-	require.NoError(t, s.PutResident(Resident{ID: "r2", Name: "Wang Fang", Cards: []string{"1:1234"}}))
+	// Updating the identity keeps its PIN.
+	require.NoError(t, s.PutIdentity(Identity{ID: "r1", Kind: policy.Resident, Name: "Li Wei", Unit: "3-202"}))
+	id, err = s.Identity("r1")
+	require.NoError(t, err)
+	ok, _ = CheckPIN(id, "2580")
+	assert.True(t, ok)
 
-	require.NoError(t, s.DeleteResident("r2"))
-	_, err = s.ResidentByCard(card)
-	assert.ErrorIs(t, err, ErrNotFound)
-	all, err := s.Residents()
+	require.NoError(t, s.SetInside("r1", true))
+	in, err := s.Inside("r1")
+	require.NoError(t, err)
+	require.NotNil(t, in)
+	assert.True(t, *in)
+
+	require.NoError(t, s.DeleteIdentity("r1"))
+	_, _, err = s.Lookup(policy.Card, "h10301:1:1234")
+	assert.ErrorIs(t, err, ErrNotFound, "credentials go with the identity")
+	in, err = s.Inside("r1")
+	require.NoError(t, err)
+	assert.Nil(t, in)
+	all, err := s.Identities("")
 	require.NoError(t, err)
 	assert.Len(t, all, 1)
 
-	for _, bad := range []Resident{{ID: "", Name: "x"}, {ID: "a b", Name: "x"}, {ID: "ok"}, {ID: "ok", Name: "x", Cards: []string{"nonsense"}}} {
-		assert.ErrorIs(t, s.PutResident(bad), ErrBadRequest, "%+v", bad)
+	for _, bad := range []Identity{
+		{ID: "", Name: "x", Kind: policy.Resident},
+		{ID: "a b", Name: "x", Kind: policy.Resident},
+		{ID: "ok", Kind: policy.Resident},
+		{ID: "ok", Name: "x", Kind: "alien"},
+		{ID: "v", Name: "x", Kind: policy.Visitor},
+		{ID: "v", Name: "x", Kind: policy.Visitor, Pass: &Pass{From: time.Now(), Until: time.Now().Add(-time.Hour)}},
+	} {
+		assert.ErrorIs(t, s.PutIdentity(bad), ErrBadRequest, "%+v", bad)
 	}
+}
+
+func TestVisitorPassUses(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	now := time.Now().UTC()
+	require.NoError(t, s.PutIdentity(Identity{ID: "v1", Kind: policy.Visitor, Name: "Guest", Host: "r1",
+		Pass: &Pass{From: now, Until: now.Add(time.Hour), MaxUses: 2}}))
+	require.NoError(t, s.UsePass("v1"))
+	v, err := s.Identity("v1")
+	require.NoError(t, err)
+	assert.Equal(t, 1, v.Pass.Uses)
+}
+
+func TestSchedulesAndHolidays(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	require.NoError(t, s.PutSchedule(Schedule{ID: "office", Periods: []string{"mon-fri 08:00-18:00"}, Holiday: []string{"10:00-12:00"}}))
+	require.NoError(t, s.PutSchedule(Schedule{ID: "night", Periods: []string{"fri,sat 22:00-06:00"}}))
+	require.NoError(t, s.PutHoliday("2026-12-02", "test day"))
+	for _, bad := range []Schedule{{ID: "x"}, {ID: "x", Periods: []string{"someday 08:00-09:00"}}, {ID: "x", Periods: []string{"mon 8-9"}}, {ID: "bad id", Periods: []string{"mon 08:00-09:00"}}} {
+		assert.ErrorIs(t, s.PutSchedule(bad), ErrBadRequest, "%+v", bad)
+	}
+	assert.ErrorIs(t, s.PutHoliday("2026-13-01", ""), ErrBadRequest)
+
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	sch, err := s.compiledSchedules(loc)
+	require.NoError(t, err)
+	office := sch["office"]
+	assert.True(t, office.Allows(time.Date(2026, 11, 30, 9, 0, 0, 0, loc)))
+	assert.False(t, office.Allows(time.Date(2026, 12, 2, 9, 0, 0, 0, loc)), "holiday")
+	assert.True(t, office.Allows(time.Date(2026, 12, 2, 11, 0, 0, 0, loc)), "holiday period")
+	assert.True(t, sch["night"].Allows(time.Date(2026, 12, 6, 5, 0, 0, 0, loc)), "saturday's window runs into sunday")
+}
+
+func TestDoorModePersists(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenStore(StoreOptions{Dir: dir})
+	require.NoError(t, err)
+	m, err := s.DoorMode("gate")
+	require.NoError(t, err)
+	assert.Equal(t, "", m)
+	require.NoError(t, s.SetDoorMode("gate", "emergency_unlock"))
+	require.NoError(t, s.Close())
+	s = openTestStore(t, dir)
+	m, err = s.DoorMode("gate")
+	require.NoError(t, err)
+	assert.Equal(t, "emergency_unlock", m)
 }
 
 func TestStoreLockedByAnotherProcess(t *testing.T) {

@@ -28,15 +28,20 @@ buses:
         scbk_file: gate-reader.scbk
 doors:
   - name: main-gate
-    reader: { pd: gate-reader }
+    readers: [{ pd: gate-reader, side: entry }]
     lock: { pd: gate-reader, output: 0 }
     contact: { pd: gate-reader, input: 0 }
     pulse: 3s
 YAML
 
-# Residents (saving again is harmless).
-bin/menweictl -config data/menwei.yaml residents add -id li-wei -name "Li Wei" -unit 3-201 -card 1:1234 >/dev/null
-bin/menweictl -config data/menwei.yaml residents add -id wang-fang -name "Wang Fang" -unit 5-502 -card 1:2001 >/dev/null
+# Residents (saving again is harmless; a card already theirs is kept).
+ctl() { bin/menweictl -config data/menwei.yaml "$@" >/dev/null; }
+ctl residents add -id li-wei -name "Li Wei" -unit 3-201
+ctl cards add -id li-wei -card 1:1234
+ctl residents add -id wang-fang -name "Wang Fang" -unit 5-502
+ctl cards add -id wang-fang -card 1:2001
+ctl pin set -id wang-fang -pin 2580
+ctl pin set -id wang-fang -pin 9111 -duress
 
 bin/menwei-emu -link data/tty-gate -pd "101:${KEY}" -control 127.0.0.1:7071 2> data/emu.log &
 EMU=$!

@@ -1,17 +1,13 @@
-// Command menweictl administers a menwei gate controller.
+// Command menweictl administers a menwei gate controller's store.
 //
-//	menweictl [-config menwei.yaml | -store DIR] residents add -id r1 -name "Li Wei" -unit 3-201 -card 1:1234
-//	menweictl residents list [-json]
-//	menweictl residents remove -id r1
-//	menweictl events [-after N] [-limit N] [-json]
-//	menweictl verify
+//	menweictl [-config menwei.yaml | -store DIR] COMMAND [flags]
 //
 // It opens the Badger store directly, so menweid must not be running while
-// it does (the store says so if it is); the HTTP API takes over these tasks.
+// it does (the store says so if it is); the HTTP API takes over these tasks
+// on a running gate. Run it without arguments for the list of commands.
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,8 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"menwei/controller"
 )
@@ -40,14 +34,24 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-const usage = `usage: menweictl [-config FILE | -store DIR] COMMAND
-commands:
-  residents add -id ID -name NAME [-unit UNIT] [-card CARD]... [-door DOOR]...
-  residents list [-json]
-  residents remove -id ID
-  events [-after N] [-limit N] [-json]
-  verify                 check the event log's hash chain
-cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX`
+// command is one subcommand: its flags are declared by setup, which
+// returns the action to run on the open store.
+type command struct {
+	name  string
+	usage string
+	setup func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: menweictl [-config FILE | -store DIR] COMMAND [flags]\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-20s %s\n", c.name, c.usage)
+	}
+	b.WriteString("cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX\n")
+	b.WriteString("periods: \"mon-fri 08:00-18:00\", \"sat,sun 09:00-12:00\", \"fri 22:00-06:00\" (crosses midnight)\n")
+	return b.String()
+}
 
 type multi []string
 
@@ -60,11 +64,28 @@ func run(args []string, out io.Writer) error {
 	configPath := top.String("config", "menwei.yaml", "configuration file, to find the store")
 	storeDir := top.String("store", "", "store directory (instead of -config)")
 	if err := top.Parse(args); err != nil {
-		return usageError{err.Error() + "\n" + usage}
+		return usageError{err.Error() + "\n" + usage()}
 	}
 	rest := top.Args()
-	if len(rest) == 0 {
-		return usageError{usage}
+	var cmd *command
+	for i := range commands {
+		words := strings.Fields(commands[i].name)
+		if len(rest) >= len(words) && strings.Join(rest[:len(words)], " ") == commands[i].name {
+			cmd, rest = &commands[i], rest[len(words):]
+			break
+		}
+	}
+	if cmd == nil {
+		return usageError{fmt.Sprintf("unknown command %q\n%s", strings.Join(rest, " "), usage())}
+	}
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	action := cmd.setup(fs, out)
+	if err := fs.Parse(rest); err != nil {
+		return usageError{fmt.Sprintf("%s: %v\nusage: menweictl %s %s", cmd.name, err, cmd.name, cmd.usage)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected %q", cmd.name, fs.Args())}
 	}
 	dir := *storeDir
 	if dir == "" {
@@ -79,115 +100,10 @@ func run(args []string, out io.Writer) error {
 		}
 		dir = cfg.Store.Dir
 	}
-	openStore := func() (*controller.Store, error) { return controller.OpenStore(controller.StoreOptions{Dir: dir}) }
-
-	cmd := rest[0]
-	if cmd == "residents" && len(rest) > 1 {
-		cmd += " " + rest[1]
-		rest = rest[1:]
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "JSON output")
-	switch cmd {
-	case "residents add":
-		id := fs.String("id", "", "resident id")
-		name := fs.String("name", "", "full name")
-		unit := fs.String("unit", "", "building-unit, e.g. 3-201")
-		var cards, doors multi
-		fs.Var(&cards, "card", "card credential (repeatable)")
-		fs.Var(&doors, "door", "door the resident may use (repeatable; none = all)")
-		if err := fs.Parse(rest[1:]); err != nil {
-			return usageError{err.Error() + "\n" + usage}
-		}
-		s, err := openStore()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		r := controller.Resident{ID: *id, Name: *name, Unit: *unit, Cards: cards, Doors: doors, Created: time.Now().UTC()}
-		if err := s.PutResident(r); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "resident %s saved (%d card(s))\n", r.ID, len(r.Cards))
-		return nil
-	case "residents list":
-		if err := fs.Parse(rest[1:]); err != nil {
-			return usageError{err.Error() + "\n" + usage}
-		}
-		s, err := openStore()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		rs, err := s.Residents()
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return json.NewEncoder(out).Encode(rs)
-		}
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tUNIT\tCARDS\tDOORS")
-		for _, r := range rs {
-			doors := "all"
-			if len(r.Doors) > 0 {
-				doors = strings.Join(r.Doors, ",")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.ID, r.Name, r.Unit, len(r.Cards), doors)
-		}
-		return tw.Flush()
-	case "residents remove":
-		id := fs.String("id", "", "resident id")
-		if err := fs.Parse(rest[1:]); err != nil {
-			return usageError{err.Error() + "\n" + usage}
-		}
-		s, err := openStore()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		if err := s.DeleteResident(*id); err != nil {
-			return fmt.Errorf("resident %q: %w", *id, err)
-		}
-		fmt.Fprintf(out, "resident %s removed\n", *id)
-		return nil
-	case "events":
-		after := fs.Uint64("after", 0, "only events after this sequence number")
-		limit := fs.Int("limit", 50, "how many")
-		if err := fs.Parse(rest[1:]); err != nil {
-			return usageError{err.Error() + "\n" + usage}
-		}
-		s, err := openStore()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		evs, err := s.Events(controller.EventQuery{After: *after, Limit: *limit})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return json.NewEncoder(out).Encode(evs)
-		}
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tTIME\tKIND\tDOOR\tPD\tWHO\tREASON\tDETAIL")
-		for _, e := range evs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Kind, e.Door, e.PD, e.Name, e.Reason, e.Detail)
-		}
-		return tw.Flush()
-	case "verify":
-		s, err := openStore()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		n, err := s.VerifyChain()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "event log intact: %d events, chain verified\n", n)
-		return nil
-	}
-	return usageError{fmt.Sprintf("unknown command %q\n%s", strings.Join(rest, " "), usage)}
+	defer s.Close()
+	return action(s)
 }

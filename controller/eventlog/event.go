@@ -18,7 +18,11 @@ type Event struct {
 	PD       string    `json:"pd,omitempty"`
 	Identity string    `json:"identity,omitempty"` // resident id
 	Name     string    `json:"name,omitempty"`
-	Card     string    `json:"card,omitempty"` // masked hint, never the number
+	Card     string    `json:"card,omitempty"`     // masked hint, never the number
+	Factor   string    `json:"factor,omitempty"`   // factors presented, e.g. "card+pin"
+	Side     string    `json:"side,omitempty"`     // entry or exit reader
+	CardRef  string    `json:"card_ref,omitempty"` // stable fingerprint of the card, to spot repeats
+	Alarm    bool      `json:"alarm,omitempty"`    // guards should look
 	Reason   string    `json:"reason,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
 	Prev     string    `json:"prev"`

@@ -46,6 +46,11 @@ type Log struct {
 	quit    chan struct{}
 	stopped chan struct{}
 
+	// closing guards enqueueing against Close: once closed is set no request
+	// enters reqs, and every request that did is written before stopped.
+	closing sync.RWMutex
+	closed  bool
+
 	mu   sync.Mutex
 	seq  uint64
 	head string
@@ -160,11 +165,12 @@ func (w *Log) write(batch []*appendReq) {
 
 // Close writes what is queued and stops the writer. Idempotent.
 func (w *Log) Close() {
-	select {
-	case <-w.quit:
-	default:
+	w.closing.Lock()
+	if !w.closed {
+		w.closed = true
 		close(w.quit)
 	}
+	w.closing.Unlock()
 	<-w.stopped
 	w.mu.Lock()
 	for ch := range w.subs {
@@ -179,11 +185,16 @@ func (w *Log) Close() {
 // the event afterwards never acts on something that could be lost.
 func (w *Log) Append(ctx context.Context, e Event) (Event, error) {
 	r := &appendReq{ev: e, done: make(chan appendResult, 1)}
+	w.closing.RLock()
+	if w.closed {
+		w.closing.RUnlock()
+		return Event{}, ErrClosed
+	}
 	select {
 	case w.reqs <- r:
-	case <-w.quit:
-		return Event{}, ErrClosed
+		w.closing.RUnlock()
 	case <-ctx.Done():
+		w.closing.RUnlock()
 		return Event{}, ctx.Err()
 	}
 	res := <-r.done // once queued it is written; wait so the answer is true

@@ -94,9 +94,15 @@ func TestDecide(t *testing.T) {
 	li := Identity{ID: "li", Kind: Resident, Groups: []string{"building-3"}}
 	guard := Identity{ID: "zhao", Kind: Staff, Groups: []string{"guards"}}
 	visitor := func(p Pass) Identity { return Identity{ID: "v1", Kind: Visitor, Pass: &p} }
-	card := func(id string, ago time.Duration) Presented { return Presented{Factor: Card, Identity: id, At: now.Add(-ago)} }
-	pin := func(id string, ago time.Duration) Presented { return Presented{Factor: PIN, Identity: id, At: now.Add(-ago)} }
-	face := func(id string, ago time.Duration) Presented { return Presented{Factor: Face, Identity: id, At: now.Add(-ago)} }
+	card := func(id string, ago time.Duration) Presented {
+		return Presented{Factor: Card, Identity: id, At: now.Add(-ago)}
+	}
+	pin := func(id string, ago time.Duration) Presented {
+		return Presented{Factor: PIN, Identity: id, At: now.Add(-ago)}
+	}
+	face := func(id string, ago time.Duration) Presented {
+		return Presented{Factor: Face, Identity: id, At: now.Add(-ago)}
+	}
 	duress := Presented{Factor: PIN, Identity: "li", At: now, Duress: true}
 	one := []Presented{card("li", 0)}
 
@@ -130,10 +136,10 @@ func TestDecide(t *testing.T) {
 
 		{name: "card+pin: card alone waits for the pin", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: one}, reason: NeedMoreFactors,
 			check: func(t *testing.T, d Decision) { assert.Equal(t, []Factor{PIN}, d.Missing) }},
-		{name: "card+pin within the window", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 10 * time.Second), pin("li", 0)}}, granted: true, reason: Granted},
-		{name: "card+pin too slow", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 21 * time.Second), pin("li", 0)}}, reason: FactorTimeout},
-		{name: "card+pin custom window", rule: Rule{Door: "d", Factors: [][]Factor{{Card, PIN}}, FactorWindow: time.Minute}, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 50 * time.Second), pin("li", 0)}}, granted: true, reason: Granted},
-		{name: "card+pin: someone else's pin", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("wang", 5 * time.Second), pin("li", 0)}}, reason: FactorMismatch},
+		{name: "card+pin within the window", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 10*time.Second), pin("li", 0)}}, granted: true, reason: Granted},
+		{name: "card+pin too slow", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 21*time.Second), pin("li", 0)}}, reason: FactorTimeout},
+		{name: "card+pin custom window", rule: Rule{Door: "d", Factors: [][]Factor{{Card, PIN}}, FactorWindow: time.Minute}, id: li, a: Attempt{Time: now, Presented: []Presented{card("li", 50*time.Second), pin("li", 0)}}, granted: true, reason: Granted},
+		{name: "card+pin: someone else's pin", rule: cardPIN, id: li, a: Attempt{Time: now, Presented: []Presented{card("wang", 5*time.Second), pin("li", 0)}}, reason: FactorMismatch},
 		{name: "card or face: face", rule: cardOrFace, id: li, a: Attempt{Time: now, Presented: []Presented{face("li", 0)}}, granted: true, reason: Granted},
 		{name: "card or face: pin not accepted", rule: cardOrFace, id: li, a: Attempt{Time: now, Presented: []Presented{pin("li", 0)}}, reason: NotAllowedFactor},
 		{name: "card+face or finger: card waits for face", rule: cardFaceOrFinger, id: li, a: Attempt{Time: now, Presented: one}, reason: NeedMoreFactors,

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"menwei/controller"
+	"menwei/controller/policy"
+)
+
+var commands = []command{
+	{"residents add", "-id ID -name NAME [-unit 3-201] [-group G]... [-card CARD]...", addIdentity(policy.Resident)},
+	{"staff add", "-id ID -name NAME [-group G]... [-card CARD]...", addIdentity(policy.Staff)},
+	{"visitors add", "-id ID -name NAME -host RESIDENT -until 2026-12-01T18:00:00+08:00 [-from T] [-door D]... [-uses N] [-card CARD]", addVisitor},
+	{"identities list", "[-kind resident|visitor|staff] [-json]", listIdentities},
+	{"identities remove", "-id ID   (with its credentials)", removeIdentity},
+	{"identities disable", "-id ID [-enable]", disableIdentity},
+	{"cards add", "-id ID -card CARD", cardAdd},
+	{"cards remove", "-card CARD", cardRemove},
+	{"cards blacklist", "-card CARD [-clear]   (a lost card: refused and flagged)", cardBlacklist},
+	{"pin set", "-id ID -pin DIGITS [-duress]", pinSet},
+	{"schedules set", "-id ID -period PERIOD... [-holiday-period 10:00-12:00]... [-name N]", scheduleSet},
+	{"schedules list", "[-json]", scheduleList},
+	{"holidays add", "-date 2026-10-01 [-name N]", holidayAdd},
+	{"holidays remove", "-date 2026-10-01", holidayRemove},
+	{"holidays list", "", holidayList},
+	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
+	{"verify", "check the event log's hash chain", verify},
+}
+
+func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controller.Store) error {
+	return func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+		id := fs.String("id", "", "identity id")
+		name := fs.String("name", "", "full name")
+		unit := fs.String("unit", "", "building-unit, e.g. 3-201")
+		var groups, cards multi
+		fs.Var(&groups, "group", "group (repeatable)")
+		fs.Var(&cards, "card", "card credential (repeatable)")
+		return func(s *controller.Store) error {
+			i := controller.Identity{ID: *id, Kind: kind, Name: *name, Unit: *unit, Groups: groups}
+			return saveIdentity(s, out, i, cards)
+		}
+	}
+}
+
+func saveIdentity(s *controller.Store, out io.Writer, i controller.Identity, cards []string) error {
+	if err := s.PutIdentity(i); err != nil {
+		return err
+	}
+	for _, c := range cards {
+		if err := s.AddCredential(controller.Credential{Kind: policy.Card, Key: c, Identity: i.ID}); err != nil {
+			return fmt.Errorf("card %s: %w", c, err)
+		}
+	}
+	fmt.Fprintf(out, "%s %s saved (%d card(s) added)\n", i.Kind, i.ID, len(cards))
+	return nil
+}
+
+func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := fs.String("id", "", "visitor id")
+	name := fs.String("name", "", "full name")
+	host := fs.String("host", "", "the resident visited")
+	from := fs.String("from", "", "start (RFC 3339; default now)")
+	until := fs.String("until", "", "end (RFC 3339)")
+	uses := fs.Int("uses", 0, "number of entries (0 = unlimited within the window)")
+	var doors, cards multi
+	fs.Var(&doors, "door", "door the pass opens (repeatable; none = all)")
+	fs.Var(&cards, "card", "card credential (repeatable)")
+	return func(s *controller.Store) error {
+		p := &controller.Pass{From: time.Now().UTC(), Doors: doors, MaxUses: *uses}
+		var err error
+		if *from != "" {
+			if p.From, err = time.Parse(time.RFC3339, *from); err != nil {
+				return fmt.Errorf("-from: %w", err)
+			}
+		}
+		if p.Until, err = time.Parse(time.RFC3339, *until); err != nil {
+			return fmt.Errorf("-until: %w", err)
+		}
+		if _, err := s.Identity(*host); err != nil {
+			return fmt.Errorf("-host %q: %w", *host, err)
+		}
+		return saveIdentity(s, out, controller.Identity{ID: *id, Kind: policy.Visitor, Name: *name, Host: *host, Pass: p}, cards)
+	}
+}
+
+func listIdentities(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	kind := fs.String("kind", "", "resident, visitor or staff")
+	asJSON := fs.Bool("json", false, "JSON output")
+	return func(s *controller.Store) error {
+		ids, err := s.Identities(policy.Kind(*kind))
+		if err != nil {
+			return err
+		}
+		creds, err := s.Credentials("")
+		if err != nil {
+			return err
+		}
+		count := map[string]int{}
+		for _, c := range creds {
+			count[c.Identity]++
+		}
+		if *asJSON {
+			for i := range ids { // never print hashes
+				ids[i].PIN, ids[i].Duress = nil, nil
+			}
+			return json.NewEncoder(out).Encode(ids)
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKIND\tNAME\tUNIT\tGROUPS\tCREDENTIALS\tPIN\tSTATE")
+		for _, i := range ids {
+			state := "active"
+			if i.Disabled {
+				state = "disabled"
+			}
+			if i.Pass != nil {
+				state = fmt.Sprintf("pass until %s, %d use(s)", i.Pass.Until.Local().Format("01-02 15:04"), i.Pass.Uses)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\n", i.ID, i.Kind, i.Name, i.Unit, strings.Join(i.Groups, ","), count[i.ID], i.PIN != nil, state)
+		}
+		return tw.Flush()
+	}
+}
+
+func idFlag(fs *flag.FlagSet) *string { return fs.String("id", "", "identity id") }
+
+func removeIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	return func(s *controller.Store) error {
+		if err := s.DeleteIdentity(*id); err != nil {
+			return fmt.Errorf("identity %q: %w", *id, err)
+		}
+		fmt.Fprintf(out, "%s removed\n", *id)
+		return nil
+	}
+}
+
+func disableIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	enable := fs.Bool("enable", false, "enable again")
+	return func(s *controller.Store) error {
+		i, err := s.Identity(*id)
+		if err != nil {
+			return fmt.Errorf("identity %q: %w", *id, err)
+		}
+		i.Disabled = !*enable
+		if err := s.PutIdentity(i); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s disabled=%v\n", *id, i.Disabled)
+		return nil
+	}
+}
+
+func cardAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	card := fs.String("card", "", "card credential")
+	return func(s *controller.Store) error {
+		if err := s.AddCredential(controller.Credential{Kind: policy.Card, Key: *card, Identity: *id}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "card added to %s\n", *id)
+		return nil
+	}
+}
+
+func cardRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	card := fs.String("card", "", "card credential")
+	return func(s *controller.Store) error {
+		if err := s.RemoveCredential(policy.Card, *card); err != nil {
+			return fmt.Errorf("card: %w", err)
+		}
+		fmt.Fprintln(out, "card removed")
+		return nil
+	}
+}
+
+func cardBlacklist(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	card := fs.String("card", "", "card credential")
+	clear := fs.Bool("clear", false, "take it off the blacklist")
+	return func(s *controller.Store) error {
+		if err := s.SetBlacklisted(policy.Card, *card, !*clear); err != nil {
+			return fmt.Errorf("card: %w", err)
+		}
+		fmt.Fprintf(out, "card blacklisted=%v\n", !*clear)
+		return nil
+	}
+}
+
+func pinSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	pin := fs.String("pin", "", "4-12 digits")
+	duress := fs.Bool("duress", false, "set the duress PIN (opens and raises a silent alarm)")
+	return func(s *controller.Store) error {
+		if err := s.SetPIN(*id, *pin, *duress); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "PIN set for %s\n", *id)
+		return nil
+	}
+}
+
+func scheduleSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := fs.String("id", "", "schedule id")
+	name := fs.String("name", "", "description")
+	var periods, hol multi
+	fs.Var(&periods, "period", "weekly period (repeatable)")
+	fs.Var(&hol, "holiday-period", "period that applies on holidays (repeatable; none = closed)")
+	return func(s *controller.Store) error {
+		if err := s.PutSchedule(controller.Schedule{ID: *id, Name: *name, Periods: periods, Holiday: hol}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "schedule %s saved\n", *id)
+		return nil
+	}
+}
+
+func scheduleList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	asJSON := fs.Bool("json", false, "JSON output")
+	return func(s *controller.Store) error {
+		scs, err := s.Schedules()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(out).Encode(scs)
+		}
+		for _, sc := range scs {
+			fmt.Fprintf(out, "%s\t%s\tholidays: %s\n", sc.ID, strings.Join(sc.Periods, "; "), strings.Join(sc.Holiday, "; "))
+		}
+		return nil
+	}
+}
+
+func holidayAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	date := fs.String("date", "", "YYYY-MM-DD")
+	name := fs.String("name", "", "name")
+	return func(s *controller.Store) error {
+		if err := s.PutHoliday(*date, *name); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "holiday %s saved\n", *date)
+		return nil
+	}
+}
+
+func holidayRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	date := fs.String("date", "", "YYYY-MM-DD")
+	return func(s *controller.Store) error {
+		if err := s.DeleteHoliday(*date); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "holiday %s removed\n", *date)
+		return nil
+	}
+}
+
+func holidayList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	return func(s *controller.Store) error {
+		h, err := s.Holidays()
+		if err != nil {
+			return err
+		}
+		dates := make([]string, 0, len(h))
+		for d := range h {
+			dates = append(dates, d)
+		}
+		sort.Strings(dates)
+		for _, d := range dates {
+			fmt.Fprintf(out, "%s\t%s\n", d, h[d])
+		}
+		return nil
+	}
+}
+
+func events(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	after := fs.Uint64("after", 0, "only events after this sequence number")
+	limit := fs.Int("limit", 50, "how many")
+	kind := fs.String("kind", "", "only this kind")
+	door := fs.String("door", "", "only this door")
+	asJSON := fs.Bool("json", false, "JSON output")
+	return func(s *controller.Store) error {
+		evs, err := s.Events(controller.EventQuery{After: *after, Limit: *limit, Kind: *kind, Door: *door})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(out).Encode(evs)
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME\tKIND\tDOOR\tPD\tWHO\tREASON\tDETAIL")
+		for _, e := range evs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Kind, e.Door, e.PD, e.Name, e.Reason, e.Detail)
+		}
+		return tw.Flush()
+	}
+}
+
+func verify(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	return func(s *controller.Store) error {
+		n, err := s.VerifyChain()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "event log intact: %d events, chain verified\n", n)
+		return nil
+	}
+}

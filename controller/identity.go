@@ -1,0 +1,380 @@
+package controller
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"golang.org/x/crypto/argon2"
+
+	"menwei/controller/policy"
+)
+
+// Identity is a person known to the controller: a resident, a visitor
+// (with a pass and a host) or a staff member.
+type Identity struct {
+	ID       string      `json:"id"`
+	Kind     policy.Kind `json:"kind"`
+	Name     string      `json:"name"`
+	Unit     string      `json:"unit,omitempty"` // building-unit, e.g. "3-201"
+	Groups   []string    `json:"groups,omitempty"`
+	Disabled bool        `json:"disabled,omitempty"`
+	Host     string      `json:"host,omitempty"` // visitors: the resident they visit
+	Pass     *Pass       `json:"pass,omitempty"` // visitors
+	PIN      *Secret     `json:"pin,omitempty"`
+	Duress   *Secret     `json:"duress_pin,omitempty"`
+	Created  time.Time   `json:"created"`
+}
+
+// Pass is a visitor's permission.
+type Pass struct {
+	From    time.Time `json:"from"`
+	Until   time.Time `json:"until"`
+	Doors   []string  `json:"doors,omitempty"` // empty = every door
+	MaxUses int       `json:"max_uses,omitempty"`
+	Uses    int       `json:"uses"`
+}
+
+// Secret is a slow hash (Argon2id) of a PIN.
+type Secret struct {
+	Salt []byte `json:"salt"`
+	Hash []byte `json:"hash"`
+}
+
+// Argon2id parameters: about 10 ms and 8 MiB per check on a gate box,
+// which a PIN pad's human pace does not notice.
+const (
+	argonTime    = 1
+	argonMemory  = 8 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+func hashSecret(s string) *Secret {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt) // never fails (crypto/rand)
+	return &Secret{Salt: salt, Hash: argon2.IDKey([]byte(s), salt, argonTime, argonMemory, argonThreads, argonKeyLen)}
+}
+
+func (s *Secret) matches(v string) bool {
+	if s == nil {
+		return false
+	}
+	h := argon2.IDKey([]byte(v), s.Salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return subtle.ConstantTimeCompare(h, s.Hash) == 1
+}
+
+// Credential links something presented at a reader to an identity.
+type Credential struct {
+	Kind     policy.Factor `json:"kind"`
+	Key      string        `json:"key"` // card: "h10301:F:N"; face/finger/phone: their ids
+	Identity string        `json:"identity"`
+	// Blacklisted credentials (a lost card) stay known, so an attempt with
+	// one is refused as blacklisted and stands out in the log.
+	Blacklisted bool      `json:"blacklisted,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func (i *Identity) validate() error {
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("%w: identity %q: %s", ErrBadRequest, i.ID, fmt.Sprintf(f, a...))
+	}
+	switch {
+	case !idRE.MatchString(i.ID):
+		return bad("id: 1-64 letters, digits, '.', '_' or '-'")
+	case i.Name == "":
+		return bad("name required")
+	case i.Kind != policy.Resident && i.Kind != policy.Visitor && i.Kind != policy.Staff:
+		return bad("kind %q: resident, visitor or staff", i.Kind)
+	case i.Kind == policy.Visitor && i.Pass == nil:
+		return bad("a visitor needs a pass")
+	case i.Pass != nil && !i.Pass.Until.After(i.Pass.From):
+		return bad("pass: until must be after from")
+	case i.Pass != nil && i.Pass.MaxUses < 0:
+		return bad("pass: max_uses must not be negative")
+	}
+	for _, g := range i.Groups {
+		if !idRE.MatchString(g) {
+			return bad("group %q: 1-64 letters, digits, '.', '_' or '-'", g)
+		}
+	}
+	return nil
+}
+
+// Keys.
+const (
+	keyIdentity   = "id/"   // id/<id> → Identity
+	keyCredential = "cred/" // cred/<kind>/<key> → Credential
+	keyInside     = "apb/"  // apb/<identity> → "1" inside, "0" outside
+)
+
+func credKey(kind policy.Factor, key string) string { return keyCredential + string(kind) + "/" + key }
+
+// PutIdentity creates or replaces an identity. Its credentials, PIN and
+// pass use count are kept when the stored record has them and i does not.
+func (s *Store) PutIdentity(i Identity) error {
+	if err := i.validate(); err != nil {
+		return err
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		var old Identity
+		err := getJSON(txn, keyIdentity+i.ID, &old)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if i.Created.IsZero() {
+				i.Created = time.Now().UTC()
+			}
+		case err != nil:
+			return err
+		default:
+			i.Created = old.Created
+			if i.PIN == nil {
+				i.PIN = old.PIN
+			}
+			if i.Duress == nil {
+				i.Duress = old.Duress
+			}
+			if i.Pass != nil && old.Pass != nil && i.Pass.Uses == 0 {
+				i.Pass.Uses = old.Pass.Uses
+			}
+		}
+		return setJSON(txn, keyIdentity+i.ID, i)
+	})
+}
+
+// Identity returns one identity.
+func (s *Store) Identity(id string) (Identity, error) {
+	var i Identity
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyIdentity+id, &i) })
+	return i, err
+}
+
+// Identities lists identities of a kind ("" = all), ordered by id.
+func (s *Store) Identities(kind policy.Kind) ([]Identity, error) {
+	var out []Identity
+	err := s.db.View(func(txn *badger.Txn) error {
+		return iterJSON(txn, keyIdentity, func(i *Identity) {
+			if kind == "" || i.Kind == kind {
+				out = append(out, *i)
+			}
+		})
+	})
+	return out, err
+}
+
+// DeleteIdentity removes an identity with its credentials and state.
+func (s *Store) DeleteIdentity(id string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get([]byte(keyIdentity + id)); errors.Is(err, badger.ErrKeyNotFound) {
+			return ErrNotFound
+		}
+		var keys [][]byte
+		if err := iterJSON(txn, keyCredential, func(c *Credential) {
+			if c.Identity == id {
+				keys = append(keys, []byte(credKey(c.Kind, c.Key)))
+			}
+		}); err != nil {
+			return err
+		}
+		keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
+		for _, k := range keys {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AddCredential links a credential to an existing identity.
+func (s *Store) AddCredential(c Credential) error {
+	if c.Kind == policy.Card {
+		card, err := ParseCard(c.Key)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		c.Key = card.String()
+	}
+	if c.Key == "" || !slices.Contains([]policy.Factor{policy.Card, policy.Face, policy.Finger, policy.Phone}, c.Kind) {
+		return fmt.Errorf("%w: credential kind %q with key %q", ErrBadRequest, c.Kind, c.Key)
+	}
+	if c.Created.IsZero() {
+		c.Created = time.Now().UTC()
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get([]byte(keyIdentity + c.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("identity %q: %w", c.Identity, ErrNotFound)
+		}
+		var old Credential
+		err := getJSON(txn, credKey(c.Kind, c.Key), &old)
+		if err == nil && old.Identity != c.Identity {
+			return fmt.Errorf("%w (%s)", ErrCardInUse, old.Identity)
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return setJSON(txn, credKey(c.Kind, c.Key), c)
+	})
+}
+
+// RemoveCredential deletes a credential.
+func (s *Store) RemoveCredential(kind policy.Factor, key string) error {
+	if kind == policy.Card {
+		if card, err := ParseCard(key); err == nil {
+			key = card.String()
+		}
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get([]byte(credKey(kind, key))); errors.Is(err, badger.ErrKeyNotFound) {
+			return ErrNotFound
+		}
+		return txn.Delete([]byte(credKey(kind, key)))
+	})
+}
+
+// SetBlacklisted marks or clears a credential as blacklisted.
+func (s *Store) SetBlacklisted(kind policy.Factor, key string, on bool) error {
+	if kind == policy.Card {
+		if card, err := ParseCard(key); err == nil {
+			key = card.String()
+		}
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		var c Credential
+		if err := getJSON(txn, credKey(kind, key), &c); err != nil {
+			return err
+		}
+		c.Blacklisted = on
+		return setJSON(txn, credKey(kind, key), c)
+	})
+}
+
+// Credentials lists an identity's credentials ("" = every credential).
+func (s *Store) Credentials(identity string) ([]Credential, error) {
+	var out []Credential
+	err := s.db.View(func(txn *badger.Txn) error {
+		return iterJSON(txn, keyCredential, func(c *Credential) {
+			if identity == "" || c.Identity == identity {
+				out = append(out, *c)
+			}
+		})
+	})
+	return out, err
+}
+
+// Lookup finds a credential and its identity.
+func (s *Store) Lookup(kind policy.Factor, key string) (Credential, Identity, error) {
+	var (
+		c Credential
+		i Identity
+	)
+	err := s.db.View(func(txn *badger.Txn) error {
+		if err := getJSON(txn, credKey(kind, key), &c); err != nil {
+			return err
+		}
+		return getJSON(txn, keyIdentity+c.Identity, &i)
+	})
+	return c, i, err
+}
+
+var pinRE = regexp.MustCompile(`^[0-9]{4,12}$`)
+
+// SetPIN sets (or with duress, the duress) PIN of an identity: 4-12 digits,
+// stored only as a slow hash.
+func (s *Store) SetPIN(id, pin string, duress bool) error {
+	if !pinRE.MatchString(pin) {
+		return fmt.Errorf("%w: a PIN is 4 to 12 digits", ErrBadRequest)
+	}
+	sec := hashSecret(pin)
+	return s.db.Update(func(txn *badger.Txn) error {
+		var i Identity
+		if err := getJSON(txn, keyIdentity+id, &i); err != nil {
+			return err
+		}
+		other := i.Duress
+		if duress {
+			other = i.PIN
+		}
+		if other.matches(pin) {
+			return fmt.Errorf("%w: the PIN and the duress PIN must differ", ErrBadRequest)
+		}
+		if duress {
+			i.Duress = sec
+		} else {
+			i.PIN = sec
+		}
+		return setJSON(txn, keyIdentity+id, i)
+	})
+}
+
+// CheckPIN reports whether pin is the identity's PIN, or its duress PIN.
+func CheckPIN(i Identity, pin string) (ok, duress bool) {
+	if i.Duress.matches(pin) {
+		return true, true
+	}
+	return i.PIN.matches(pin), false
+}
+
+// UsePass counts one use of a visitor's pass.
+func (s *Store) UsePass(id string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		var i Identity
+		if err := getJSON(txn, keyIdentity+id, &i); err != nil {
+			return err
+		}
+		if i.Pass == nil {
+			return fmt.Errorf("%w: %s has no pass", ErrBadRequest, id)
+		}
+		i.Pass.Uses++
+		return setJSON(txn, keyIdentity+id, i)
+	})
+}
+
+// Inside is where anti-passback last saw the identity (nil = unknown).
+func (s *Store) Inside(id string) (*bool, error) {
+	var v *bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyInside + id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(b []byte) error {
+			in := len(b) == 1 && b[0] == '1'
+			v = &in
+			return nil
+		})
+	})
+	return v, err
+}
+
+// SetInside records where anti-passback saw the identity.
+func (s *Store) SetInside(id string, inside bool) error {
+	v := []byte("0")
+	if inside {
+		v = []byte("1")
+	}
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyInside+id), v) })
+}
+
+func iterJSON[T any](txn *badger.Txn, prefix string, f func(*T)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var v T
+		if err := it.Item().Value(func(b []byte) error { return jsonUnmarshal(b, &v) }); err != nil {
+			return err
+		}
+		f(&v)
+	}
+	return nil
+}
