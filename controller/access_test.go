@@ -1,0 +1,250 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller/door"
+	"menwei/controller/policy"
+	"menwei/devices/osdp"
+	"menwei/devices/wiegand"
+)
+
+// engine is a Controller without buses: credentials are fed straight into
+// its access path on a fake clock, and the events it records are read back.
+type engine struct {
+	t     *testing.T
+	c     *Controller
+	s     *Store
+	now   time.Time
+	after uint64
+}
+
+const engineConfig = `
+timezone: Asia/Shanghai
+buses:
+  - name: b
+    device: /dev/null
+    pds:
+      - { name: gate-in, address: 1 }
+      - { name: gate-out, address: 2 }
+      - { name: lobby-r, address: 3 }
+doors:
+  - name: gate
+    readers: [{ pd: gate-in, side: entry }, { pd: gate-out, side: exit }]
+    lock: { pd: gate-in, output: 0 }
+    policy: { antipassback: hard }
+  - name: lobby
+    readers: [{ pd: lobby-r }]
+    lock: { pd: lobby-r, output: 0 }
+    policy: { factors: [card+pin], factor_window: 20s }
+  - name: office
+    readers: [{ pd: lobby-r, reader: 1 }]
+    lock: { pd: lobby-r, output: 1 }
+    policy: { schedule: office-hours, groups: [staff-only] }
+alerts:
+  unknown_repeat: { count: 3, window: 1m }
+`
+
+func newEngine(t *testing.T) *engine {
+	t.Helper()
+	cfg, err := ParseConfig([]byte(engineConfig), t.TempDir())
+	require.NoError(t, err)
+	s, err := OpenStore(StoreOptions{InMemory: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	e := &engine{t: t, s: s, now: time.Date(2026, 11, 30, 9, 0, 0, 0, cfg.Location())} // a Monday
+	add := func(i Identity, card string) {
+		require.NoError(t, s.PutIdentity(i))
+		if card != "" {
+			require.NoError(t, s.AddCredential(Credential{Kind: policy.Card, Key: card, Identity: i.ID}))
+		}
+	}
+	add(Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei"}, "1:1")
+	add(Identity{ID: "wang", Kind: policy.Resident, Name: "Wang Fang"}, "1:2")
+	add(Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard", Groups: []string{"staff-only"}}, "1:3")
+	add(Identity{ID: "v1", Kind: policy.Visitor, Name: "Guest", Host: "li",
+		Pass: &Pass{From: e.now.Add(-time.Hour), Until: e.now.Add(time.Hour), MaxUses: 1}}, "1:4")
+	add(Identity{ID: "lost", Kind: policy.Resident, Name: "Lost Card"}, "1:5")
+	require.NoError(t, s.SetBlacklisted(policy.Card, "1:5", true))
+	require.NoError(t, s.SetPIN("wang", "2580", false))
+	require.NoError(t, s.SetPIN("wang", "9111", true))
+	e.c, err = New(Options{Config: cfg, Store: s, Now: func() time.Time { return e.now }})
+	require.NoError(t, err)
+	return e
+}
+
+func (e *engine) card(pd byte, reader byte, fac uint8, num uint16) {
+	e.c.cardRead(context.Background(), pdKey{"b", pd}, osdp.Raw{Reader: reader, Format: 1, Bits: 26, Data: wiegand.EncodeH10301(fac, num)})
+}
+
+func (e *engine) keys(pd byte, s string) {
+	e.c.keypad(context.Background(), pdKey{"b", pd}, osdp.Keypad{Keys: []byte(s)})
+}
+
+// events returns what was recorded since the last call.
+func (e *engine) events() []Event {
+	evs, err := e.s.Events(EventQuery{After: e.after, Limit: 1000})
+	require.NoError(e.t, err)
+	if len(evs) > 0 {
+		e.after = evs[len(evs)-1].Seq
+	}
+	return evs
+}
+
+// decision returns the one access decision recorded since the last call.
+func (e *engine) decision() Event {
+	e.t.Helper()
+	var found []Event
+	for _, ev := range e.events() {
+		if ev.Kind == KindGranted || ev.Kind == KindDenied {
+			found = append(found, ev)
+		}
+	}
+	require.Len(e.t, found, 1, "one decision")
+	return found[0]
+}
+
+func kinds(evs []Event) []string {
+	var k []string
+	for _, e := range evs {
+		k = append(k, e.Kind)
+	}
+	return k
+}
+
+func TestCardAndPIN(t *testing.T) {
+	e := newEngine(t)
+	e.card(3, 0, 1, 2)
+	assert.Empty(t, e.events(), "a card at a card+PIN door waits for the PIN")
+	e.keys(3, "25")
+	e.now = e.now.Add(5 * time.Second)
+	e.keys(3, "80#")
+	d := e.decision()
+	assert.Equal(t, KindGranted, d.Kind)
+	assert.Equal(t, "wang", d.Identity)
+	assert.Equal(t, "card+pin", d.Factor)
+
+	e.card(3, 0, 1, 2)
+	e.keys(3, "0000#")
+	d = e.decision()
+	assert.Equal(t, ReasonWrongPIN, d.Reason)
+
+	e.keys(3, "2580#")
+	assert.Equal(t, ReasonPINNoCard, e.decision().Reason, "a PIN alone identifies no one")
+
+	e.card(3, 0, 1, 2)
+	e.keys(3, "12*2580#") // '*' clears what was typed
+	assert.Equal(t, KindGranted, e.decision().Kind)
+
+	// Too slow: the attempt expires and is recorded as such.
+	e.card(3, 0, 1, 2)
+	e.now = e.now.Add(21 * time.Second)
+	e.c.tick(context.Background())
+	assert.Equal(t, ReasonFactorTimout, e.decision().Reason)
+	e.keys(3, "2580#")
+	assert.Equal(t, ReasonPINNoCard, e.decision().Reason)
+}
+
+func TestDuressPIN(t *testing.T) {
+	e := newEngine(t)
+	e.card(3, 0, 1, 2)
+	e.keys(3, "9111#")
+	evs := e.events()
+	assert.Contains(t, kinds(evs), KindGranted, "duress opens the door")
+	assert.Contains(t, kinds(evs), KindDuress)
+	assert.Contains(t, kinds(evs), "alert.duress")
+	for _, ev := range evs {
+		if ev.Kind == KindDuress {
+			assert.True(t, ev.Alarm)
+		}
+	}
+}
+
+func TestAntiPassbackAtTheGate(t *testing.T) {
+	e := newEngine(t)
+	steps := []struct {
+		pd   byte
+		want string
+	}{{1, KindGranted}, {1, KindDenied}, {2, KindGranted}, {2, KindDenied}, {1, KindGranted}}
+	for i, s := range steps {
+		e.card(s.pd, 0, 1, 1)
+		d := e.decision()
+		assert.Equal(t, s.want, d.Kind, "step %d", i)
+		if d.Kind == KindDenied {
+			assert.Equal(t, policy.AntiPassback, d.Reason)
+		}
+		e.now = e.now.Add(time.Minute)
+	}
+}
+
+func TestVisitorPassAndBlacklist(t *testing.T) {
+	e := newEngine(t)
+	e.card(1, 0, 1, 4)
+	assert.Equal(t, KindGranted, e.decision().Kind)
+	e.card(2, 0, 1, 4)
+	assert.Equal(t, policy.PassUsedUp, e.decision().Reason, "one use only, and it was stored")
+	v, err := e.s.Identity("v1")
+	require.NoError(t, err)
+	assert.Equal(t, 1, v.Pass.Uses)
+
+	e.card(1, 0, 1, 5)
+	assert.Equal(t, policy.Blacklisted, e.decision().Reason)
+}
+
+func TestScheduleFromStore(t *testing.T) {
+	e := newEngine(t)
+	e.card(3, 1, 1, 3)
+	assert.Equal(t, ReasonNoSchedule, e.decision().Reason, "a missing schedule fails closed")
+
+	require.NoError(t, e.s.PutSchedule(Schedule{ID: "office-hours", Periods: []string{"mon-fri 08:00-18:00"}}))
+	require.NoError(t, e.c.ReloadSchedules())
+	e.card(3, 1, 1, 3)
+	assert.Equal(t, KindGranted, e.decision().Kind, "staff in office hours")
+	e.card(3, 1, 1, 1)
+	assert.Equal(t, policy.NotInGroup, e.decision().Reason)
+}
+
+func TestLockdownAndEmergency(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	require.NoError(t, e.c.SetDoorMode(ctx, "gate", door.Lockdown, "test"))
+	e.card(1, 0, 1, 1)
+	assert.Equal(t, policy.LockdownReason, e.decision().Reason)
+	e.card(1, 0, 1, 3)
+	assert.Equal(t, KindGranted, e.decision().Kind, "staff pass a lockdown")
+
+	require.NoError(t, e.c.SetDoorMode(ctx, "gate", door.Normal, "test"))
+	e.c.fireAlarm(ctx, "test fire")
+	for _, d := range e.c.Doors() {
+		assert.Equal(t, "emergency_unlock", d.Mode, d.Name)
+	}
+	assert.ErrorIs(t, e.c.SetDoorMode(ctx, "gate", door.Lockdown, "test"), door.ErrEmergency, "no lockdown during a fire")
+	m, err := e.s.DoorMode("lobby")
+	require.NoError(t, err)
+	assert.Equal(t, "emergency_unlock", m, "stored, so it survives a restart")
+	assert.ErrorIs(t, e.c.SetDoorMode(ctx, "nowhere", door.Normal, ""), ErrNotFound)
+}
+
+func TestUnknownCardAgainAndAgain(t *testing.T) {
+	e := newEngine(t)
+	var all []Event
+	for range 3 {
+		e.card(1, 0, 7, 777)
+		all = append(all, e.events()...)
+		e.now = e.now.Add(10 * time.Second)
+	}
+	assert.Contains(t, kinds(all), "alert.unknown_repeated")
+	for _, ev := range all {
+		if ev.Kind == KindDenied {
+			assert.Equal(t, ReasonUnknownCard, ev.Reason)
+			assert.Equal(t, "h10301:…77", ev.Card)
+			assert.NotEmpty(t, ev.CardRef)
+			assert.NotContains(t, ev.CardRef, "777")
+		}
+	}
+}
