@@ -48,16 +48,36 @@ type gate struct {
 
 func startGate(t *testing.T, pdCfg osdppd.Config, pdYAML string) *gate {
 	t.Helper()
-	master, slave := serialporttest.PtyPair(t)
 	pdCfg.Addr = 101
 	pd, err := osdppd.New(pdCfg)
 	require.NoError(t, err)
+	return startGateWith(t, gateSetup{pd: pd, pdYAML: pdYAML, seed: true})
+}
+
+// gateSetup says what startGateWith runs: which emulated PD, extra YAML for
+// the PD and the file, and whether to seed a fresh store (a restart reuses dir).
+type gateSetup struct {
+	pd     *osdppd.PD
+	pdYAML string
+	extra  string
+	dir    string
+	seed   bool
+}
+
+func startGateWith(t *testing.T, gs gateSetup) *gate {
+	t.Helper()
+	master, slave := serialporttest.PtyPair(t)
+	pd := gs.pd
 	emuCtx, emuStop := context.WithCancel(context.Background())
 	emuDone := make(chan error, 1)
 	go func() { emuDone <- osdppd.Serve(emuCtx, master, pd) }()
 	t.Cleanup(func() { emuStop(); <-emuDone })
 
-	dir := t.TempDir()
+	dir := gs.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	pdYAML := gs.pdYAML
 	yaml := fmt.Sprintf(`
 data_dir: %s
 http: { listen: "127.0.0.1:0" }
@@ -75,16 +95,28 @@ doors:
     lock: { pd: gate-reader, output: 0 }
     contact: { pd: gate-reader, input: 0 }
     pulse: 3s
-`, dir, slave, pdYAML)
+%s
+`, dir, slave, pdYAML, gs.extra)
 	cfg, err := controller.ParseConfig([]byte(yaml), dir)
 	require.NoError(t, err)
 
-	store, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
+	if gs.seed {
+		seed(t, cfg.Store.Dir)
+	}
+	return run(t, cfg, pd, dir)
+}
+
+func seed(t *testing.T, dir string) {
+	store, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
 	require.NoError(t, err)
 	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li-wei", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
 	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
+	require.NoError(t, store.PutIdentity(controller.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
+	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
 	require.NoError(t, store.Close())
+}
 
+func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{t: t, pd: pd, dir: dir, stop: cancel, done: make(chan error, 1), alive: true}
 	ready := make(chan string, 1)

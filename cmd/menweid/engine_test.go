@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller"
+	"menwei/devices/osdp"
+	"menwei/firmware-mocks/osdppd"
+)
+
+const fireYAML = `emergency:
+  fire_inputs: [{ pd: gate-reader, input: 3 }]`
+
+func (g *gate) post(path string, body any) (int, map[string]any) {
+	g.t.Helper()
+	b, err := json.Marshal(body)
+	require.NoError(g.t, err)
+	resp, err := http.Post(g.url+path, "application/json", bytes.NewReader(b))
+	require.NoError(g.t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(g.t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+func (g *gate) doors() []controller.DoorStatus {
+	var st struct {
+		Doors []controller.DoorStatus `json:"doors"`
+	}
+	g.get("/api/v1/doors", &st)
+	return st.Doors
+}
+
+// waitOut waits for the PD to be told to drive its lock output with control.
+func waitOut(t *testing.T, pd *osdppd.PD, control byte) {
+	t.Helper()
+	for {
+		out := waitCmd(t, pd, osdp.CmdOUT).(osdp.Out)
+		if out.Records[0].Control == control {
+			return
+		}
+	}
+}
+
+// A fire alarm input on an emulated PD unlocks the door and holds it
+// unlocked, through the alarm clearing and through a restart of menweid,
+// until an operator ends the emergency.
+func TestFireAlarmUnlocksUntilOperatorEndsIt(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	g := startGateWith(t, gateSetup{pd: pd, extra: fireYAML, dir: dir, seed: true})
+	g.waitOnline(false)
+	waitOut(t, pd, osdp.OutPermOffAbort) // locked on line
+
+	require.NoError(t, pd.SetInput(3, true))
+	waitOut(t, pd, osdp.OutPermOnAbort)
+	fire := g.waitEvent("fire", func(e controller.Event) bool { return e.Kind == controller.KindFire })
+	assert.True(t, fire.Alarm)
+	require.Equal(t, "emergency_unlock", g.doors()[0].Mode)
+	assert.True(t, pd.Outputs()[0], "the lock output is held released")
+
+	require.NoError(t, pd.SetInput(3, false)) // the alarm clears: the door stays open
+	g.pd.PresentWiegand26(1, 1234)            // a card meanwhile changes nothing
+	g.waitEvent("emergency decision", func(e controller.Event) bool { return e.Reason == "emergency_unlock" })
+	assert.Equal(t, "emergency_unlock", g.doors()[0].Mode)
+	assert.True(t, pd.Outputs()[0])
+
+	// Restart menweid: the emergency is still on, and re-asserted on line.
+	g.shutdown()
+	pd2, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g2 := startGateWith(t, gateSetup{pd: pd2, extra: fireYAML, dir: dir})
+	g2.waitOnline(false)
+	waitOut(t, pd2, osdp.OutPermOnAbort)
+	assert.Equal(t, "emergency_unlock", g2.doors()[0].Mode)
+
+	// Lockdown is refused during an emergency; normal ends it.
+	status, body := g2.post("/api/v1/emergency", map[string]any{"mode": "lockdown"})
+	assert.Equal(t, http.StatusConflict, status, body)
+	status, _ = g2.post("/api/v1/doors/main-gate/mode", map[string]any{"mode": "normal", "reason": "fire brigade gave the all-clear"})
+	require.Equal(t, http.StatusOK, status)
+	waitOut(t, pd2, osdp.OutPermOffAbort)
+	assert.Equal(t, "normal", g2.doors()[0].Mode)
+	assert.False(t, pd2.Outputs()[0])
+	g2.waitEvent("operator request", func(e controller.Event) bool {
+		return e.Kind == "door.mode_requested" && e.Detail == "normal: fire brigade gave the all-clear"
+	})
+}
+
+// A door opened without a grant raises a forced-open alarm and an alert.
+func TestForcedDoorRaisesAlarm(t *testing.T) {
+	g := startGate(t, osdppd.Config{}, "")
+	g.waitOnline(false)
+	require.NoError(t, g.pd.SetInput(0, false))
+	time.Sleep(100 * time.Millisecond) // the first contact report only sets the state
+	require.NoError(t, g.pd.SetInput(0, true))
+	forced := g.waitEvent("forced", func(e controller.Event) bool { return e.Kind == controller.KindForcedOpen })
+	assert.True(t, forced.Alarm)
+	g.waitEvent("alert", func(e controller.Event) bool { return e.Kind == "alert.door_forced" })
+	require.Eventually(t, func() bool {
+		d := g.doors()[0]
+		return d.Open && len(d.Alarms) == 1 && d.Alarms[0] == "forced_open"
+	}, 10*time.Second, 20*time.Millisecond)
+
+	// A granted passage is not forced.
+	require.NoError(t, g.pd.SetInput(0, false))
+	g.waitEvent("closed", func(e controller.Event) bool { return e.Kind == controller.KindDoorClosed })
+	g.pd.PresentWiegand26(1, 1234)
+	g.waitEvent("granted", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	require.NoError(t, g.pd.SetInput(0, true))
+	g.waitEvent("opened", func(e controller.Event) bool { return e.Kind == controller.KindDoorOpened && e.Seq > forced.Seq })
+	n := 0
+	for _, e := range g.events() {
+		if e.Kind == controller.KindForcedOpen {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n)
+}
+
+// Lockdown over the API: residents are refused, staff pass.
+func TestLockdownLetsStaffOnly(t *testing.T) {
+	g := startGate(t, osdppd.Config{}, "")
+	g.waitOnline(false)
+	status, _ := g.post("/api/v1/emergency", map[string]any{"mode": "lockdown", "reason": "intruder"})
+	require.Equal(t, http.StatusOK, status)
+	g.pd.PresentWiegand26(1, 1234)
+	d := g.waitEvent("denied", func(e controller.Event) bool { return e.Kind == controller.KindDenied })
+	assert.Equal(t, "lockdown", d.Reason)
+	g.pd.PresentWiegand26(1, 3)
+	s := g.waitEvent("staff", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	assert.Equal(t, "zhao", s.Identity)
+
+	for _, bad := range []map[string]any{{"mode": "party"}, {"mode": "normal", "extra": 1}, {"mode": 3}} {
+		status, body := g.post("/api/v1/emergency", bad)
+		assert.Equal(t, http.StatusBadRequest, status, "%v → %v", bad, body)
+	}
+}
