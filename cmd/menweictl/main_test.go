@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller"
+)
+
+func ctl(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(append([]string{"-store", dir}, args...), &out)
+	return out.String(), err
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	steps := [][]string{
+		{"residents", "add", "-id", "li", "-name", "Li Wei", "-unit", "3-201", "-card", "1:1234", "-group", "b3"},
+		{"staff", "add", "-id", "zhao", "-name", "Zhao", "-card", "1:3"},
+		{"visitors", "add", "-id", "v1", "-name", "Guest", "-host", "li", "-until", "2030-01-01T00:00:00Z", "-uses", "2"},
+		{"cards", "add", "-id", "li", "-card", "raw:40:0102030405"},
+		{"cards", "blacklist", "-card", "raw:40:0102030405"},
+		{"pin", "set", "-id", "li", "-pin", "2580"},
+		{"pin", "set", "-id", "li", "-pin", "9111", "-duress"},
+		{"schedules", "set", "-id", "office", "-period", "mon-fri 08:00-18:00", "-holiday-period", "10:00-12:00"},
+		{"holidays", "add", "-date", "2026-10-01", "-name", "National Day"},
+		{"identities", "disable", "-id", "zhao"},
+	}
+	for _, s := range steps {
+		_, err := ctl(t, dir, s...)
+		require.NoError(t, err, strings.Join(s, " "))
+	}
+	out, err := ctl(t, dir, "identities", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "Li Wei")
+	assert.Contains(t, out, "disabled")
+	assert.Contains(t, out, "pass until")
+	out, err = ctl(t, dir, "identities", "list", "-json")
+	require.NoError(t, err)
+	assert.NotContains(t, out, "hash", "PIN hashes never printed")
+	out, err = ctl(t, dir, "schedules", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "mon-fri 08:00-18:00")
+	out, err = ctl(t, dir, "holidays", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "2026-10-01\tNational Day")
+
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	require.NoError(t, err)
+	creds, err := s.Credentials("li")
+	require.NoError(t, err)
+	assert.Len(t, creds, 2)
+	require.NoError(t, s.Close())
+
+	_, err = ctl(t, dir, "identities", "remove", "-id", "v1")
+	require.NoError(t, err)
+	out, err = ctl(t, dir, "verify")
+	require.NoError(t, err)
+	assert.Contains(t, out, "chain verified")
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	var ue usageError
+	_, err := ctl(t, dir)
+	assert.True(t, errors.As(err, &ue), "no command is a usage error")
+	_, err = ctl(t, dir, "launch", "rockets")
+	assert.ErrorContains(t, err, "unknown command")
+	_, err = ctl(t, dir, "residents", "add", "-idd", "x")
+	assert.True(t, errors.As(err, &ue))
+	_, err = ctl(t, dir, "residents", "add", "-id", "bad id", "-name", "x")
+	assert.ErrorIs(t, err, controller.ErrBadRequest)
+	_, err = ctl(t, dir, "cards", "add", "-id", "nobody", "-card", "1:1")
+	assert.ErrorIs(t, err, controller.ErrNotFound)
+	_, err = ctl(t, dir, "visitors", "add", "-id", "v", "-name", "x", "-host", "nobody", "-until", "2030-01-01T00:00:00Z")
+	assert.ErrorContains(t, err, "-host")
+	_, err = ctl(t, dir, "pin", "set", "-id", "x", "-pin", "12")
+	assert.ErrorIs(t, err, controller.ErrBadRequest)
+
+	// While menweid (here: another open store) holds the directory.
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = ctl(t, dir, "identities", "list")
+	assert.ErrorContains(t, err, "is menweid running")
+}
