@@ -378,3 +378,52 @@ func iterJSON[T any](txn *badger.Txn, prefix string, f func(*T)) error {
 	}
 	return nil
 }
+
+// Import stores many identities and their credentials in a few large
+// transactions (one sync per thousand records), for moving a resident list
+// in. Existing records with the same keys are replaced.
+func (s *Store) Import(ids []Identity, creds []Credential) error {
+	now := time.Now().UTC()
+	for i := range ids {
+		if err := ids[i].validate(); err != nil {
+			return err
+		}
+		if ids[i].Created.IsZero() {
+			ids[i].Created = now
+		}
+	}
+	for i := range creds {
+		if creds[i].Kind == policy.Card {
+			card, err := ParseCard(creds[i].Key)
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrBadRequest, err)
+			}
+			creds[i].Key = card.String()
+		}
+		if creds[i].Created.IsZero() {
+			creds[i].Created = now
+		}
+	}
+	const chunk = 1000
+	for len(ids) > 0 || len(creds) > 0 {
+		ni, nc := min(len(ids), chunk), min(len(creds), chunk)
+		err := s.db.Update(func(txn *badger.Txn) error {
+			for _, i := range ids[:ni] {
+				if err := setJSON(txn, keyIdentity+i.ID, i); err != nil {
+					return err
+				}
+			}
+			for _, c := range creds[:nc] {
+				if err := setJSON(txn, credKey(c.Kind, c.Key), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("controller: import: %w", err)
+		}
+		ids, creds = ids[ni:], creds[nc:]
+	}
+	return nil
+}

@@ -116,6 +116,20 @@ func seed(t *testing.T, dir string) {
 	require.NoError(t, store.Close())
 }
 
+// seedN imports n residents; resident i has card 1:i.
+func seedN(tb testing.TB, s *controller.Store, n int) {
+	ids := make([]controller.Identity, 0, n)
+	creds := make([]controller.Credential, 0, n)
+	for i := range n {
+		id := fmt.Sprintf("r%05d", i)
+		ids = append(ids, controller.Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id})
+		creds = append(creds, controller.Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: id})
+	}
+	require.NoError(tb, s.Import(ids, creds))
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{t: t, pd: pd, dir: dir, stop: cancel, done: make(chan error, 1), alive: true}

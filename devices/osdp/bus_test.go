@@ -366,3 +366,31 @@ func TestBusConfigErrors(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
+
+// A command submitted between polls goes out at once, not at the next poll.
+func TestBusSendsCommandsWithoutWaitingForThePoll(t *testing.T) {
+	fp := &fakePD{addr: 5}
+	s := newSim(t, BusConfig{PDs: []PDConfig{{Addr: 5}}}, fp)
+	s.run(200 * time.Millisecond)
+	// Answer one poll by hand, then ask again 1 ms later.
+	var raw []byte
+	for raw == nil {
+		s.now = s.bus.Wake(s.now)
+		raw = s.bus.Next(s.now)
+	}
+	poll, _, err := Decode(raw)
+	require.NoError(t, err)
+	require.Equal(t, byte(CmdPOLL), poll.Code)
+	rep, _, err := Decode(fp.handle(t, poll))
+	require.NoError(t, err)
+	s.now = s.now.Add(time.Millisecond)
+	s.bus.Receive(rep, s.now)
+	require.Nil(t, s.bus.Next(s.now), "no poll due right after one")
+	_, err = s.bus.Submit(5, Out{[]OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}}})
+	require.NoError(t, err)
+	raw = s.bus.Next(s.now)
+	require.NotNil(t, raw, "the command goes now")
+	f, _, err := Decode(raw)
+	require.NoError(t, err)
+	assert.Equal(t, byte(CmdOUT), f.Code)
+}

@@ -154,12 +154,16 @@ func (scrypt) Code() byte                   { return CmdSCRYPT }
 func (m scrypt) AppendData(d []byte) []byte { return append(d, m.crypt[:]...) }
 
 // next returns the command to send now, or nil when the PD has nothing due.
+// Queued commands go at once; polls and connection attempts wait for due.
 func (p *pd) next(now time.Time) (Message, *request) {
-	if p.out != nil || now.Before(p.due) {
+	if p.out != nil {
 		return nil, nil
 	}
 	switch p.phase {
 	case phaseIdle:
+		if now.Before(p.due) {
+			return nil, nil
+		}
 		p.phase = phaseID
 		p.resetSeq = true
 		p.sess, p.scDone, p.keyDone = nil, false, false
@@ -169,6 +173,9 @@ func (p *pd) next(now time.Time) (Message, *request) {
 			r := p.queue[0]
 			p.queue = p.queue[1:]
 			return r.msg, r
+		}
+		if now.Before(p.due) {
+			return nil, nil
 		}
 		return Poll{}, nil
 	}

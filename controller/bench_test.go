@@ -1,0 +1,68 @@
+package controller
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller/policy"
+	"menwei/devices/wiegand"
+)
+
+// seedResidents stores n residents, resident i holding card 1:i (i < 65536)
+// or 2:i-65536.
+func seedResidents(tb testing.TB, s *Store, n int) {
+	ids := make([]Identity, 0, n)
+	creds := make([]Credential, 0, n)
+	for i := range n {
+		id := fmt.Sprintf("r%05d", i)
+		ids = append(ids, Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id, Unit: fmt.Sprintf("%d-%d", i/100, i%100), Groups: []string{"residents"}})
+		creds = append(creds, Credential{Kind: policy.Card, Key: fmt.Sprintf("%d:%d", 1+i/65536, i%65536), Identity: id})
+	}
+	require.NoError(tb, s.Import(ids, creds))
+}
+
+// BenchmarkDecideCard10k measures a whole card decision without the synced
+// write: Wiegand decode, credential and identity lookup in Badger (on disk,
+// served from its caches), anti-passback state, and the policy rules.
+func BenchmarkDecideCard10k(b *testing.B) {
+	cfg, err := ParseConfig([]byte(engineConfig), b.TempDir())
+	require.NoError(b, err)
+	s, err := OpenStore(StoreOptions{Dir: b.TempDir()})
+	require.NoError(b, err)
+	defer s.Close()
+	seedResidents(b, s, 10_000)
+	c, err := New(Options{Config: cfg, Store: s})
+	require.NoError(b, err)
+	d, r := c.readerAt(pdKey{"b", 1}, 0) // the gate: anti-passback on, so its state is read too
+	cards := make([][]byte, 1024)
+	for i := range cards {
+		cards[i] = wiegand.EncodeH10301(1, uint16(rand.IntN(10_000)))
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		dec := c.decideCard(d, r, 26, cards[i%len(cards)])
+		lat = append(lat, time.Since(t0))
+		if !dec.Granted {
+			b.Fatalf("denied: %s", dec.Reason)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(p(0.50), "p50-µs")
+	b.ReportMetric(p(0.99), "p99-µs")
+}
