@@ -4,7 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,4 +112,75 @@ doors:
 	b.ReportMetric(p(0.5), "p50-ms")
 	b.ReportMetric(p(0.99), "p99-ms")
 	b.ReportMetric(p(1), "max-ms")
+}
+
+// BenchmarkDaemonRSS starts the real menweid binary on a store with 10,000
+// residents, lets 200 cards through an emulated reader, and reports the
+// daemon's resident memory (VmRSS and its peak, VmHWM).
+func BenchmarkDaemonRSS(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "menweid")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(b, build.Run())
+
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(b, err)
+	master, slave := serialporttest.PtyPair(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go osdppd.Serve(ctx, master, pd)
+
+	dir := b.TempDir()
+	cfgPath := filepath.Join(dir, "menwei.yaml")
+	require.NoError(b, os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
+data_dir: %s
+http: { listen: "127.0.0.1:0" }
+buses:
+  - name: gate
+    device: %s
+    pds: [{ name: gate-reader, address: 101 }]
+doors:
+  - name: main-gate
+    readers: [{ pd: gate-reader }]
+    lock: { pd: gate-reader, output: 0 }
+`, dir, slave)), 0o600))
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(dir, "store")})
+	require.NoError(b, err)
+	seedN(b, s, 10_000)
+	require.NoError(b, s.Close())
+
+	for b.Loop() {
+		cmd := exec.Command(bin, "-config", cfgPath, "-log-level", "warn")
+		cmd.Stderr = os.Stderr
+		require.NoError(b, cmd.Start())
+		require.Eventually(b, func() bool {
+			wctx, wcancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer wcancel()
+			_, err := pd.WaitCommand(wctx, osdp.CmdOUT)
+			return err == nil
+		}, 20*time.Second, 10*time.Millisecond)
+		for i := range 200 {
+			pd.PresentWiegand26(1, uint16(i*37%10_000))
+			wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := pd.WaitCommand(wctx, osdp.CmdOUT)
+			wcancel()
+			require.NoError(b, err)
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		require.NoError(b, err)
+		b.ReportMetric(procKB(status, "VmRSS")/1024, "rss-MB")
+		b.ReportMetric(procKB(status, "VmHWM")/1024, "peak-rss-MB")
+		require.NoError(b, cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(b, cmd.Wait(), "clean exit on SIGTERM")
+	}
+}
+
+func procKB(status []byte, field string) float64 {
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb
+		}
+	}
+	return 0
 }
