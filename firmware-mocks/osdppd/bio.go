@@ -11,6 +11,13 @@ const (
 // sample queued by QueueBio, or status 1 (timeout) with no data.
 // Without the sensor (Config.NoBiometrics) it is NAK 3.
 func (p *PD) bioRead(m osdp.BioRead) reply {
+	if h := p.cfg.Bio; h != nil {
+		rep, reports := h.BioRead(m)
+		for _, r := range reports {
+			p.report(r)
+		}
+		return answer(rep)
+	}
 	if p.cfg.NoBiometrics || m.Reader != 0 {
 		return nak(osdp.NAKUnknownCmd)
 	}
@@ -26,6 +33,9 @@ func (p *PD) bioRead(m osdp.BioRead) reply {
 // by SetBioMatch, or "no match, score 0" when none was set. The template is
 // neither kept beyond the command history nor logged.
 func (p *PD) bioMatchCmd(m osdp.BioMatch) reply {
+	if h := p.cfg.Bio; h != nil {
+		return answer(h.BioMatch(m))
+	}
 	if p.cfg.NoBiometrics || m.Reader != 0 {
 		return nak(osdp.NAKUnknownCmd)
 	}
@@ -33,4 +43,15 @@ func (p *PD) bioMatchCmd(m osdp.BioMatch) reply {
 		return answer(osdp.BioMatchR{Reader: m.Reader, Type: m.Type})
 	}
 	return answer(*p.bioMatch)
+}
+
+// BioHandler lets a terminal built on this PD (a face terminal) answer
+// BIOREAD and BIOMATCH itself instead of the scripted samples. Its methods
+// run inside the PD's command handling: they must not call the PD's methods.
+type BioHandler interface {
+	// BioRead returns the direct reply (ACK, BIOREADR, NAK…) and reports
+	// to deliver on the following POLLs (e.g. MFGREP captures).
+	BioRead(osdp.BioRead) (reply osdp.Message, reports []osdp.Message)
+	// BioMatch returns the reply to a 1:1 match request.
+	BioMatch(osdp.BioMatch) osdp.Message
 }

@@ -40,6 +40,9 @@ type Config struct {
 	Rand io.Reader
 	// Now is the clock for output and LED timers; nil means time.Now.
 	Now func() time.Time
+	// Bio answers BIOREAD and BIOMATCH for terminals built on this PD; nil
+	// uses the samples scripted with QueueBio and SetBioMatch.
+	Bio BioHandler
 	// Log receives protocol events; nil discards them. Keys, card data,
 	// keys typed and templates are never logged.
 	Log *slog.Logger

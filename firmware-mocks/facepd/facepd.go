@@ -1,0 +1,191 @@
+// Package facepd emulates a face terminal: an OSDP PD (package osdppd)
+// with a camera. Shown a photo, it sends the capture to the control panel
+// in MFGREP messages, either as a descriptor it computes with the same dlib
+// model menwei uses (descriptor mode) or as the JPEG itself in fragments
+// (JPEG mode), with a scriptable liveness score. It answers BIOREAD by
+// capturing what the camera sees and BIOMATCH by comparing it with the
+// template sent. The message layout is package faceterm's.
+package facepd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"menwei/devices/faceterm"
+	"menwei/devices/osdp"
+	"menwei/firmware-mocks/osdppd"
+)
+
+// Mode is how captures are sent.
+type Mode int
+
+const (
+	DescriptorMode Mode = iota // the terminal computes the descriptor
+	JPEGMode                   // the terminal sends the photo
+)
+
+// Embed computes a face descriptor from a JPEG (biometric/face in real use).
+type Embed func(ctx context.Context, jpeg []byte) ([128]float32, error)
+
+// Config configures a Terminal.
+type Config struct {
+	PD           osdppd.Config // the OSDP side; its Bio handler is set by New
+	Mode         Mode
+	Embed        Embed // required for DescriptorMode and BIOMATCH
+	FragmentSize int   // 0 = 1000 bytes of JPEG per MFGREP
+	Liveness     byte  // 0 = 95; faceterm.LivenessUnknown for a terminal without it
+	Quality      byte  // 0 = 80
+}
+
+// Terminal is an emulated face terminal.
+type Terminal struct {
+	*osdppd.PD
+	cfg Config
+
+	mu    sync.Mutex
+	scene []byte // the photo the camera currently sees; nil = nobody
+	desc  *[128]float32
+	live  byte
+	next  uint16
+}
+
+// ErrNoEmbed is returned when descriptor mode has no Embed function.
+var ErrNoEmbed = errors.New("facepd: descriptor mode needs an Embed function")
+
+// New builds a terminal.
+func New(cfg Config) (*Terminal, error) {
+	if cfg.FragmentSize == 0 {
+		cfg.FragmentSize = 1000
+	}
+	if cfg.Liveness == 0 {
+		cfg.Liveness = 95
+	}
+	if cfg.Quality == 0 {
+		cfg.Quality = 80
+	}
+	if cfg.Mode == DescriptorMode && cfg.Embed == nil {
+		return nil, ErrNoEmbed
+	}
+	if cfg.FragmentSize < 1 || cfg.FragmentSize > 1400 {
+		return nil, fmt.Errorf("facepd: fragment size %d: 1…1400", cfg.FragmentSize)
+	}
+	t := &Terminal{cfg: cfg, live: cfg.Liveness}
+	cfg.PD.Bio = (*bio)(t)
+	pd, err := osdppd.New(cfg.PD)
+	if err != nil {
+		return nil, err
+	}
+	t.PD = pd
+	return t, nil
+}
+
+// SetLiveness sets the liveness score of the following captures (0…100, or
+// faceterm.LivenessUnknown).
+func (t *Terminal) SetLiveness(l byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.live = l
+}
+
+// Show puts a face in front of the camera and sends the capture on the
+// following POLLs. The face stays in view (for BIOREAD and BIOMATCH) until
+// the next Show or Leave.
+func (t *Terminal) Show(ctx context.Context, jpeg []byte) error {
+	reports, err := t.see(ctx, jpeg, false)
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		t.QueueMfgReply(r.(osdp.MfgRep))
+	}
+	return nil
+}
+
+// Leave empties the camera's view.
+func (t *Terminal) Leave() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.scene, t.desc = nil, nil
+}
+
+// see remembers the scene and builds its capture messages.
+func (t *Terminal) see(ctx context.Context, jpeg []byte, solicited bool) ([]osdp.Message, error) {
+	var desc *[128]float32
+	if t.cfg.Mode == DescriptorMode || t.cfg.Embed != nil {
+		if t.cfg.Embed == nil {
+			return nil, ErrNoEmbed
+		}
+		d, err := t.cfg.Embed(ctx, jpeg)
+		if err != nil && t.cfg.Mode == DescriptorMode {
+			return nil, fmt.Errorf("facepd: the terminal's model found no usable face: %w", err)
+		}
+		if err == nil {
+			desc = &d
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.scene, t.desc = append([]byte(nil), jpeg...), desc
+	return t.capture(solicited), nil
+}
+
+// capture builds the MFGREP messages for the current scene. Called with mu held.
+func (t *Terminal) capture(solicited bool) []osdp.Message {
+	t.next++
+	c := faceterm.Capture{ID: t.next, Liveness: t.live, Quality: t.cfg.Quality, Solicited: solicited}
+	var out []osdp.Message
+	if t.cfg.Mode == DescriptorMode {
+		out = append(out, osdp.MfgRep{Vendor: faceterm.VendorCode, Data: faceterm.AppendDescriptor(nil, faceterm.Descriptor{Capture: c, Vector: *t.desc})})
+		return out
+	}
+	for _, f := range faceterm.Split(c, t.scene, t.cfg.FragmentSize) {
+		out = append(out, osdp.MfgRep{Vendor: faceterm.VendorCode, Data: faceterm.AppendFragment(nil, f)})
+	}
+	return out
+}
+
+// bio answers the PD's biometric commands from the camera's view.
+type bio Terminal
+
+func (b *bio) BioRead(m osdp.BioRead) (osdp.Message, []osdp.Message) {
+	t := (*Terminal)(b)
+	if m.Format != faceterm.FormatDescriptor {
+		return osdp.Nak{Error: osdp.NAKBioFormat}, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.scene == nil || (t.cfg.Mode == DescriptorMode && t.desc == nil) {
+		return osdp.BioReadR{Reader: m.Reader, Status: 1, Type: m.Type}, nil
+	}
+	return osdp.Ack{}, t.capture(true)
+}
+
+func (b *bio) BioMatch(m osdp.BioMatch) osdp.Message {
+	t := (*Terminal)(b)
+	if m.Format != faceterm.FormatDescriptor {
+		return osdp.Nak{Error: osdp.NAKBioFormat}
+	}
+	tmpl, err := faceterm.ParseTemplate(m.Template)
+	if err != nil {
+		return osdp.Nak{Error: osdp.NAKCmdLength}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.desc == nil {
+		return osdp.BioMatchR{Reader: m.Reader, Status: 0, Type: m.Type, Score: 0}
+	}
+	var s float64
+	for i := range tmpl {
+		d := float64(tmpl[i] - t.desc[i])
+		s += d * d
+	}
+	score := faceterm.Score(float32(math.Sqrt(s)))
+	status := byte(0)
+	if score >= m.Threshold {
+		status = 1
+	}
+	return osdp.BioMatchR{Reader: m.Reader, Status: status, Type: m.Type, Score: score}
+}

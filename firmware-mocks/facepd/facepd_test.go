@@ -1,0 +1,148 @@
+package facepd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/devices/faceterm"
+	"menwei/devices/osdp"
+)
+
+// cp is a tiny plaintext control panel for driving the terminal's Handle.
+type cp struct {
+	t   *testing.T
+	pd  *Terminal
+	seq byte
+}
+
+func (c *cp) do(m osdp.Message) osdp.Frame {
+	c.t.Helper()
+	c.seq = c.seq%3 + 1
+	raw, err := osdp.AppendEncode(nil, osdp.Frame{Addr: 7, Seq: c.seq, CRC: true, Code: m.Code(), Data: m.AppendData(nil)})
+	require.NoError(c.t, err)
+	in, _, err := osdp.Decode(raw)
+	require.NoError(c.t, err)
+	out, _, err := osdp.Decode(c.pd.Handle(in))
+	require.NoError(c.t, err)
+	return out
+}
+
+// drain polls until the terminal has nothing to report, returning the face messages.
+func (c *cp) drain() []any {
+	var msgs []any
+	for range 1000 {
+		r := c.do(osdp.Poll{})
+		if r.Code == osdp.ReplyACK {
+			return msgs
+		}
+		require.Equal(c.t, byte(osdp.ReplyMFGREP), r.Code)
+		m, err := osdp.ParseReply(r.Code, r.Data)
+		require.NoError(c.t, err)
+		rep := m.(osdp.MfgRep)
+		require.Equal(c.t, faceterm.VendorCode, rep.Vendor)
+		fm, err := faceterm.Decode(rep.Data)
+		require.NoError(c.t, err)
+		msgs = append(msgs, fm)
+	}
+	c.t.Fatal("never drained")
+	return nil
+}
+
+func fakeEmbed(_ context.Context, jpeg []byte) ([128]float32, error) {
+	var d [128]float32
+	if bytes.Contains(jpeg, []byte("noface")) {
+		return d, errors.New("no face")
+	}
+	for i := range d {
+		d[i] = float32(jpeg[i%len(jpeg)]) / 1000
+	}
+	return d, nil
+}
+
+func newCP(t *testing.T, cfg Config) *cp {
+	cfg.PD.Addr = 7
+	pd, err := New(cfg)
+	require.NoError(t, err)
+	c := &cp{t: t, pd: pd}
+	c.seq = 3
+	raw, _ := osdp.AppendEncode(nil, osdp.Frame{Addr: 7, Seq: 0, CRC: true, Code: osdp.CmdID, Data: []byte{0}})
+	in, _, _ := osdp.Decode(raw)
+	require.NotNil(t, pd.Handle(in))
+	c.seq = 0
+	return c
+}
+
+func TestJPEGModeSendsFragmentsThatReassemble(t *testing.T) {
+	c := newCP(t, Config{Mode: JPEGMode, FragmentSize: 300})
+	photo := bytes.Repeat([]byte("a photo "), 200) // 1600 bytes
+	c.pd.SetLiveness(42)
+	require.NoError(t, c.pd.Show(context.Background(), photo))
+	msgs := c.drain()
+	require.Len(t, msgs, 6)
+	var r faceterm.Reassembler
+	var got []byte
+	for _, m := range msgs {
+		f := m.(faceterm.Fragment)
+		assert.Equal(t, byte(42), f.Liveness)
+		out, _, err := r.Add(time.Now(), "pd", f)
+		require.NoError(t, err)
+		got = append(got[:0], out...)
+	}
+	assert.Equal(t, photo, got)
+}
+
+func TestDescriptorModeAndBiometricCommands(t *testing.T) {
+	c := newCP(t, Config{Mode: DescriptorMode, Embed: fakeEmbed})
+	ctx := context.Background()
+	photo := []byte("resident photo bytes")
+	require.NoError(t, c.pd.Show(ctx, photo))
+	msgs := c.drain()
+	require.Len(t, msgs, 1)
+	d := msgs[0].(faceterm.Descriptor)
+	want, _ := fakeEmbed(ctx, photo)
+	assert.Equal(t, want, d.Vector)
+	assert.False(t, d.Solicited)
+
+	// BIOREAD captures what is in view again, flagged as solicited.
+	r := c.do(osdp.BioRead{Format: faceterm.FormatDescriptor})
+	assert.Equal(t, byte(osdp.ReplyACK), r.Code)
+	msgs = c.drain()
+	require.Len(t, msgs, 1)
+	assert.True(t, msgs[0].(faceterm.Descriptor).Solicited)
+
+	// BIOMATCH with the same template matches; another does not.
+	r = c.do(osdp.BioMatch{Format: faceterm.FormatDescriptor, Threshold: 200, Template: faceterm.AppendTemplate(nil, want)})
+	m, err := osdp.ParseReply(r.Code, r.Data)
+	require.NoError(t, err)
+	assert.Equal(t, osdp.BioMatchR{Status: 1, Score: 255}, m)
+	other, _ := fakeEmbed(ctx, []byte("someone else entirely"))
+	r = c.do(osdp.BioMatch{Format: faceterm.FormatDescriptor, Threshold: 200, Template: faceterm.AppendTemplate(nil, other)})
+	m, err = osdp.ParseReply(r.Code, r.Data)
+	require.NoError(t, err)
+	assert.Equal(t, byte(0), m.(osdp.BioMatchR).Status)
+
+	// Nobody in view: BIOREAD times out.
+	c.pd.Leave()
+	r = c.do(osdp.BioRead{Format: faceterm.FormatDescriptor})
+	m, err = osdp.ParseReply(r.Code, r.Data)
+	require.NoError(t, err)
+	assert.Equal(t, byte(1), m.(osdp.BioReadR).Status)
+
+	// A photo the model finds no face in is refused in descriptor mode.
+	assert.Error(t, c.pd.Show(ctx, []byte("noface here")))
+	r = c.do(osdp.BioRead{Format: 0x01})
+	assert.Equal(t, byte(osdp.ReplyNAK), r.Code, "unknown bio format")
+}
+
+func TestConfig(t *testing.T) {
+	_, err := New(Config{Mode: DescriptorMode})
+	assert.ErrorIs(t, err, ErrNoEmbed)
+	_, err = New(Config{Mode: JPEGMode, FragmentSize: 5000})
+	assert.Error(t, err)
+}
