@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"image"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ type Decision struct {
 	Identity Identity
 	Card     Card
 	Factors  string // what was presented, e.g. "card+pin"
+
+	photo  []byte          // the capture, for a crop when denied
+	box    image.Rectangle // the face in photo
+	detail string
 }
 
 // readerAt finds the door and side a reader belongs to.
@@ -119,10 +124,11 @@ func factorList(ps []policy.Presented) string {
 func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec Decision) {
 	if dec.Reason == policy.NeedMoreFactors {
 		c.prompt(ctx, r)
+		c.askForFace(ctx, r, dec.Missing)
 		return
 	}
 	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.pdName[r.pd], Side: string(r.side), Reason: dec.Reason,
-		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors}
+		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail}
 	if dec.Card.key != "" {
 		ev.Card, ev.CardRef = dec.Card.Hint(), cardRef(dec.Card)
 	}
@@ -152,6 +158,9 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 		dec.Granted = false
 	} else {
 		c.observe(ctx, ev)
+		if !dec.Granted && dec.photo != nil {
+			c.keepCrop(ev.Seq, dec.photo, dec.box)
+		}
 	}
 	c.log.Info("access", "door", d.name(), "granted", dec.Granted, "reason", dec.Reason, "identity", dec.Identity.ID, "seq", ev.Seq)
 	if dec.Duress {

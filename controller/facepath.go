@@ -1,0 +1,235 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"slices"
+
+	"menwei/biometric/face"
+	"menwei/controller/policy"
+	"menwei/devices/faceterm"
+	"menwei/devices/osdp"
+)
+
+// FaceIndex is the 1:N search over enrolled descriptors (biometric/faceindex).
+type FaceIndex interface {
+	Add(identity, id string, d [128]float32) error
+	RemoveIdentity(identity string) int
+	Search(q [128]float32) FaceMatch
+}
+
+// FaceMatch is a search result; Identity is "" when the face is rejected,
+// and Reason says why ("too_far", "ambiguous", "no_enrolment").
+type FaceMatch struct {
+	Identity string
+	Distance float32
+	Reason   string
+}
+
+// FaceEmbedder turns photos into descriptors (biometric/face).
+type FaceEmbedder interface {
+	One(ctx context.Context, img []byte) (face.Face, error)
+}
+
+// Reasons for face decisions.
+const (
+	ReasonUnknownFace  = "unknown_face"
+	ReasonLiveness     = "liveness_too_low"
+	ReasonNoFace       = "no_face_in_capture"
+	ReasonFaceBusy     = "face_engine_busy"
+	ReasonFaceDisabled = "face_matching_unavailable"
+)
+
+// loadFaces fills the index from the store.
+func (c *Controller) loadFaces() (int, error) {
+	n := 0
+	var addErr error
+	err := c.store.Faces(func(f FaceRecord) bool {
+		if addErr = c.faces.Add(f.Identity, f.ID, f.Vector); addErr != nil {
+			return false
+		}
+		n++
+		return true
+	})
+	if err == nil {
+		err = addErr
+	}
+	return n, err
+}
+
+// EnrollFace computes the descriptor of the only face in a photo (JPEG or
+// PNG) and enrols it for the identity: stored first, then indexed.
+func (c *Controller) EnrollFace(ctx context.Context, identity, id string, photo []byte) error {
+	if c.embed == nil {
+		return fmt.Errorf("controller: enrol face: %w", face.ErrUnavailable)
+	}
+	if c.faces == nil {
+		return errors.New("controller: enrol face: no face index configured")
+	}
+	f, err := c.embed.One(ctx, photo)
+	if err != nil {
+		return fmt.Errorf("controller: enrol face: %w", err)
+	}
+	return c.EnrollDescriptor(identity, id, f.Descriptor)
+}
+
+// EnrollDescriptor enrols a descriptor computed elsewhere (a terminal).
+func (c *Controller) EnrollDescriptor(identity, id string, d [128]float32) error {
+	if err := c.store.PutFace(FaceRecord{Identity: identity, ID: id, Vector: d}); err != nil {
+		return err
+	}
+	return c.faces.Add(identity, id, d)
+}
+
+// RemoveFaces forgets every face of an identity.
+func (c *Controller) RemoveFaces(identity string) error {
+	if _, err := c.store.DeleteFaces(identity); err != nil {
+		return err
+	}
+	if c.faces != nil {
+		c.faces.RemoveIdentity(identity)
+	}
+	return nil
+}
+
+// mfgReport handles a vendor reply: face captures from face terminals.
+func (c *Controller) mfgReport(ctx context.Context, k pdKey, m osdp.MfgRep) {
+	if m.Vendor != faceterm.VendorCode {
+		c.log.Debug("vendor reply ignored", "pd", c.pdName[k])
+		return
+	}
+	msg, err := faceterm.Decode(m.Data)
+	if err != nil {
+		c.log.Warn("malformed face message", "pd", c.pdName[k], "err", err)
+		return
+	}
+	switch msg := msg.(type) {
+	case faceterm.Descriptor:
+		c.faceSeen(ctx, k, msg.Capture, msg.Vector, nil, image.Rectangle{})
+	case faceterm.Fragment:
+		c.mu.Lock()
+		photo, capt, err := c.reasm.Add(c.now(), fmt.Sprint(k), msg)
+		c.mu.Unlock()
+		if err != nil {
+			c.log.Warn("face capture dropped", "pd", c.pdName[k], "err", err)
+			c.record(ctx, Event{Kind: "face.capture_dropped", PD: c.pdName[k], Detail: err.Error()})
+			return
+		}
+		if photo == nil {
+			return
+		}
+		// dlib takes a fraction of a second: not on the bus's goroutine.
+		c.work.Add(1)
+		go func() {
+			defer c.work.Done()
+			c.faceFromPhoto(ctx, k, capt, photo)
+		}()
+	}
+}
+
+func (c *Controller) faceFromPhoto(ctx context.Context, k pdKey, capt faceterm.Capture, photo []byte) {
+	d, r := c.readerAt(k, int(capt.Reader))
+	if d == nil {
+		return
+	}
+	fail := func(reason string, err error) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		dec := Decision{Decision: policy.Decision{Reason: reason}, Factors: "face", photo: photo}
+		c.conclude(ctx, d, r, dec)
+		c.log.Info("face capture not usable", "door", d.name(), "reason", reason, "err", err)
+	}
+	if c.embed == nil {
+		fail(ReasonFaceDisabled, face.ErrUnavailable)
+		return
+	}
+	f, err := c.embed.One(ctx, photo)
+	switch {
+	case errors.Is(err, face.ErrBusy):
+		fail(ReasonFaceBusy, err)
+	case err != nil:
+		fail(ReasonNoFace, err)
+	default:
+		c.faceSeen(ctx, k, capt, f.Descriptor, photo, f.Box)
+	}
+}
+
+// faceSeen judges a face at a door's reader.
+func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Capture, vec [128]float32, photo []byte, box image.Rectangle) {
+	d, r := c.readerAt(k, int(capt.Reader))
+	if d == nil {
+		c.log.Info("face at a reader without a door", "pd", c.pdName[k], "reader", capt.Reader)
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	deny := func(reason, detail string, who Identity) {
+		c.conclude(ctx, d, r, Decision{Decision: policy.Decision{Reason: reason}, Identity: who, Factors: "face", photo: photo, box: box, detail: detail})
+	}
+	if c.faces == nil {
+		deny(ReasonFaceDisabled, "", Identity{})
+		return
+	}
+	if min := d.cfg.Policy.MinLiveness; min > 0 && (capt.Liveness == faceterm.LivenessUnknown || int(capt.Liveness) < min) {
+		deny(ReasonLiveness, fmt.Sprintf("liveness %d, door needs %d", capt.Liveness, min), Identity{})
+		return
+	}
+	m := c.faces.Search(vec)
+	if m.Identity == "" {
+		deny(ReasonUnknownFace, m.Reason, Identity{})
+		return
+	}
+	id, err := c.store.Identity(m.Identity)
+	if err != nil {
+		deny(ReasonUnknownFace, "enrolled face without an identity", Identity{})
+		return
+	}
+	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Face, Identity: id.ID, At: c.now()}, false, Card{})
+	dec.photo, dec.box = photo, box
+	c.conclude(ctx, d, r, dec)
+}
+
+// askForFace sends BIOREAD to a reader when a door's rule waits for a face.
+func (c *Controller) askForFace(ctx context.Context, r readerRef, missing []policy.Factor) {
+	if !slices.Contains(missing, policy.Face) {
+		return
+	}
+	loop := c.loop(r.pd.bus)
+	if loop == nil {
+		return
+	}
+	if _, err := loop.Submit(ctx, r.pd.addr, osdp.BioRead{Reader: byte(r.reader), Format: faceterm.FormatDescriptor}); err != nil {
+		c.log.Debug("face request not sent", "pd", c.pdName[r.pd], "err", err)
+	}
+}
+
+// keepCrop stores a small crop of a denied face for the guards.
+func (c *Controller) keepCrop(seq uint64, photo []byte, box image.Rectangle) {
+	crop, err := cropFace(photo, box)
+	if err != nil {
+		c.log.Warn("face crop not made", "seq", seq, "err", err)
+		return
+	}
+	if err := c.store.PutCrop(seq, crop); err != nil {
+		c.log.Error("face crop not stored", "seq", seq, "err", err)
+	}
+}
+
+// pruneCrops applies the crops' retention: count and age.
+func (c *Controller) pruneCrops() {
+	r := c.cfg.Face.Crops
+	var through uint64
+	if r.MaxAge > 0 {
+		old, err := c.store.Events(EventQuery{Until: c.now().Add(-r.MaxAge), Limit: 1000})
+		if err == nil && len(old) > 0 {
+			through = old[len(old)-1].Seq
+		}
+	}
+	if n, err := c.store.PruneCrops(r.MaxCount, through); err != nil {
+		c.log.Error("pruning face crops", "err", err)
+	} else if n > 0 {
+		c.log.Info("face crops removed by retention", "count", n)
+	}
+}
