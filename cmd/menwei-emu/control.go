@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 
 	"menwei/devices/osdp"
+	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
 )
 
@@ -17,13 +21,14 @@ import (
 // decode a small JSON body and call one osdppd.PD method.
 type control struct {
 	pds   []*osdppd.PD
-	specs []pdSpec // same order: the configured address names the key file
+	faces map[byte]*facepd.Terminal // face terminals by configured address
+	specs []pdSpec                  // same order: the configured address names the key file
 	keys  keyStore
 	log   *slog.Logger
 }
 
-func newControl(pds []*osdppd.PD, specs []pdSpec, keys keyStore, log *slog.Logger) *control {
-	return &control{pds: pds, specs: specs, keys: keys, log: log}
+func newControl(pds []*osdppd.PD, faces map[byte]*facepd.Terminal, specs []pdSpec, keys keyStore, log *slog.Logger) *control {
+	return &control{pds: pds, faces: faces, specs: specs, keys: keys, log: log}
 }
 
 func (c *control) routes() http.Handler {
@@ -38,6 +43,8 @@ func (c *control) routes() http.Handler {
 	mux.HandleFunc("POST /pd/{addr}/mode", c.withPD(c.mode))
 	mux.HandleFunc("POST /pd/{addr}/busy", c.withPD(c.busy))
 	mux.HandleFunc("POST /pd/{addr}/key", c.withPD(c.setKey))
+	mux.HandleFunc("POST /pd/{addr}/face", c.withPD(c.showFace))
+	mux.HandleFunc("POST /pd/{addr}/face/leave", c.withPD(c.leaveFace))
 	return mux
 }
 
@@ -275,5 +282,50 @@ func (c *control) setKey(w http.ResponseWriter, r *http.Request, pd *osdppd.PD, 
 		return err
 	}
 	c.log.Info("key replaced from the control surface", "pd", spec.Addr, "has_key", key != nil)
+	return done(w)
+}
+
+// showFace puts a photo in front of a face terminal's camera: the body is
+// the JPEG itself, or {"file": "path"}; ?liveness=N sets the liveness score.
+func (c *control) showFace(w http.ResponseWriter, r *http.Request, _ *osdppd.PD, spec pdSpec) error {
+	t := c.faces[spec.Addr]
+	if t == nil {
+		return bad(errors.New("not a face terminal (start it with -pd ADDR:face-jpeg or :face-descriptor)"))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		return bad(err)
+	}
+	photo := body
+	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
+		var req struct {
+			File string `json:"file"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			return bad(err)
+		}
+		if photo, err = os.ReadFile(req.File); err != nil {
+			return bad(err)
+		}
+	}
+	if l := r.URL.Query().Get("liveness"); l != "" {
+		n, err := strconv.ParseUint(l, 10, 8)
+		if err != nil || (n > 100 && n != 255) {
+			return bad(errors.New("liveness: 0…100, or 255 for not measured"))
+		}
+		t.SetLiveness(byte(n))
+	}
+	if err := t.Show(r.Context(), photo); err != nil {
+		return bad(err)
+	}
+	return done(w)
+}
+
+func (c *control) leaveFace(w http.ResponseWriter, _ *http.Request, _ *osdppd.PD, spec pdSpec) error {
+	t := c.faces[spec.Addr]
+	if t == nil {
+		return bad(errors.New("not a face terminal"))
+	}
+	t.Leave()
 	return done(w)
 }

@@ -20,7 +20,7 @@ func newTestControl(t *testing.T) (http.Handler, *osdppd.PD, string) {
 	pd, err := osdppd.New(osdppd.Config{Addr: 7, Install: true})
 	require.NoError(t, err)
 	dir := t.TempDir()
-	return newControl([]*osdppd.PD{pd}, []pdSpec{{Addr: 7, Install: true}}, keyStore{dir: dir}, slog.New(slog.DiscardHandler)).routes(), pd, dir
+	return newControl([]*osdppd.PD{pd}, nil, []pdSpec{{Addr: 7, Install: true}}, keyStore{dir: dir}, slog.New(slog.DiscardHandler)).routes(), pd, dir
 }
 
 func TestControlRequests(t *testing.T) {

@@ -43,7 +43,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.Link, "link", "", "make a symlink `PATH` to the pseudo-terminal the CP opens")
 	fs.StringVar(&cfg.Control, "control", "127.0.0.1:7071", "HTTP control surface `address` (empty: none)")
 	fs.StringVar(&cfg.KeyDir, "key-dir", "", "keep each PD's key after KEYSET in `DIR`")
-	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install]` (repeatable)", func(s string) error {
+	fs.StringVar(&cfg.Models, "models", "", "dlib face models `DIR`, for face terminals in descriptor mode")
+	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install][:face-jpeg|:face-descriptor]` (repeatable)", func(s string) error {
 		spec, err := parsePDSpec(s)
 		if err == nil {
 			cfg.PDs = append(cfg.PDs, spec)
@@ -73,6 +74,8 @@ func parsePDSpec(s string) (pdSpec, error) {
 		case p == "":
 		case p == "install":
 			spec.Install = true
+		case p == "face-jpeg" || p == "face-descriptor":
+			spec.Face = strings.TrimPrefix(p, "face-")
 		case spec.SCBK == nil:
 			key, err := parseKey(p)
 			if err != nil {

@@ -12,10 +12,28 @@ import (
 	"sync"
 	"time"
 
+	"menwei/biometric/face"
 	"menwei/devices/osdp"
+	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
 	"menwei/firmware-mocks/osdppd/ptypair"
 )
+
+// openEmbed loads the dlib models when a face terminal computes descriptors.
+func openEmbed(cfg config) (facepd.Embed, func(), error) {
+	if cfg.Models == "" {
+		return nil, func() {}, nil
+	}
+	e, err := face.Open(face.Config{ModelDir: cfg.Models})
+	if err != nil {
+		return nil, nil, err
+	}
+	embed := func(ctx context.Context, jpeg []byte) ([128]float32, error) {
+		f, err := e.One(ctx, jpeg)
+		return f.Descriptor, err
+	}
+	return embed, e.Close, nil
+}
 
 // config is what the command line asks for.
 type config struct {
@@ -23,6 +41,7 @@ type config struct {
 	PDs     []pdSpec // at least one
 	Control string   // HTTP control surface address; empty: none
 	KeyDir  string   // where keys set by KEYSET are kept; empty: nowhere
+	Models  string   // dlib models for face terminals in descriptor mode
 	Log     *slog.Logger
 
 	ready func(control, tty string) // called once serving (tests learn the port)
@@ -33,6 +52,7 @@ type pdSpec struct {
 	Addr    byte
 	SCBK    []byte
 	Install bool
+	Face    string // "", "jpeg" or "descriptor": a face terminal sending that mode
 }
 
 func (c *config) validate() error {
@@ -72,7 +92,15 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 
-	var pds []*osdppd.PD
+	var (
+		pds   []*osdppd.PD
+		faces = map[byte]*facepd.Terminal{}
+	)
+	embed, closeEmbed, err := openEmbed(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeEmbed()
 	for _, s := range cfg.PDs {
 		pc := osdppd.Config{Addr: s.Addr, SCBK: s.SCBK, Install: s.Install, Log: log}
 		kept, err := keys.load(s.Addr)
@@ -83,8 +111,18 @@ func run(ctx context.Context, cfg config) error {
 			pc.SCBK, pc.Install = kept, false
 			log.Info("key from the key directory", "pd", s.Addr)
 		}
-		pd, err := osdppd.New(pc)
-		if err != nil {
+		var pd *osdppd.PD
+		if s.Face != "" {
+			fc := facepd.Config{PD: pc, Mode: facepd.JPEGMode, Embed: embed}
+			if s.Face == "descriptor" {
+				fc.Mode = facepd.DescriptorMode
+			}
+			t, err := facepd.New(fc)
+			if err != nil {
+				return fmt.Errorf("-pd %d: %w (descriptor mode needs -models)", s.Addr, err)
+			}
+			faces[s.Addr], pd = t, t.PD
+		} else if pd, err = osdppd.New(pc); err != nil {
 			return err
 		}
 		pds = append(pds, pd)
@@ -140,7 +178,7 @@ func run(ctx context.Context, cfg config) error {
 	controlAddr := ""
 	if ln != nil {
 		controlAddr = ln.Addr().String()
-		srv := &http.Server{Handler: newControl(pds, cfg.PDs, keys, log).routes(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: newControl(pds, faces, cfg.PDs, keys, log).routes(), ReadHeaderTimeout: 10 * time.Second}
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				fail(fmt.Errorf("control surface: %w", err))
