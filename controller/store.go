@@ -39,7 +39,7 @@ type Store struct {
 const (
 	keyResident = "res/"  // res/<id> → Resident
 	keyCard     = "card/" // card/<credential> → resident id
-	// ev/ and meta/evhead belong to package eventlog.
+	// ev/, meta/evhead and meta/evanchor belong to package eventlog.
 	keySchema = "meta/schema"
 	schema    = "1"
 )

@@ -34,10 +34,38 @@ var benchEvent = Event{Kind: "access.granted", Door: "gate-north", PD: "1", Iden
 	Name: "A. Resident", Card: "****1234", CardRef: "c0ffee", Factor: "card", Side: "entry"}
 
 // benchAppend appends b.N events from writers goroutines and reports the
-// throughput and the latency of one Append as its caller sees it.
-func benchAppend(b *testing.B, writers int) {
+// throughput and the latency of one Append as its caller sees it. With
+// keep > 0 a goroutine prunes the log to keep events meanwhile, every
+// 20 ms.
+func benchAppend(b *testing.B, writers int, keep uint64) {
 	l, _ := openBenchLog(b)
 	ctx := context.Background()
+	if keep > 0 {
+		pctx, stop := context.WithCancel(ctx)
+		pruned := make(chan uint64)
+		go func() {
+			var removed uint64
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-pctx.Done():
+					pruned <- removed
+					return
+				case <-tick.C:
+				}
+				n, err := l.Prune(pctx, Retention{MaxCount: keep}, time.Now())
+				if err != nil && pctx.Err() == nil {
+					b.Error(err)
+				}
+				removed += n
+			}
+		}()
+		defer func() {
+			stop()
+			b.ReportMetric(float64(<-pruned), "pruned")
+		}()
+	}
 	lat := make([][]time.Duration, writers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -73,8 +101,61 @@ func benchAppend(b *testing.B, writers int) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
-func BenchmarkAppend16Writers(b *testing.B) { benchAppend(b, 16) }
+func BenchmarkAppend16Writers(b *testing.B) { benchAppend(b, 16, 0) }
 
 // BenchmarkAppendSerial is one writer waiting for each event: about the
 // rate at which the disk syncs.
-func BenchmarkAppendSerial(b *testing.B) { benchAppend(b, 1) }
+func BenchmarkAppendSerial(b *testing.B) { benchAppend(b, 1, 0) }
+
+// BenchmarkPruneUnderLoad is BenchmarkAppend16Writers while the log is
+// pruned to its last 10k events again and again.
+func BenchmarkPruneUnderLoad(b *testing.B) { benchAppend(b, 16, 10_000) }
+
+// BenchmarkPrune removes 10k events (with Badger's reclaim) per op while
+// nothing else runs.
+func BenchmarkPrune(b *testing.B) {
+	l, _ := openBenchLog(b)
+	const each = 10_000
+	var removed uint64
+	var spent time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		fill(b, l, each, func(int) Event { return benchEvent })
+		b.StartTimer()
+		start := time.Now()
+		n, err := l.Prune(context.Background(), Retention{MaxCount: 1}, time.Now())
+		if err != nil || n < each-1 {
+			b.Fatal(n, err)
+		}
+		spent += time.Since(start)
+		removed += n
+	}
+	b.ReportMetric(float64(removed)/spent.Seconds(), "events/s")
+}
+
+// BenchmarkExport writes a 20k event log as JSON lines and as CSV.
+func BenchmarkExport(b *testing.B) {
+	l, _ := openBenchLog(b)
+	const size = 20_000
+	fill(b, l, size, func(int) Event { return benchEvent })
+	for _, format := range []string{"jsonl", "csv"} {
+		b.Run(format, func(b *testing.B) {
+			var w countWriter
+			for b.Loop() {
+				n, err := l.Export(context.Background(), Query{}, format, &w)
+				if err != nil || n != size {
+					b.Fatal(n, err)
+				}
+			}
+			b.SetBytes(int64(w) / int64(b.N))
+			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+type countWriter int64
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	*w += countWriter(len(p))
+	return len(p), nil
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// ErrClosed is returned by Append after Close.
+// ErrClosed is returned by Append, Prune and Export after Close.
 var ErrClosed = errors.New("eventlog: closed")
 
 // Key layout in the Badger database the log shares with its owner.
@@ -85,6 +85,14 @@ func getAnchor(txn *badger.Txn) (evAnchor, error) {
 
 func eventKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(keyEvent), seq)
+}
+
+// seqOf is the seq an event key names.
+func seqOf(key []byte) (uint64, bool) {
+	if len(key) != len(keyEvent)+8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(key[len(keyEvent):]), true
 }
 
 // Open starts the log on db (which must sync its writes to be durable).
@@ -194,7 +202,18 @@ func (w *Log) write(batch []*appendReq) {
 	w.mu.Unlock()
 }
 
-// Close writes what is queued and stops the writer. Idempotent.
+// whileOpen runs fn unless the log is closed, and Close waits for it.
+func (w *Log) whileOpen(fn func() error) error {
+	w.closing.RLock()
+	defer w.closing.RUnlock()
+	if w.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
+// Close writes what is queued and stops the writer; a Prune or Export
+// running stops at its next step. Idempotent.
 func (w *Log) Close() {
 	w.closing.Lock()
 	if !w.closed {
@@ -323,26 +342,21 @@ func (w *Log) VerifyChain() (uint64, error) {
 		defer it.Close()
 		// Rewind, not Seek to the anchor: an event stored below it is a break too.
 		for it.Rewind(); it.Valid(); it.Next() {
-			var e Event
-			key := it.Item().Key()
-			if len(key) != len(keyEvent)+8 {
-				return &ChainError{last + 1, fmt.Sprintf("stray key %q", key)}
+			seq, ok := seqOf(it.Item().Key())
+			switch {
+			case !ok:
+				return &ChainError{last + 1, fmt.Sprintf("stray key %q", it.Item().Key())}
+			case seq <= last:
+				return &ChainError{seq, fmt.Sprintf("stored before the chain start %d", a.Seq)}
+			case seq > last+1:
+				return &ChainError{last + 1, fmt.Sprintf("missing (next stored is %d)", seq)}
 			}
-			seq := binary.BigEndian.Uint64(key[len(keyEvent):])
+			var e Event
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return &ChainError{seq, "unreadable: " + err.Error()}
 			}
-			switch {
-			case seq > last+1:
-				return &ChainError{last + 1, fmt.Sprintf("missing (next stored is %d)", seq)}
-			case seq <= last:
-				return &ChainError{seq, fmt.Sprintf("stored before the chain start %d", a.Seq)}
-			case e.Seq != seq:
-				return &ChainError{seq, fmt.Sprintf("event %d stored under %d", e.Seq, seq)}
-			case e.Prev != prev:
-				return &ChainError{seq, "previous hash does not match"}
-			case chainHash(e) != e.Hash:
-				return &ChainError{seq, "content does not match its hash"}
+			if err := checkLink(seq, e, evAnchor{Seq: seq, Prev: prev}); err != nil {
+				return err
 			}
 			prev, last = e.Hash, seq
 			n++

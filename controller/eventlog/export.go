@@ -2,10 +2,11 @@ package eventlog
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,22 +24,25 @@ var csvHeader = []string{"seq", "time", "kind", "door", "pd", "identity", "name"
 
 // Export writes the events q selects, in sequence order, to out and returns
 // how many it wrote. q.Limit is ignored: Export writes every match, up to
-// the last event appended when it starts, reading the log a page at a time
-// so memory stays bounded however long the log is.
+// the last event appended when it starts. It reads the log a page at a time
+// and writes a page only after its read transaction has ended, so memory
+// stays bounded however long the log is and a slow out holds no
+// transaction open.
 //
 // format is "jsonl", one event per line exactly as stored, or "csv", a
 // header row and then the columns of csvHeader with the time in RFC 3339
-// UTC. It stops with ctx's error when ctx is done.
+// UTC. Export stops between pages with ctx's error when ctx is done and with
+// ErrClosed after Close; what it wrote by then is whole lines.
 func (w *Log) Export(ctx context.Context, q Query, format string, out io.Writer) (int, error) {
 	var (
-		write func(e Event, raw []byte) error
+		write func(e storedEvent) error
 		flush func() error
 	)
 	switch format {
 	case "jsonl":
 		bw := bufio.NewWriter(out)
-		write = func(_ Event, raw []byte) error {
-			bw.Write(raw)
+		write = func(e storedEvent) error {
+			bw.Write(e.raw)
 			return bw.WriteByte('\n') // bufio keeps the first error; Flush returns it
 		}
 		flush = bw.Flush
@@ -48,7 +52,7 @@ func (w *Log) Export(ctx context.Context, q Query, format string, out io.Writer)
 			return 0, fmt.Errorf("eventlog: export: %w", err)
 		}
 		row := make([]string, len(csvHeader))
-		write = func(e Event, _ []byte) error { return cw.Write(csvRow(row, e)) }
+		write = func(e storedEvent) error { return cw.Write(csvRow(row, e.Event)) }
 		flush = func() error { cw.Flush(); return cw.Error() }
 	default:
 		return 0, fmt.Errorf("eventlog: export: unknown format %q (want jsonl or csv)", format)
@@ -58,22 +62,26 @@ func (w *Log) Export(ctx context.Context, q Query, format string, out io.Writer)
 	last := w.seq
 	w.mu.Unlock()
 	n, after := 0, q.After
+	var page []storedEvent
 	for after < last {
 		if err := ctx.Err(); err != nil {
-			flush() // what was written is whole lines
-			return n, err
+			return n, errors.Join(err, flush())
 		}
-		var err error
-		after, err = w.scan(after, last, exportPage, func(e Event, raw []byte) error {
-			if !q.match(e) {
-				return nil
-			}
-			if err := write(e, raw); err != nil {
-				return err
-			}
-			n++
-			return nil
+		err := w.whileOpen(func() (err error) {
+			page, after, err = w.scan(page[:0], after, last, exportPage, q.match)
+			return err
 		})
+		if errors.Is(err, ErrClosed) {
+			return n, errors.Join(err, flush())
+		}
+		if err == nil {
+			for _, e := range page {
+				if err = write(e); err != nil {
+					break
+				}
+				n++
+			}
+		}
 		if err == nil {
 			err = flush()
 		}
@@ -87,30 +95,40 @@ func (w *Log) Export(ctx context.Context, q Query, format string, out io.Writer)
 	return n, nil
 }
 
-// scan calls fn for at most max events with after < seq <= upTo in one
-// transaction and returns the seq to continue after: upTo when there are no
-// more. raw is the stored JSON, valid only during the call.
-func (w *Log) scan(after, upTo uint64, max int, fn func(e Event, raw []byte) error) (uint64, error) {
+// storedEvent is an event and the JSON it is stored as.
+type storedEvent struct {
+	Event
+	raw []byte
+}
+
+// scan reads at most max events with after < seq <= upTo in one
+// transaction, appends those keep accepts to page and returns it and the
+// seq to continue after: upTo when there are no more.
+func (w *Log) scan(page []storedEvent, after, upTo uint64, max int, keep func(Event) bool) ([]storedEvent, uint64, error) {
 	next := upTo
 	err := w.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		seen := 0
 		for it.Seek(eventKey(after + 1)); it.Valid(); it.Next() {
-			key := it.Item().Key()
-			if len(key) != len(keyEvent)+8 {
-				return fmt.Errorf("stray key %q", key)
+			item := it.Item()
+			seq, ok := seqOf(item.Key())
+			if !ok {
+				return fmt.Errorf("stray key %q", item.Key())
 			}
-			seq := binary.BigEndian.Uint64(key[len(keyEvent):])
 			if seq > upTo {
 				return nil
 			}
-			err := it.Item().Value(func(b []byte) error {
-				var e Event
-				if err := json.Unmarshal(b, &e); err != nil {
+			var e storedEvent
+			err := item.Value(func(b []byte) error {
+				if err := json.Unmarshal(b, &e.Event); err != nil {
 					return fmt.Errorf("event %d: %w", seq, err)
 				}
-				return fn(e, b)
+				if keep(e.Event) {
+					e.raw = bytes.Clone(b)
+					page = append(page, e)
+				}
+				return nil
 			})
 			if err != nil || seq == upTo {
 				return err
@@ -122,7 +140,7 @@ func (w *Log) scan(after, upTo uint64, max int, fn func(e Event, raw []byte) err
 		}
 		return nil
 	})
-	return next, err
+	return page, next, err
 }
 
 // csvRow fills row with e's columns in csvHeader order.

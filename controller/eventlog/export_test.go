@@ -19,10 +19,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fill appends n events made by mk from 32 goroutines at once.
+// fill appends n events made by mk from 128 goroutines at once, so that
+// they go in large group commits.
 func fill(t testing.TB, l *Log, n int, mk func(i int) Event) {
 	t.Helper()
-	const writers = 32
+	const writers = 128
 	var wg sync.WaitGroup
 	for g := range writers {
 		wg.Add(1)

@@ -2,7 +2,6 @@ package eventlog
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,7 +63,14 @@ func (w *Log) Prune(ctx context.Context, r Retention, now time.Time) (removed ui
 		if err := ctx.Err(); err != nil {
 			return removed, err
 		}
-		n, more, err := w.pruneStep(chunk, upTo, before)
+		var (
+			n    uint64
+			more bool
+		)
+		err := w.whileOpen(func() (err error) {
+			n, more, err = w.pruneStep(chunk, upTo, before)
+			return err
+		})
 		removed += n
 		if err != nil {
 			return removed, err
@@ -75,7 +81,7 @@ func (w *Log) Prune(ctx context.Context, r Retention, now time.Time) (removed ui
 	}
 	if removed > 0 {
 		w.log.Info("event log pruned", "removed", removed)
-		if err := w.reclaim(ctx); err != nil {
+		if err := w.whileOpen(func() error { return w.reclaim(ctx) }); err != nil {
 			return removed, err
 		}
 	}
@@ -102,19 +108,27 @@ func (w *Log) pruneStep(max int, upTo uint64, before time.Time) (n uint64, more 
 				break
 			}
 			item := it.Item()
+			seq, ok := seqOf(item.Key())
+			if !ok {
+				broken = &ChainError{next.Seq, fmt.Sprintf("stray key %q", item.Key())}
+				break
+			}
+			if seq > upTo && before.IsZero() {
+				break
+			}
 			var e Event
 			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
-				broken = &ChainError{binary.BigEndian.Uint64(item.Key()[len(keyEvent):]), "unreadable: " + err.Error()}
+				broken = &ChainError{seq, "unreadable: " + err.Error()}
 				break
 			}
-			if e.Seq > upTo && (before.IsZero() || !e.Time.Before(before)) {
+			if seq > upTo && !e.Time.Before(before) {
 				break
 			}
-			if broken = checkLink(item.Key(), e, next); broken != nil {
+			if broken = checkLink(seq, e, next); broken != nil {
 				break
 			}
 			keys = append(keys, item.KeyCopy(nil))
-			next = evAnchor{Seq: e.Seq + 1, Prev: e.Hash}
+			next = evAnchor{Seq: seq + 1, Prev: e.Hash}
 		}
 		it.Close()
 		if len(keys) == 0 {
@@ -139,10 +153,9 @@ func (w *Log) pruneStep(max int, upTo uint64, before time.Time) (n uint64, more 
 	return n, more && broken == nil, broken
 }
 
-// checkLink checks that e, stored under key, is the event the chain
+// checkLink checks that e, stored under seq, is the event the chain
 // expects at a.
-func checkLink(key []byte, e Event, a evAnchor) error {
-	seq := binary.BigEndian.Uint64(key[len(keyEvent):])
+func checkLink(seq uint64, e Event, a evAnchor) error {
 	switch {
 	case seq != a.Seq:
 		return &ChainError{a.Seq, fmt.Sprintf("missing (next stored is %d)", seq)}

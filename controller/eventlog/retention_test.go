@@ -3,6 +3,7 @@ package eventlog
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -304,4 +305,16 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 	assert.Less(t, after, before)
 	_, last = l.Stats()
 	requireLog(t, l, last-999, last)
+}
+
+func TestPruneAndExportAfterClose(t *testing.T) {
+	s, err := openStore(t, t.TempDir())
+	require.NoError(t, err)
+	defer s.db.Close()
+	appendMinutes(t, s.Log, 10)
+	s.Log.Close()
+	_, err = s.Prune(context.Background(), Retention{MaxCount: 1}, t0)
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = s.Export(context.Background(), Query{}, "jsonl", io.Discard)
+	assert.ErrorIs(t, err, ErrClosed)
 }
