@@ -29,6 +29,7 @@ type Config struct {
 	Emergency EmergencyConfig `yaml:"emergency"`
 	Alerts    AlertsConfig    `yaml:"alerts"`
 	Face      FaceConfig      `yaml:"face"`
+	Events    EventsConfig    `yaml:"events"`
 
 	location *time.Location
 }
@@ -116,6 +117,13 @@ type PolicyConfig struct {
 	// MinLiveness refuses face captures whose liveness score is below it
 	// (0…100; terminals that do not measure liveness are refused too).
 	MinLiveness int `yaml:"min_liveness"`
+}
+
+// EventsConfig is the event log's retention. Older events are removed
+// (hourly) and their space reclaimed; the hash chain stays verifiable.
+type EventsConfig struct {
+	MaxAge   time.Duration `yaml:"max_age"`   // 0 = 17520h (two years)
+	MaxCount uint64        `yaml:"max_count"` // 0 = 5,000,000 events
 }
 
 // FaceConfig configures face matching.
@@ -246,6 +254,12 @@ func (c *Config) setDefaults(baseDir string) {
 	}
 	if c.Face.Models != "" {
 		c.Face.Models = abs(c.Face.Models)
+	}
+	if c.Events.MaxAge == 0 {
+		c.Events.MaxAge = 2 * 365 * 24 * time.Hour
+	}
+	if c.Events.MaxCount == 0 {
+		c.Events.MaxCount = 5_000_000
 	}
 	if c.Face.Threshold == 0 {
 		c.Face.Threshold = 0.5
@@ -416,6 +430,8 @@ func (c *Config) validate() error {
 		return bad("face.threshold", "%v out of range 0…1.5 (dlib distances; 0.5 is safe)", c.Face.Threshold)
 	case c.Face.Margin < 0 || c.Face.Margin > 1:
 		return bad("face.margin", "%v out of range 0…1", c.Face.Margin)
+	case c.Events.MaxAge < time.Hour:
+		return bad("events.max_age", "%v: at least 1h", c.Events.MaxAge)
 	case c.Face.MaxPhoto < 0:
 		return bad("face.max_photo_bytes", "must not be negative")
 	}

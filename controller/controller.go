@@ -11,6 +11,7 @@ import (
 
 	"menwei/controller/alerts"
 	"menwei/controller/door"
+	"menwei/controller/eventlog"
 	"menwei/controller/policy"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -250,6 +251,9 @@ func (c *Controller) supervise(ctx context.Context) {
 	defer tick.Stop()
 	reload := time.NewTicker(time.Minute)
 	defer reload.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	c.pruneEvents(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -261,7 +265,21 @@ func (c *Controller) supervise(ctx context.Context) {
 				c.log.Error("reloading schedules", "err", err)
 			}
 			c.pruneCrops()
+		case <-prune.C:
+			c.pruneEvents(ctx)
 		}
+	}
+}
+
+// pruneEvents applies the event log's retention.
+func (c *Controller) pruneEvents(ctx context.Context) {
+	n, err := c.store.Prune(ctx, eventlog.Retention{MaxAge: c.cfg.Events.MaxAge, MaxCount: c.cfg.Events.MaxCount}, c.now())
+	if err != nil {
+		c.log.Error("event retention", "err", err)
+		return
+	}
+	if n > 0 {
+		c.log.Info("old events removed by retention", "count", n)
 	}
 }
 

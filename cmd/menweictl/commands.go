@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -31,6 +33,7 @@ var commands = []command{
 	{"holidays remove", "-date 2026-10-01", holidayRemove},
 	{"holidays list", "", holidayList},
 	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
+	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents},
 	{"verify", "check the event log's hash chain", verify},
 }
 
@@ -309,6 +312,47 @@ func verify(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 			return err
 		}
 		fmt.Fprintf(out, "event log intact: %d events, chain verified\n", n)
+		return nil
+	}
+}
+
+func exportEvents(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	format := fs.String("format", "jsonl", "jsonl or csv")
+	file := fs.String("out", "", "write to FILE (default: standard output)")
+	kind := fs.String("kind", "", "only this kind")
+	door := fs.String("door", "", "only this door")
+	since := fs.String("since", "", "from this time (RFC 3339)")
+	until := fs.String("until", "", "before this time (RFC 3339)")
+	return func(s *controller.Store) error {
+		q := controller.EventQuery{Kind: *kind, Door: *door}
+		for _, t := range []struct {
+			v   string
+			dst *time.Time
+		}{{*since, &q.Since}, {*until, &q.Until}} {
+			if t.v == "" {
+				continue
+			}
+			var err error
+			if *t.dst, err = time.Parse(time.RFC3339, t.v); err != nil {
+				return fmt.Errorf("time %q: %w", t.v, err)
+			}
+		}
+		w := out
+		if *file != "" {
+			f, err := os.OpenFile(*file, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		n, err := s.Export(context.Background(), q, *format, w)
+		if err != nil {
+			return err
+		}
+		if *file != "" {
+			fmt.Fprintf(out, "%d events written to %s\n", n, *file)
+		}
 		return nil
 	}
 }

@@ -67,13 +67,18 @@ func run(args []string, out io.Writer) error {
 		return usageError{err.Error() + "\n" + usage()}
 	}
 	rest := top.Args()
-	var cmd *command
-	for i := range commands {
-		words := strings.Fields(commands[i].name)
-		if len(rest) >= len(words) && strings.Join(rest[:len(words)], " ") == commands[i].name {
-			cmd, rest = &commands[i], rest[len(words):]
-			break
+	var (
+		cmd   *command
+		words int
+	)
+	for i := range commands { // the longest name that matches: "events export" before "events"
+		w := strings.Fields(commands[i].name)
+		if len(w) > words && len(rest) >= len(w) && strings.Join(rest[:len(w)], " ") == commands[i].name {
+			cmd, words = &commands[i], len(w)
 		}
+	}
+	if cmd != nil {
+		rest = rest[words:]
 	}
 	if cmd == nil {
 		return usageError{fmt.Sprintf("unknown command %q\n%s", strings.Join(rest, " "), usage())}

@@ -61,6 +61,9 @@ func TestCommands(t *testing.T) {
 
 	_, err = ctl(t, dir, "identities", "remove", "-id", "v1")
 	require.NoError(t, err)
+	out, err = ctl(t, dir, "events", "export", "-format", "csv")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, "seq,time,kind"), out)
 	out, err = ctl(t, dir, "verify")
 	require.NoError(t, err)
 	assert.Contains(t, out, "chain verified")
