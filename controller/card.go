@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,36 +34,23 @@ func CardFromBits(bits int, data []byte) (Card, error) {
 	return Card{c.Key()}, nil
 }
 
-// ParseCard reads a card as an installer writes it: "h10301:FAC:NUM",
+// ParseCard reads a card as an installer writes it: a format and its
+// fields ("h10301:1:1234", "c1000:1234:567890", "h10302:12345678901"…),
 // the short "FAC:NUM" for 26-bit H10301, or "raw:BITS:HEX".
 func ParseCard(s string) (Card, error) {
-	parts := strings.Split(strings.TrimSpace(s), ":")
-	bad := fmt.Errorf("card %q: want h10301:FACILITY:NUMBER, FACILITY:NUMBER or raw:BITS:HEX", s)
-	if len(parts) == 2 {
-		parts = append([]string{"h10301"}, parts...)
-	}
-	if len(parts) != 3 {
-		return Card{}, bad
-	}
-	switch strings.ToLower(parts[0]) {
-	case "h10301":
-		fac, err1 := strconv.ParseUint(parts[1], 10, 8)
-		num, err2 := strconv.ParseUint(parts[2], 10, 16)
-		if err1 != nil || err2 != nil {
-			return Card{}, fmt.Errorf("card %q: facility 0…255 and number 0…65535", s)
+	s = strings.TrimSpace(s)
+	if parts := strings.Split(s, ":"); len(parts) == 2 {
+		if _, err := strconv.ParseUint(parts[0], 10, 64); err == nil {
+			s = "h10301:" + s
 		}
-		return CardFromBits(26, wiegand.EncodeH10301(uint8(fac), uint16(num)))
-	case "raw":
-		bits, err1 := strconv.Atoi(parts[1])
-		data, err2 := hex.DecodeString(parts[2])
-		if err1 != nil || err2 != nil {
-			return Card{}, bad
-		}
-		c, err := CardFromBits(bits, data)
-		if err != nil {
-			return Card{}, fmt.Errorf("card %q: %w", s, err)
-		}
-		return c, nil
 	}
-	return Card{}, bad
+	bits, data, err := wiegand.ParseKey(s)
+	if err != nil {
+		return Card{}, fmt.Errorf("card %q: %w", s, err)
+	}
+	c, err := CardFromBits(bits, data)
+	if err != nil {
+		return Card{}, fmt.Errorf("card %q: %w", s, err)
+	}
+	return c, nil
 }
