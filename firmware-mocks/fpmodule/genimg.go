@@ -1,0 +1,21 @@
+package fpmodule
+
+import "menwei/devices/fpm"
+
+// genImg answers GenImg (0x01): the finger on the sensor is captured into
+// the image buffer. No finger is 0x02; a spoilt image (BadImage) is 0x06.
+// Either leaves the image buffer without a valid image.
+func (m *Module) genImg() []fpm.Packet {
+	switch {
+	case m.badImage:
+		m.badImage = false
+		m.image = nil
+		return m.ack(fpm.CodeDisorderly, nil)
+	case !m.present:
+		m.image = nil
+		return m.ack(fpm.CodeNoFinger, nil)
+	}
+	m.captures++
+	m.image = &image{finger: m.finger, capture: m.captures}
+	return m.ack(fpm.CodeOK, nil)
+}

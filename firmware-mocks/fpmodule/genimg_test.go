@@ -1,0 +1,48 @@
+package fpmodule_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"menwei/devices/fpm"
+	"menwei/firmware-mocks/fpmodule"
+)
+
+func TestGenImg(t *testing.T) {
+	m := newModule(t, fpmodule.Config{})
+	h := newHost(t, m)
+	imageValid := func() bool {
+		return h.reply(fpm.ReadSysPara{}).(fpm.SysParams).Status&(1<<3) != 0
+	}
+
+	assert.Equal(t, fpm.CodeNoFinger, h.code(fpm.GenImg{}), "nothing on the sensor")
+	assert.False(t, imageValid())
+
+	m.PutFinger(7)
+	assert.Equal(t, fpm.CodeOK, h.code(fpm.GenImg{}))
+	assert.True(t, imageValid())
+
+	m.RemoveFinger()
+	assert.Equal(t, fpm.CodeNoFinger, h.code(fpm.GenImg{}))
+	assert.False(t, imageValid(), "a failed capture leaves no image")
+}
+
+func TestGenImgBadImage(t *testing.T) {
+	m := newModule(t, fpmodule.Config{})
+	h := newHost(t, m)
+	m.PutFinger(7)
+	m.BadImage()
+	assert.Equal(t, fpm.CodeDisorderly, h.code(fpm.GenImg{}))
+	assert.Equal(t, fpm.CodeNoImage, h.code(fpm.Img2Tz{Buffer: fpm.CharBuffer1}), "no image left")
+	assert.Equal(t, fpm.CodeOK, h.code(fpm.GenImg{}), "only the next capture is spoilt")
+}
+
+func TestGenImgGolden(t *testing.T) {
+	m := newModule(t, fpmodule.Config{})
+	cmd, _, err := fpm.Decode(unhex(t, "ef 01 ff ff ff ff 01 00 03 01 00 05"))
+	assert.NoError(t, err)
+	assert.Equal(t, [][]byte{unhex(t, "ef 01 ff ff ff ff 07 00 03 02 00 0c")}, m.Handle(cmd))
+	m.PutFinger(1)
+	assert.Equal(t, [][]byte{unhex(t, "ef 01 ff ff ff ff 07 00 03 00 00 0a")}, m.Handle(cmd))
+}
