@@ -20,6 +20,7 @@ import (
 // Events is what the API needs from the event log.
 type Events interface {
 	Events(controller.EventQuery) ([]controller.Event, error)
+	Crop(seq uint64) ([]byte, error)
 }
 
 // Options builds a Server.
@@ -48,6 +49,7 @@ func New(o Options) *Server {
 	e.GET("/healthz", s.health)
 	v1 := e.Group("/api/v1")
 	v1.GET("/events", s.listEvents)
+	v1.GET("/events/:seq/crop", s.crop)
 	v1.GET("/pds", s.listPDs)
 	v1.GET("/doors", s.listDoors)
 	v1.POST("/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) })
@@ -234,4 +236,21 @@ func (s *Server) setMode(c echo.Context, names []string) error {
 		}
 	}
 	return s.listDoors(c)
+}
+
+// crop serves the face crop kept for a denied capture.
+func (s *Server) crop(c echo.Context) error {
+	seq, err := strconv.ParseUint(c.Param("seq"), 10, 64)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "seq: must be an event sequence number")
+	}
+	img, err := s.o.Events.Crop(seq)
+	if errors.Is(err, controller.ErrNotFound) {
+		return fail(http.StatusNotFound, "not_found", "no face crop for this event")
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	return c.Blob(http.StatusOK, "image/jpeg", img)
 }

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"menwei/controller/policy"
+	"menwei/devices/wiegand"
 )
 
 // Config is menweid's configuration file (YAML). Zero values take the
@@ -23,13 +24,14 @@ type Config struct {
 	HTTP    HTTPConfig  `yaml:"http"`
 	Store   StoreConfig `yaml:"store"`
 	// Timezone for schedules and holidays, e.g. Asia/Shanghai; "" = Local.
-	Timezone  string          `yaml:"timezone"`
-	Buses     []BusConfig     `yaml:"buses"`
-	Doors     []DoorConfig    `yaml:"doors"`
-	Emergency EmergencyConfig `yaml:"emergency"`
-	Alerts    AlertsConfig    `yaml:"alerts"`
-	Face      FaceConfig      `yaml:"face"`
-	Events    EventsConfig    `yaml:"events"`
+	Timezone   string            `yaml:"timezone"`
+	Buses      []BusConfig       `yaml:"buses"`
+	Converters []ConverterConfig `yaml:"converters"`
+	Doors      []DoorConfig      `yaml:"doors"`
+	Emergency  EmergencyConfig   `yaml:"emergency"`
+	Alerts     AlertsConfig      `yaml:"alerts"`
+	Face       FaceConfig        `yaml:"face"`
+	Events     EventsConfig      `yaml:"events"`
 
 	location *time.Location
 }
@@ -98,11 +100,23 @@ type DoorConfig struct {
 	Policy     PolicyConfig `yaml:"policy"`
 }
 
-// ReaderRef names a reader on a PD and the side of the door it is on.
+// ConverterConfig is a Wiegand-to-serial converter on its own serial port:
+// an old Wiegand reader. It has no LEDs or buzzer menwei can drive.
+type ConverterConfig struct {
+	Name    string `yaml:"name"`
+	Device  string `yaml:"device"`
+	Baud    int    `yaml:"baud"`    // 0 = 9600
+	Framing string `yaml:"framing"` // hex-cr, dec-crlf or stx-etx
+	Bits    int    `yaml:"bits"`    // hex-cr and dec-crlf: the readers' bit count; 0 = 26
+}
+
+// ReaderRef names a reader — on a PD, or a Wiegand converter — and the side
+// of the door it is on.
 type ReaderRef struct {
-	PD     string `yaml:"pd"`
-	Reader int    `yaml:"reader"` // 0 = the PD's first reader
-	Side   string `yaml:"side"`   // entry (default) or exit, for anti-passback
+	PD        string `yaml:"pd"`
+	Converter string `yaml:"converter"`
+	Reader    int    `yaml:"reader"` // 0 = the PD's first reader
+	Side      string `yaml:"side"`   // entry (default) or exit, for anti-passback
 }
 
 // PolicyConfig is who may pass a door and how.
@@ -217,6 +231,9 @@ func (c *Config) setDefaults(baseDir string) {
 		c.Store.Dir = filepath.Join(c.DataDir, "store")
 	}
 	c.Store.Dir = abs(c.Store.Dir)
+	for i := range c.Converters {
+		c.Converters[i].Device = abs(c.Converters[i].Device)
+	}
 	for i := range c.Buses {
 		b := &c.Buses[i]
 		b.Device = abs(b.Device)
@@ -284,8 +301,8 @@ func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
-	if len(c.Buses) == 0 {
-		return bad("buses", "at least one bus is needed")
+	if len(c.Buses) == 0 && len(c.Converters) == 0 {
+		return bad("buses", "at least one bus (or Wiegand converter) is needed")
 	}
 	pds := map[string]*PDConfig{}
 	busNames := map[string]bool{}
@@ -354,6 +371,28 @@ func (c *Config) validate() error {
 		}
 		c.location = loc
 	}
+	convs := map[string]bool{}
+	for i := range c.Converters {
+		cv := &c.Converters[i]
+		f := fmt.Sprintf("converters[%d]", i)
+		if cv.Baud == 0 {
+			cv.Baud = 9600
+		}
+		switch {
+		case cv.Name == "":
+			return bad(f+".name", "required")
+		case convs[cv.Name] || pds[cv.Name] != nil:
+			return bad(f+".name", "%q used twice", cv.Name)
+		case cv.Device == "":
+			return bad(f+".device", "required")
+		case !standardBauds[cv.Baud]:
+			return bad(f+".baud", "%d is not a standard rate (1200…230400)", cv.Baud)
+		}
+		if err := (wiegand.Framer{Framing: cv.Framing, Bits: cv.Bits}).Validate(); err != nil {
+			return bad(f+".framing", "%v", err)
+		}
+		convs[cv.Name] = true
+	}
 	doorNames := map[string]bool{}
 	input := func(f string, r *InputRef) error {
 		switch {
@@ -391,7 +430,11 @@ func (c *Config) validate() error {
 		for j, r := range d.Readers {
 			rf := fmt.Sprintf("%s.readers[%d]", f, j)
 			switch {
-			case pds[r.PD] == nil:
+			case (r.PD == "") == (r.Converter == ""):
+				return bad(rf, "give pd or converter")
+			case r.Converter != "" && !convs[r.Converter]:
+				return bad(rf+".converter", "no converter named %q", r.Converter)
+			case r.Converter == "" && pds[r.PD] == nil:
 				return bad(rf+".pd", "no pd named %q", r.PD)
 			case r.Reader < 0 || r.Reader > 255:
 				return bad(rf+".reader", "%d out of range 0…255", r.Reader)

@@ -107,6 +107,9 @@ func New(o Options) (*Controller, error) {
 			c.pdName[k], c.pdAt[p.Name] = p.Name, k
 		}
 	}
+	for _, cv := range o.Config.Converters {
+		c.pdName[converterKey(cv.Name)] = cv.Name
+	}
 	if err := c.ReloadSchedules(); err != nil {
 		return nil, err
 	}
@@ -226,6 +229,14 @@ func (c *Controller) Run(ctx context.Context) error {
 			for e := range loop.Events() {
 				c.handle(ctx, b.Name, loop, e)
 			}
+		}()
+	}
+	for _, cv := range c.cfg.Converters {
+		port := c.openConverter(cv)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.runConverter(ctx, cv, port)
 		}()
 	}
 	wg.Add(1)

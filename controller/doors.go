@@ -66,7 +66,11 @@ func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Acti
 		d.rule.AntiPassback = policy.APBOff
 	}
 	for _, r := range dc.Readers {
-		d.readers = append(d.readers, readerRef{c.pdAt[r.PD], r.Reader, policy.Side(r.Side)})
+		k := c.pdAt[r.PD]
+		if r.Converter != "" {
+			k = converterKey(r.Converter)
+		}
+		d.readers = append(d.readers, readerRef{k, r.Reader, policy.Side(r.Side)})
 	}
 	if dc.Contact != nil {
 		d.contact = &inputRef{c.pdAt[dc.Contact.PD], dc.Contact.Input}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"menwei/biometric/face"
+	"menwei/biometric/faceindex"
 	"menwei/controller/policy"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -44,6 +45,9 @@ const (
 
 // loadFaces fills the index from the store.
 func (c *Controller) loadFaces() (int, error) {
+	if fi, ok := c.faces.(faceIndex); ok {
+		return fi.load(c.store)
+	}
 	n := 0
 	var addErr error
 	err := c.store.Faces(func(f FaceRecord) bool {
@@ -232,4 +236,37 @@ func (c *Controller) pruneCrops() {
 	} else if n > 0 {
 		c.log.Info("face crops removed by retention", "count", n)
 	}
+}
+
+// NewFaceIndex is the 1:N index of package faceindex with the configured
+// open-set thresholds.
+func NewFaceIndex(cfg FaceConfig) (FaceIndex, error) {
+	x, err := faceindex.New(faceindex.Config{Threshold: cfg.Threshold, Margin: cfg.Margin})
+	if err != nil {
+		return nil, err
+	}
+	return faceIndex{x}, nil
+}
+
+type faceIndex struct{ *faceindex.Index }
+
+func (f faceIndex) Search(q [128]float32) FaceMatch {
+	r := f.Index.Search(q)
+	return FaceMatch{Identity: r.Identity, Distance: r.Distance, Reason: r.Reason}
+}
+
+// load fills the index in one pass (faster than Add one by one).
+func (f faceIndex) load(s *Store) (int, error) {
+	n := 0
+	var serr error
+	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
+		serr = s.Faces(func(r FaceRecord) bool {
+			n++
+			return yield(faceindex.Entry{Identity: r.Identity, ID: r.ID, Descriptor: r.Vector})
+		})
+	})
+	if err == nil {
+		err = serr
+	}
+	return n, err
 }

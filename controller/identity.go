@@ -169,7 +169,7 @@ func (s *Store) Identities(kind policy.Kind) ([]Identity, error) {
 	return out, err
 }
 
-// DeleteIdentity removes an identity with its credentials and state.
+// DeleteIdentity removes an identity with its credentials, faces and state.
 func (s *Store) DeleteIdentity(id string) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get([]byte(keyIdentity + id)); errors.Is(err, badger.ErrKeyNotFound) {
@@ -183,6 +183,11 @@ func (s *Store) DeleteIdentity(id string) error {
 		}); err != nil {
 			return err
 		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + id + "/")})
+		for it.Rewind(); it.Valid(); it.Next() {
+			keys = append(keys, it.Item().KeyCopy(nil))
+		}
+		it.Close()
 		keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
 		for _, k := range keys {
 			if err := txn.Delete(k); err != nil {

@@ -15,6 +15,7 @@ import (
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
+	"menwei/firmware-mocks/wiegandconv"
 )
 
 // control is the HTTP surface that scripts the PDs. Handlers are thin: they
@@ -22,6 +23,7 @@ import (
 type control struct {
 	pds   []*osdppd.PD
 	faces map[byte]*facepd.Terminal // face terminals by configured address
+	conv  *wiegandconv.Converter    // nil without -wiegand
 	specs []pdSpec                  // same order: the configured address names the key file
 	keys  keyStore
 	log   *slog.Logger
@@ -45,6 +47,7 @@ func (c *control) routes() http.Handler {
 	mux.HandleFunc("POST /pd/{addr}/key", c.withPD(c.setKey))
 	mux.HandleFunc("POST /pd/{addr}/face", c.withPD(c.showFace))
 	mux.HandleFunc("POST /pd/{addr}/face/leave", c.withPD(c.leaveFace))
+	mux.HandleFunc("POST /wiegand/swipe", c.swipe)
 	return mux
 }
 
@@ -328,4 +331,35 @@ func (c *control) leaveFace(w http.ResponseWriter, _ *http.Request, _ *osdppd.PD
 	}
 	t.Leave()
 	return done(w)
+}
+
+func (c *control) withConverter(conv *wiegandconv.Converter) *control {
+	c.conv = conv
+	return c
+}
+
+// swipe sends a card through the Wiegand converter:
+// {"card": "h10301:1:1234", "bad_parity": false}.
+func (c *control) swipe(w http.ResponseWriter, r *http.Request) {
+	if c.conv == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no converter (start with -wiegand LINK:FRAMING)"})
+		return
+	}
+	var req struct {
+		Card      string `json:"card"`
+		BadParity bool   `json:"bad_parity"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	swipe := c.conv.Swipe
+	if req.BadParity {
+		swipe = c.conv.SwipeBadParity
+	}
+	if err := swipe(req.Card); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	_ = done(w)
 }

@@ -9,14 +9,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"menwei/biometric/face"
 	"menwei/devices/osdp"
+	"menwei/devices/wiegand"
 	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
 	"menwei/firmware-mocks/osdppd/ptypair"
+	"menwei/firmware-mocks/wiegandconv"
 )
 
 // openEmbed loads the dlib models when a face terminal computes descriptors.
@@ -42,6 +45,9 @@ type config struct {
 	Control string   // HTTP control surface address; empty: none
 	KeyDir  string   // where keys set by KEYSET are kept; empty: nowhere
 	Models  string   // dlib models for face terminals in descriptor mode
+	// Wiegand is an optional Wiegand converter on a pty of its own: the
+	// link path and the framing ("data/tty-wiegand:hex-cr").
+	Wiegand string
 	Log     *slog.Logger
 
 	ready func(control, tty string) // called once serving (tests learn the port)
@@ -143,6 +149,24 @@ func run(ctx context.Context, cfg config) error {
 		tty = cfg.Link
 	}
 
+	var conv *wiegandconv.Converter
+	if cfg.Wiegand != "" {
+		link, framing, _ := strings.Cut(cfg.Wiegand, ":")
+		wpair, err := ptypair.Open()
+		if err != nil {
+			return err
+		}
+		defer wpair.Close()
+		if err := makeLink(link, wpair.Path); err != nil {
+			return err
+		}
+		defer removeLink(link, wpair.Path, log)
+		if conv, err = wiegandconv.New(wpair.Master, wiegand.Framer{Framing: framing}); err != nil {
+			return fmt.Errorf("-wiegand: %w", err)
+		}
+		log.Info("wiegand converter", "tty", link, "framing", framing)
+	}
+
 	var ln net.Listener
 	if cfg.Control != "" {
 		if ln, err = net.Listen("tcp", cfg.Control); err != nil {
@@ -178,7 +202,7 @@ func run(ctx context.Context, cfg config) error {
 	controlAddr := ""
 	if ln != nil {
 		controlAddr = ln.Addr().String()
-		srv := &http.Server{Handler: newControl(pds, faces, cfg.PDs, keys, log).routes(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: newControl(pds, faces, cfg.PDs, keys, log).withConverter(conv).routes(), ReadHeaderTimeout: 10 * time.Second}
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				fail(fmt.Errorf("control surface: %w", err))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/policy"
 )
@@ -32,6 +34,8 @@ var commands = []command{
 	{"holidays add", "-date 2026-10-01 [-name N]", holidayAdd},
 	{"holidays remove", "-date 2026-10-01", holidayRemove},
 	{"holidays list", "", holidayList},
+	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll},
+	{"faces remove", "-id ID", faceRemove},
 	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents},
 	{"verify", "check the event log's hash chain", verify},
@@ -353,6 +357,51 @@ func exportEvents(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
 		if *file != "" {
 			fmt.Fprintf(out, "%d events written to %s\n", n, *file)
 		}
+		return nil
+	}
+}
+
+func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	photo := fs.String("photo", "", "JPEG or PNG with exactly one face")
+	faceID := fs.String("face-id", "", "name of this face (default: photo-<time>)")
+	return func(s *controller.Store) error {
+		if modelsDir == "" {
+			return errors.New("faces enroll: face.models is not set in the configuration (give -config)")
+		}
+		img, err := os.ReadFile(*photo)
+		if err != nil {
+			return err
+		}
+		e, err := face.Open(face.Config{ModelDir: modelsDir})
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		f, err := e.One(context.Background(), img)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *photo, err)
+		}
+		name := *faceID
+		if name == "" {
+			name = "photo-" + time.Now().UTC().Format("20060102T150405")
+		}
+		if err := s.PutFace(controller.FaceRecord{Identity: *id, ID: name, Vector: f.Descriptor}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "face %s enrolled for %s (quality %.2f)\n", name, *id, f.Quality)
+		return nil
+	}
+}
+
+func faceRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	id := idFlag(fs)
+	return func(s *controller.Store) error {
+		n, err := s.DeleteFaces(*id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%d face(s) removed from %s\n", n, *id)
 		return nil
 	}
 }

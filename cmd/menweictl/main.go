@@ -30,6 +30,9 @@ func main() {
 	}
 }
 
+// modelsDir is face.models from the configuration, for faces enroll.
+var modelsDir string
+
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
@@ -104,6 +107,7 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		dir = cfg.Store.Dir
+		modelsDir = cfg.Face.Models
 	}
 	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
 	if err != nil {

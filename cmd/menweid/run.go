@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"menwei/api"
+	"menwei/biometric/face"
 	"menwei/controller"
 )
 
@@ -36,7 +37,22 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 			log.Error("closing store", "err", err)
 		}
 	}()
-	ctl, err := controller.New(controller.Options{Config: cfg, Store: store, OpenPort: o.OpenPort, Log: log})
+	faces, err := controller.NewFaceIndex(cfg.Face)
+	if err != nil {
+		return err
+	}
+	copts := controller.Options{Config: cfg, Store: store, OpenPort: o.OpenPort, Log: log, Faces: faces}
+	if cfg.Face.Models != "" {
+		e, err := face.Open(face.Config{ModelDir: cfg.Face.Models, MaxBytes: cfg.Face.MaxPhoto})
+		if err != nil {
+			return fmt.Errorf("face.models: %w", err)
+		}
+		defer e.Close()
+		copts.Embedder = e
+	} else {
+		log.Info("face.models not set: photos are not embedded (descriptor-mode terminals only)")
+	}
+	ctl, err := controller.New(copts)
 	if err != nil {
 		return err
 	}

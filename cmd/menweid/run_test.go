@@ -24,12 +24,22 @@ import (
 	"menwei/firmware-mocks/osdppd"
 )
 
+// afterAll runs when every test is done, before the leak check (shared
+// fixtures such as the face embedder close here).
+var afterAll []func()
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// Badger's and glog-style caches start package-level goroutines.
-		goleak.IgnoreAnyFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
-		goleak.IgnoreAnyFunction("go.opencensus.io/stats/view.(*worker).start"),
-	)
+	code := m.Run()
+	for _, f := range afterAll {
+		f()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 const testKey = "0102030405060708090a0b0c0d0e0f10"
@@ -62,6 +72,9 @@ type gateSetup struct {
 	extra  string
 	dir    string
 	seed   bool
+	door   string // another door, YAML list item(s) under doors:
+	// beforeRun runs on the store before menweid opens it.
+	beforeRun func(*controller.Store)
 }
 
 func startGateWith(t *testing.T, gs gateSetup) *gate {
@@ -95,13 +108,21 @@ doors:
     lock: { pd: gate-reader, output: 0 }
     contact: { pd: gate-reader, input: 0 }
     pulse: 3s
+    policy: { min_liveness: 50 }
 %s
-`, dir, slave, pdYAML, gs.extra)
+%s
+`, dir, slave, pdYAML, gs.door, gs.extra)
 	cfg, err := controller.ParseConfig([]byte(yaml), dir)
 	require.NoError(t, err)
 
 	if gs.seed {
 		seed(t, cfg.Store.Dir)
+	}
+	if gs.beforeRun != nil {
+		s, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
+		require.NoError(t, err)
+		gs.beforeRun(s)
+		require.NoError(t, s.Close())
 	}
 	return run(t, cfg, pd, dir)
 }
@@ -339,3 +360,5 @@ func TestKeyedPDAnsweringInPlaintextIsRefused(t *testing.T) {
 		})
 	}
 }
+
+func osdppdConfig(addr byte) osdppd.Config { return osdppd.Config{Addr: addr} }

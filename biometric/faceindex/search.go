@@ -1,0 +1,197 @@
+package faceindex
+
+import (
+	"math"
+)
+
+// scratch is the per-search working memory, pooled.
+type scratch struct {
+	t    lut
+	out  [chunkCap]int32
+	cand []uint64 // slot<<32 | table sum
+}
+
+// relErr bounds the relative error of dist2 (25 ulps of float32, with room).
+const relErr = 4e-6
+
+// best is a descriptor found by a search.
+type best struct {
+	d2    float32 // squared distance as computed by dist2
+	ident uint32
+	ok    bool
+}
+
+// searcher tracks the nearest descriptor (b1) and the nearest one of
+// another identity (b2) among those computed exactly so far, and the
+// pruning threshold derived from b2.
+//
+// The bound. Let x be a descriptor, x̂ its quantised reconstruction,
+// e = x − x̂, and A = |q − x̂|², the squared distance the table estimates.
+// Then exactly
+//
+//	|q − x|² = A − 2q·e + (|x|² − |x̂|²)  ≥  A − 2|q|·err + corr
+//
+// (Cauchy-Schwarz), with err ≥ |e| and corr ≤ |x|² − |x̂|² known per
+// descriptor through its grid codes. Each of the 64 table entries is
+// within 1 unit of its exact value, so A ≥ (S − 64) units for a table
+// sum S; etab and ctab are rounded down. dist2 returns at least
+// |q − x|²·(1 − relErr). So a descriptor whose score S + etab + ctab
+// exceeds b2.d2/(1 − relErr) + 65 units is farther than b2 as dist2
+// computes it, and it can be neither the nearest descriptor nor the
+// nearest of another identity: whichever identity wins, one of b1 and b2
+// is of another identity and is no farther than b2. Every other descriptor
+// is computed exactly; that is why the answer is an exhaustive search's.
+// A second bound, the triangle inequality |q − x| ≥ √A − err, filters the
+// candidates again before they are computed.
+type searcher struct {
+	s      *snapshot
+	q      *Descriptor
+	t      *lut
+	b1, b2 best
+	inv    float64 // table units per squared distance unit
+	tau    float64 // b2.d2 in table units (+Inf until there is a b2)
+	thr    int32   // scores above this are pruned
+	root   float64 // √(b2.d2/(1−relErr)), rounded up
+	exact  int     // descriptors computed exactly
+}
+
+// less orders (distance, identity name) pairs, so that ties between
+// identities at exactly the same distance break the same way whatever the
+// order of the scan.
+func (r *searcher) less(d2 float32, ident uint32, b best) bool {
+	return d2 < b.d2 || (d2 == b.d2 && ident != b.ident && r.s.names[ident] < r.s.names[b.ident])
+}
+
+func (r *searcher) consider(slot uint32) {
+	if r.s.isDead(slot) {
+		return
+	}
+	var d2 float32
+	if src := r.s.vals(slot); isException(src) {
+		d2 = dist2(r.q, r.s.exc[slot])
+	} else {
+		d2 = dist2Packed(r.q, src)
+	}
+	r.exact++
+	ident := r.s.chunks[slot>>chunkBits].ident[slot&chunkMask]
+	switch {
+	case !r.b1.ok || r.less(d2, ident, r.b1):
+		if r.b1.ok && r.b1.ident != ident {
+			r.b2 = r.b1
+		}
+		r.b1 = best{d2, ident, true}
+	case ident != r.b1.ident && (!r.b2.ok || r.less(d2, ident, r.b2)):
+		r.b2 = best{d2, ident, true}
+	default:
+		return
+	}
+	if r.b2.ok {
+		wide := float64(r.b2.d2) / (1 - relErr) * (1 + 1e-12)
+		r.tau = float64(r.b2.d2) * r.inv
+		r.thr = int32(min(math.Floor(wide*r.inv*(1+1e-12)+65), math.MaxInt32))
+		r.root = math.Sqrt(wide) * (1 + 1e-12)
+	}
+}
+
+// pass applies the threshold and the triangle inequality to a descriptor
+// of the chunk ch at offset i with table sum sum.
+func (r *searcher) pass(ch *chunk, i uint32, sum uint32) bool {
+	ec, cc := ch.aux[2*i], ch.aux[2*i+1]
+	if int32(sum)+r.t.etab[ec]+r.t.ctab[cc] > r.thr {
+		return false
+	}
+	if ec == unbounded {
+		return true
+	}
+	t := r.root + r.s.q.errOf(ec)
+	return float64(sum) <= t*t*r.inv*(1+1e-12)+65
+}
+
+// search returns the nearest descriptor, the nearest of another identity,
+// and how many descriptors it computed exactly.
+func (s *snapshot) search(q *Descriptor, sc *scratch) (b1, b2 best, exact int) {
+	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, root: math.Inf(1)}
+	r.inv = 1 / sc.t.build(s.q, q)
+	cand := sc.cand[:0]
+	for ci, ch := range s.chunks {
+		n := min(chunkCap, s.n-ci<<chunkBits)
+		if n <= 0 {
+			break
+		}
+		base := uint32(ci << chunkBits)
+		out := sc.out[:n]
+		scores(&sc.t, ch.codes, ch.aux, out)
+		for i, score := range out {
+			if score > r.thr {
+				continue
+			}
+			i := uint32(i)
+			sum := uint32(score - r.t.etab[ch.aux[2*i]] - r.t.ctab[ch.aux[2*i+1]])
+			if float64(int32(sum)+r.t.ctab[ch.aux[2*i+1]]) <= r.tau {
+				// Probably a new nearest or runner: settle it now, so
+				// the threshold tightens early.
+				r.consider(base + i)
+			} else if r.pass(ch, i, sum) {
+				cand = append(cand, uint64(base+i)<<32|uint64(sum))
+			}
+		}
+	}
+	// The threshold only got tighter since the candidates were taken.
+	for _, c := range cand {
+		slot := uint32(c >> 32)
+		if r.pass(s.chunks[slot>>chunkBits], slot&chunkMask, uint32(c)) {
+			r.consider(slot)
+		}
+	}
+	sc.cand = cand[:0]
+	return r.b1, r.b2, r.exact
+}
+
+// Search returns the enrolled identity nearest to q, or the reason it
+// rejects q: the answer of an exhaustive search with Distance, ties between
+// identities at exactly equal distances going to the smaller name.
+func (x *Index) Search(q Descriptor) Result {
+	res, _ := x.search(&q)
+	return res
+}
+
+// search is Search, also returning how many descriptors it computed
+// exactly (for tests and benchmarks).
+func (x *Index) search(q *Descriptor) (Result, int) {
+	inf := float32(math.Inf(1))
+	if !valid(q) {
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonInvalid}, 0
+	}
+	s := x.snap.Load()
+	if s.live == 0 {
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, 0
+	}
+	sc := x.scratch.Get().(*scratch)
+	b1, b2, exact := s.search(q, sc)
+	x.scratch.Put(sc)
+	return x.decide(s, b1, b2), exact
+}
+
+// decide applies the open-set rule to the nearest descriptor and the
+// nearest of another identity.
+func (x *Index) decide(s *snapshot, b1, b2 best) Result {
+	res := Result{
+		Nearest:        s.names[b1.ident],
+		Distance:       sqrt32(b1.d2),
+		RunnerDistance: float32(math.Inf(1)),
+	}
+	if b2.ok {
+		res.Runner = s.names[b2.ident]
+		res.RunnerDistance = sqrt32(b2.d2)
+	}
+	switch {
+	case !(res.Distance < x.cfg.Threshold):
+		res.Reason = ReasonTooFar
+	case res.RunnerDistance-res.Distance < x.cfg.Margin:
+		res.Reason = ReasonAmbiguous
+	default:
+		res.Reason = ReasonMatch
+		res.Identity = res.Nearest
+	}
+	return res
+}
