@@ -19,11 +19,11 @@ const (
 // layout. Published slots are never written again: writers only fill slots
 // past the length a snapshot publishes, or build new chunks.
 type chunk struct {
-	codes []byte    // 64 bytes per slot: 4-bit codes, two components per byte
-	aux   []byte    // 2 bytes per slot: the grid codes of err and corr (see quantiser)
-	vals  []byte    // packedSize bytes per slot: the exact descriptor
-	ident []uint32  // per slot: identity number
-	idRef []uint32  // per slot: the id's place in the arena (writer side only)
+	codes []byte   // 64 bytes per slot: 4-bit codes, two components per byte
+	aux   []byte   // 2 bytes per slot: the grid codes of err and corr (see quantiser)
+	vals  []byte   // packedSize bytes per slot: the exact descriptor
+	ident []uint32 // per slot: identity number
+	idRef []uint32 // per slot: the id's place in the arena (writer side only)
 }
 
 func newChunk(capacity int) *chunk {
