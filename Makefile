@@ -61,7 +61,7 @@ test: deps models photos vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
-demo: build
+demo: build models photos
 	@bash cmd/menwei-emu/demo.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 30s)

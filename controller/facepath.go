@@ -39,6 +39,8 @@ const (
 	ReasonUnknownFace  = "unknown_face"
 	ReasonLiveness     = "liveness_too_low"
 	ReasonNoFace       = "no_face_in_capture"
+	ReasonManyFaces    = "several_faces"
+	ReasonBadImage     = "unreadable_image"
 	ReasonFaceBusy     = "face_engine_busy"
 	ReasonFaceDisabled = "face_matching_unavailable"
 )
@@ -116,6 +118,9 @@ func (c *Controller) mfgReport(ctx context.Context, k pdKey, m osdp.MfgRep) {
 		c.mu.Lock()
 		photo, capt, err := c.reasm.Add(c.now(), fmt.Sprint(k), msg)
 		c.mu.Unlock()
+		if errors.Is(err, faceterm.ErrDropped) {
+			return // already reported
+		}
 		if err != nil {
 			c.log.Warn("face capture dropped", "pd", c.pdName[k], "err", err)
 			c.record(ctx, Event{Kind: "face.capture_dropped", PD: c.pdName[k], Detail: err.Error()})
@@ -153,8 +158,12 @@ func (c *Controller) faceFromPhoto(ctx context.Context, k pdKey, capt faceterm.C
 	switch {
 	case errors.Is(err, face.ErrBusy):
 		fail(ReasonFaceBusy, err)
-	case err != nil:
+	case errors.Is(err, face.ErrManyFaces):
+		fail(ReasonManyFaces, err)
+	case errors.Is(err, face.ErrNoFace):
 		fail(ReasonNoFace, err)
+	case err != nil:
+		fail(ReasonBadImage, err)
 	default:
 		c.faceSeen(ctx, k, capt, f.Descriptor, photo, f.Box)
 	}

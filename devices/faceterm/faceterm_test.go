@@ -92,7 +92,7 @@ func TestReassembly(t *testing.T) {
 		_, _, err = r.Add(t0, "pd", frags[2])
 		assert.ErrorIs(t, err, ErrOutOfOrder)
 		_, _, err = r.Add(t0, "pd", frags[3])
-		assert.ErrorIs(t, err, ErrOutOfOrder, "the capture was dropped")
+		assert.ErrorIs(t, err, ErrDropped, "the capture was dropped: said once")
 		assert.Zero(t, r.Pending())
 	})
 	t.Run("oversize", func(t *testing.T) {
@@ -106,7 +106,11 @@ func TestReassembly(t *testing.T) {
 		require.NoError(t, err)
 		_, _, err = r.Add(t0.Add(2*time.Second), "pd", frags[1])
 		assert.ErrorIs(t, err, ErrStale)
+		_, _, err = r.Add(t0.Add(2*time.Second), "pd", frags[2])
+		assert.ErrorIs(t, err, ErrDropped)
 		assert.Zero(t, r.Pending())
+		_, _, err = r.Add(t0.Add(2*time.Second), "pd", frags[0])
+		assert.NoError(t, err, "the id may start a new capture")
 	})
 	t.Run("sources are separate", func(t *testing.T) {
 		var r Reassembler

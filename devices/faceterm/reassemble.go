@@ -12,6 +12,9 @@ var (
 	ErrOutOfOrder = errors.New("faceterm: fragment out of order")
 	ErrStale      = errors.New("faceterm: capture timed out")
 	ErrMismatch   = errors.New("faceterm: fragment does not match its capture")
+	// ErrDropped: a later fragment of a capture already refused. Callers
+	// need not report it again.
+	ErrDropped = errors.New("faceterm: fragment of a dropped capture")
 )
 
 // Reassembler puts JPEG captures back together. Fragments of one capture
@@ -19,11 +22,12 @@ var (
 // lost and the capture is dropped). Each source (a PD) has its own captures.
 type Reassembler struct {
 	MaxSize    int           // 0 = 512 KiB
-	Timeout    time.Duration // 0 = 3s from the first fragment
+	Timeout    time.Duration // 0 = 10s from the first fragment
 	MaxPending int           // 0 = 4 captures in progress per source
 
 	pending map[key]*partial
 	expired map[key]time.Time // recently expired captures, to name their late fragments
+	dropped map[key]time.Time // recently refused captures: their other fragments are ignored
 }
 
 type key struct {
@@ -44,7 +48,7 @@ func (r *Reassembler) limits() (int, time.Duration, int) {
 		size = 512 << 10
 	}
 	if to == 0 {
-		to = 3 * time.Second
+		to = 10 * time.Second
 	}
 	if n == 0 {
 		n = 4
@@ -62,7 +66,23 @@ func (r *Reassembler) Add(now time.Time, source string, f Fragment) ([]byte, Cap
 	}
 	r.Expire(now)
 	k := key{source, f.ID}
+	if _, ok := r.dropped[k]; ok && f.Offset != 0 {
+		return nil, f.Capture, ErrDropped
+	}
+	delete(r.dropped, k) // a new capture reusing the id
 	p := r.pending[k]
+	data, c, err := r.add(now, k, p, f, maxSize, maxPending)
+	if err != nil {
+		if r.dropped == nil {
+			r.dropped = map[key]time.Time{}
+		}
+		r.dropped[k] = now
+	}
+	return data, c, err
+}
+
+func (r *Reassembler) add(now time.Time, k key, p *partial, f Fragment, maxSize, maxPending int) ([]byte, Capture, error) {
+	source := k.source
 	switch {
 	case int64(f.Total) > int64(maxSize):
 		delete(r.pending, k)
@@ -116,6 +136,11 @@ func (r *Reassembler) Expire(now time.Time) int {
 	for k, at := range r.expired { // remember them for one more timeout
 		if now.Sub(at) > timeout {
 			delete(r.expired, k)
+		}
+	}
+	for k, at := range r.dropped {
+		if now.Sub(at) > timeout {
+			delete(r.dropped, k)
 		}
 	}
 	return n

@@ -359,6 +359,11 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 	out := p.out
 	p.out = nil
 	p.due = now.Add(b.cfg.PollInterval)
+	if out.code == CmdPOLL && f.Code != ReplyACK {
+		// The PD had something to report and may have more (a face capture
+		// in fragments): poll it again at once. Others overdue still go first.
+		p.due = now
+	}
 	switch f.Code {
 	case ReplyACK:
 		b.resultOK(p, out.req)

@@ -394,3 +394,26 @@ func TestBusSendsCommandsWithoutWaitingForThePoll(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, byte(CmdOUT), f.Code)
 }
+
+// A PD with reports queued is polled again at once, not after the interval.
+func TestBusDrainsReportsQuickly(t *testing.T) {
+	fp := &fakePD{addr: 5}
+	s := newSim(t, BusConfig{PDs: []PDConfig{{Addr: 5}}}, fp)
+	s.run(200 * time.Millisecond)
+	for i := range 20 {
+		fp.pending = append(fp.pending, MfgRep{Vendor: [3]byte{1, 2, 3}, Data: []byte{byte(i)}})
+	}
+	start := s.now
+	s.run(300 * time.Millisecond)
+	n := 0
+	for _, e := range s.eventsOf(EventReport, 5) {
+		if _, ok := e.Msg.(MfgRep); ok {
+			n++
+		}
+	}
+	assert.Equal(t, 20, n)
+	assert.Empty(t, fp.pending)
+	// 20 exchanges of 10 ms each, back to back: 200 ms, not 20 × 60 ms.
+	assert.Less(t, len(s.sentTo(5, start, start.Add(250*time.Millisecond))), 30)
+	assert.GreaterOrEqual(t, len(s.sentTo(5, start, start.Add(210*time.Millisecond))), 20)
+}

@@ -8,11 +8,17 @@
 package facepd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
+	_ "image/png" // photos shown to the camera may be PNG
 	"math"
 	"sync"
+
+	"golang.org/x/image/draw"
 
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -37,6 +43,7 @@ type Config struct {
 	Embed        Embed // required for DescriptorMode and BIOMATCH
 	FragmentSize int   // 0 = 1000 bytes of JPEG per MFGREP
 	Liveness     byte  // 0 = 95; faceterm.LivenessUnknown for a terminal without it
+	MaxSide      int   // JPEG mode: the photo sent is scaled to at most this; 0 = 640 px
 	Quality      byte  // 0 = 80
 }
 
@@ -66,6 +73,9 @@ func New(cfg Config) (*Terminal, error) {
 	if cfg.Quality == 0 {
 		cfg.Quality = 80
 	}
+	if cfg.MaxSide == 0 {
+		cfg.MaxSide = 640
+	}
 	if cfg.Mode == DescriptorMode && cfg.Embed == nil {
 		return nil, ErrNoEmbed
 	}
@@ -93,8 +103,8 @@ func (t *Terminal) SetLiveness(l byte) {
 // Show puts a face in front of the camera and sends the capture on the
 // following POLLs. The face stays in view (for BIOREAD and BIOMATCH) until
 // the next Show or Leave.
-func (t *Terminal) Show(ctx context.Context, jpeg []byte) error {
-	reports, err := t.see(ctx, jpeg, false)
+func (t *Terminal) Show(ctx context.Context, photo []byte) error {
+	reports, err := t.see(ctx, photo, false)
 	if err != nil {
 		return err
 	}
@@ -112,13 +122,13 @@ func (t *Terminal) Leave() {
 }
 
 // see remembers the scene and builds its capture messages.
-func (t *Terminal) see(ctx context.Context, jpeg []byte, solicited bool) ([]osdp.Message, error) {
+func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osdp.Message, error) {
 	var desc *[128]float32
 	if t.cfg.Mode == DescriptorMode || t.cfg.Embed != nil {
 		if t.cfg.Embed == nil {
 			return nil, ErrNoEmbed
 		}
-		d, err := t.cfg.Embed(ctx, jpeg)
+		d, err := t.cfg.Embed(ctx, photo)
 		if err != nil && t.cfg.Mode == DescriptorMode {
 			return nil, fmt.Errorf("facepd: the terminal's model found no usable face: %w", err)
 		}
@@ -126,10 +136,35 @@ func (t *Terminal) see(ctx context.Context, jpeg []byte, solicited bool) ([]osdp
 			desc = &d
 		}
 	}
+	scene := append([]byte(nil), photo...)
+	var err error
+	if t.cfg.Mode == JPEGMode {
+		if scene, err = shrink(photo, t.cfg.MaxSide); err != nil {
+			return nil, fmt.Errorf("facepd: not a photo the camera can take: %w", err)
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.scene, t.desc = append([]byte(nil), jpeg...), desc
+	t.scene, t.desc = scene, desc
 	return t.capture(solicited), nil
+}
+
+// shrink makes the photo a terminal would send: at most maxSide pixels on
+// its longest side, JPEG quality 85 (a few tens of kilobytes).
+func shrink(photo []byte, maxSide int) ([]byte, error) {
+	img, _, err := image.Decode(bytes.NewReader(photo))
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	scale := min(1, float64(maxSide)/float64(max(b.Dx(), b.Dy())))
+	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85}); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // capture builds the MFGREP messages for the current scene. Called with mu held.
