@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/policy"
@@ -65,4 +66,44 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
 	b.ReportMetric(p(0.50), "p50-µs")
 	b.ReportMetric(p(0.99), "p99-µs")
+}
+
+// BenchmarkLoadFaces100k measures start-up: reading 100,000 stored face
+// descriptors from Badger (on disk, after a reopen, so from files) into the
+// 1:N index.
+func BenchmarkLoadFaces100k(b *testing.B) {
+	dir := b.TempDir()
+	s, err := OpenStore(StoreOptions{Dir: dir})
+	require.NoError(b, err)
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 100_000
+	for i := 0; i < n; i += 1000 {
+		require.NoError(b, s.db.Update(func(txn *badger.Txn) error {
+			for j := i; j < i+1000; j++ {
+				var v [128]float32
+				for k := range v {
+					v[k] = float32(r.NormFloat64() * 0.09)
+				}
+				if err := txn.Set([]byte(fmt.Sprintf("%sr%06d/f0", keyFace, j)), encodeVector(v)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	require.NoError(b, s.Close())
+	s, err = OpenStore(StoreOptions{Dir: dir})
+	require.NoError(b, err)
+	defer s.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		idx, err := NewFaceIndex(FaceConfig{Threshold: 0.5, Margin: 0.08})
+		require.NoError(b, err)
+		c := &Controller{store: s, faces: idx}
+		got, err := c.loadFaces()
+		require.NoError(b, err)
+		if got != n {
+			b.Fatalf("loaded %d", got)
+		}
+	}
 }
