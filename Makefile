@@ -59,6 +59,9 @@ vet:
 ## test: the whole suite, with the race detector
 test: deps models photos vet
 	$(GO) test -race -count=1 -timeout 30m ./...
+	@echo "== the pure-Go build (-tags nodlib): descriptor-mode terminals only"
+	CGO_ENABLED=0 $(GO) build -tags nodlib -o /dev/null ./cmd/...
+	CGO_ENABLED=0 $(GO) test -tags nodlib -count=1 ./biometric/... ./controller/...
 
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
 demo: build models photos
