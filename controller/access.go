@@ -157,6 +157,9 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 		c.log.Error("decision not recorded; door stays locked", "door", d.name(), "err", err)
 		dec.Granted = false
 	} else {
+		if c.decided != nil {
+			c.decided(ev)
+		}
 		c.observe(ctx, ev)
 		if !dec.Granted && dec.photo != nil {
 			c.keepCrop(ev.Seq, dec.photo, dec.box)

@@ -64,8 +64,11 @@ type Controller struct {
 
 	faces FaceIndex
 	embed FaceEmbedder
-	reasm faceterm.Reassembler
-	work  sync.WaitGroup // face photos being embedded
+	// decided, when set (tests), sees every decision once it is durable and
+	// before anything is acted on.
+	decided func(Event)
+	reasm   faceterm.Reassembler
+	work    sync.WaitGroup // face photos being embedded
 }
 
 // New checks that the configuration and the store fit together and sets
