@@ -28,32 +28,49 @@ type Options struct {
 	Events Events
 	PDs    func() []controller.PDStatus
 	Doors  Doors
-	Log    *slog.Logger
+	Auth   Auth
+	Audit  interface {
+		Append(context.Context, controller.Event) (controller.Event, error)
+	}
+	SecureCookies bool             // set the Secure flag (HTTPS)
+	Now           func() time.Time // nil = time.Now
+	Log           *slog.Logger
 }
 
 // Server is the HTTP API.
 type Server struct {
-	echo *echo.Echo
-	o    Options
+	echo   *echo.Echo
+	o      Options
+	routes []routeInfo
+	limits *limiter
 }
+
+func (s *Server) now() time.Time { return s.o.Now() }
 
 // New returns a server with every route registered.
 func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{echo: e, o: o}
+	s := &Server{echo: e, o: o, limits: newLimiter()}
 	e.HTTPErrorHandler = s.errorHandler
-	e.GET("/healthz", s.health)
-	v1 := e.Group("/api/v1")
-	v1.GET("/events", s.listEvents)
-	v1.GET("/events/:seq/crop", s.crop)
-	v1.GET("/pds", s.listPDs)
-	v1.GET("/doors", s.listDoors)
-	v1.POST("/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) })
-	v1.POST("/emergency", func(c echo.Context) error { return s.setMode(c, nil) })
+	staff := []string{controller.RoleGuard, controller.RoleAdmin}
+	const v1 = "/api/v1"
+	s.route(http.MethodGet, "/healthz", s.health, anyone)
+	s.route(http.MethodPost, v1+"/login", s.login, anyone)
+	s.route(http.MethodPost, v1+"/logout", s.logout, signedIn)
+	s.route(http.MethodGet, v1+"/session", s.whoami, signedIn)
+	s.route(http.MethodGet, v1+"/events", s.listEvents, staff...)
+	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, staff...)
+	s.route(http.MethodGet, v1+"/pds", s.listPDs, staff...)
+	s.route(http.MethodGet, v1+"/doors", s.listDoors, staff...)
+	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
+	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
 	return s
 }
 
@@ -223,6 +240,9 @@ func (s *Server) setMode(c echo.Context, names []string) error {
 	why := req.Reason
 	if why == "" {
 		why = "operator command"
+	}
+	if sess, ok := sessionOf(c); ok {
+		why += " (by " + sess.Account + ")"
 	}
 	for _, n := range names {
 		err := s.o.Doors.SetDoorMode(c.Request().Context(), n, m, why)

@@ -1,97 +1,236 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller"
+	"menwei/controller/door"
 )
 
-func newTestServer(t *testing.T) (*httptest.Server, *controller.Store) {
+const pw = "correct horse battery"
+
+type fakeDoors struct{ modes map[string]door.Mode }
+
+func (f *fakeDoors) Doors() []controller.DoorStatus {
+	return []controller.DoorStatus{{Name: "main-gate", Mode: f.modes["main-gate"].String()}}
+}
+
+func (f *fakeDoors) SetDoorMode(_ context.Context, name string, m door.Mode, _ string) error {
+	if name != "main-gate" {
+		return controller.ErrNotFound
+	}
+	f.modes[name] = m
+	return nil
+}
+
+type testAPI struct {
+	*httptest.Server
+	store  *controller.Store
+	tokens map[string]string // role → bearer token
+}
+
+func newTestServer(t *testing.T) *testAPI {
 	t.Helper()
 	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	srv := httptest.NewServer(New(Options{Events: store, PDs: func() []controller.PDStatus {
-		return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
-	}}).Handler())
+	require.NoError(t, store.PutAccount("ada", controller.RoleAdmin, pw))
+	require.NoError(t, store.PutAccount("gus", controller.RoleGuard, pw))
+	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+		PDs: func() []controller.PDStatus {
+			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
+		}}).Handler())
 	t.Cleanup(srv.Close)
-	return srv, store
+	a := &testAPI{Server: srv, store: store, tokens: map[string]string{}}
+	for role, name := range map[string]string{controller.RoleAdmin: "ada", controller.RoleGuard: "gus"} {
+		status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"`+name+`","password":"`+pw+`"}`)
+		require.Equal(t, http.StatusOK, status, body)
+		var r LoginReply
+		require.NoError(t, json.Unmarshal([]byte(body), &r))
+		a.tokens[role] = r.Token
+	}
+	return a
 }
 
-func getJSON(t *testing.T, url string, v any) int {
+func (a *testAPI) do(t *testing.T, method, path, token, body string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(method, a.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type")[:16])
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
-	return resp.StatusCode
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.String()
 }
 
 func TestEventsEndpoint(t *testing.T) {
-	srv, store := newTestServer(t)
+	a := newTestServer(t)
 	ctx := context.Background()
+	base, err := a.store.Events(controller.EventQuery{Limit: 1000}) // the logins
+	require.NoError(t, err)
 	for i := range 5 {
 		kind := controller.KindGranted
 		if i%2 == 1 {
 			kind = controller.KindDenied
 		}
-		_, err := store.Append(ctx, controller.Event{Kind: kind, Door: "main-gate"})
+		_, err := a.store.Append(ctx, controller.Event{Kind: kind, Door: "main-gate"})
 		require.NoError(t, err)
 	}
-
 	var page EventsPage
-	require.Equal(t, 200, getJSON(t, srv.URL+"/api/v1/events", &page))
-	assert.Len(t, page.Events, 5)
-	assert.Equal(t, uint64(5), page.Next)
+	status, body := a.do(t, http.MethodGet, "/api/v1/events?limit=1000", a.tokens["guard"], "")
+	require.Equal(t, 200, status)
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	assert.Len(t, page.Events, len(base)+5)
 
-	require.Equal(t, 200, getJSON(t, srv.URL+"/api/v1/events?after=2&limit=2", &page))
+	status, body = a.do(t, http.MethodGet, "/api/v1/events?kind=access.denied", a.tokens["guard"], "")
+	require.Equal(t, 200, status)
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	assert.Len(t, page.Events, 2)
+
+	status, body = a.do(t, http.MethodGet, "/api/v1/events?after=2&limit=2", a.tokens["guard"], "")
+	require.Equal(t, 200, status)
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
 	require.Len(t, page.Events, 2)
 	assert.Equal(t, uint64(3), page.Events[0].Seq)
 	assert.Equal(t, uint64(4), page.Next)
-
-	require.Equal(t, 200, getJSON(t, srv.URL+"/api/v1/events?kind=access.denied", &page))
-	assert.Len(t, page.Events, 2)
-
-	require.Equal(t, 200, getJSON(t, srv.URL+"/api/v1/events?after=99", &page))
-	assert.NotNil(t, page.Events)
-	assert.Empty(t, page.Events)
 }
 
 func TestBadQueriesGetOneErrorShape(t *testing.T) {
-	srv, _ := newTestServer(t)
+	a := newTestServer(t)
 	for _, q := range []string{"after=-1", "after=x", "limit=0", "limit=5000", "since=yesterday", "until=2026-13-01"} {
-		var body struct {
+		status, body := a.do(t, http.MethodGet, "/api/v1/events?"+q, a.tokens["guard"], "")
+		assert.Equal(t, http.StatusBadRequest, status, q)
+		var e struct {
 			Error APIError `json:"error"`
 		}
-		status := getJSON(t, srv.URL+"/api/v1/events?"+q, &body)
-		assert.Equal(t, http.StatusBadRequest, status, q)
-		assert.Equal(t, "bad_query", body.Error.Code, q)
-		assert.NotEmpty(t, body.Error.Message, q)
+		require.NoError(t, json.Unmarshal([]byte(body), &e), body)
+		assert.Equal(t, "bad_query", e.Error.Code, q)
+		assert.NotEmpty(t, e.Error.Message, q)
 	}
-	var body struct {
-		Error APIError `json:"error"`
+	status, body := a.do(t, http.MethodGet, "/api/v1/nope", a.tokens["admin"], "")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, body, `"code":"not_found"`)
+	for _, bad := range []string{`{"mode":"party"}`, `{"mode":"normal","x":1}`, `{"mode":3}`, `{`, `{"mode":"normal"} {}`, `{"mode":"normal","doors":["nowhere"]}`} {
+		status, body := a.do(t, http.MethodPost, "/api/v1/emergency", a.tokens["guard"], bad)
+		assert.True(t, status >= 400 && status < 500, "%s → %d %s", bad, status, body)
+		assert.Contains(t, body, `"error":{"code"`, bad)
 	}
-	assert.Equal(t, http.StatusNotFound, getJSON(t, srv.URL+"/api/v1/nope", &body))
-	assert.Equal(t, "not_found", body.Error.Code)
+	status, _ = a.do(t, http.MethodPost, "/api/v1/emergency", a.tokens["guard"], `{"mode":"`+strings.Repeat("x", 70<<10)+`"}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
 }
 
-func TestHealthAndPDs(t *testing.T) {
-	srv, _ := newTestServer(t)
-	var h map[string]string
-	assert.Equal(t, 200, getJSON(t, srv.URL+"/healthz", &h))
-	assert.Equal(t, "ok", h["status"])
-	var st struct {
-		PDs []controller.PDStatus `json:"pds"`
+// Every route × {anonymous, guard, admin}: only the intended callers pass.
+func TestAuthorizationMatrix(t *testing.T) {
+	a := newTestServer(t)
+	s := New(Options{})
+	allowed := func(who []string, role string) bool {
+		for _, w := range who {
+			if w == anyone || (w == signedIn && role != "") || w == role {
+				return true
+			}
+		}
+		return false
 	}
-	assert.Equal(t, 200, getJSON(t, srv.URL+"/api/v1/pds", &st))
-	require.Len(t, st.PDs, 1)
-	assert.True(t, st.PDs[0].Secure)
+	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`, "/api/v1/doors/:name/mode": `{"mode":"normal"}`}
+	for _, r := range s.routes {
+		path := strings.ReplaceAll(strings.ReplaceAll(r.Path, ":name", "main-gate"), ":seq", "1")
+		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin} {
+			if r.Path == "/api/v1/logout" {
+				continue // would end the session the other rows use
+			}
+			status, body := a.do(t, r.Method, path, a.tokens[role], bodies[r.Path])
+			if allowed(r.Who, role) {
+				assert.NotContains(t, []int{401, 403}, status, "%s %s as %q: %s", r.Method, r.Path, role, body)
+			} else if role == "" {
+				assert.Equal(t, http.StatusUnauthorized, status, "%s %s anonymous", r.Method, r.Path)
+			} else {
+				assert.Equal(t, http.StatusForbidden, status, "%s %s as %s", r.Method, r.Path, role)
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, len(s.routes), 9)
+}
+
+func TestCookieSessionsNeedCSRF(t *testing.T) {
+	a := newTestServer(t)
+	resp, err := http.Post(a.URL+"/api/v1/login", "application/json", strings.NewReader(`{"name":"gus","password":"`+pw+`"}`))
+	require.NoError(t, err)
+	var r LoginReply
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+	resp.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c
+		}
+	}
+	require.NotNil(t, cookie)
+	assert.True(t, cookie.HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+
+	post := func(csrf string) int {
+		req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/emergency", strings.NewReader(`{"mode":"normal"}`))
+		req.AddCookie(cookie)
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusForbidden, post(""))
+	assert.Equal(t, http.StatusForbidden, post("wrong"))
+	assert.Equal(t, http.StatusOK, post(r.CSRF))
+	req, _ := http.NewRequest(http.MethodGet, a.URL+"/api/v1/doors", nil)
+	req.AddCookie(cookie)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "reads need no CSRF token")
+}
+
+func TestLoginLimits(t *testing.T) {
+	a := newTestServer(t) // two good logins already spent from this address
+	codes := map[int]int{}
+	for range 12 {
+		status, _ := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"gus","password":"wrong password"}`)
+		codes[status]++
+	}
+	assert.Equal(t, 8, codes[http.StatusUnauthorized], "wrong passwords are refused")
+	assert.Equal(t, 4, codes[http.StatusTooManyRequests], "then the address is slowed down")
+	evs, err := a.store.Events(controller.EventQuery{Kind: "auth.login_failed"})
+	require.NoError(t, err)
+	assert.Len(t, evs, 8, "failed logins are audit events")
+	for _, e := range evs {
+		assert.NotContains(t, e.Detail, "wrong password", "passwords never recorded")
+	}
+}
+
+func TestHealthAndSession(t *testing.T) {
+	a := newTestServer(t)
+	status, body := a.do(t, http.MethodGet, "/healthz", "", "")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, "ok")
+	status, body = a.do(t, http.MethodGet, "/api/v1/session", a.tokens["admin"], "")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, `"role":"admin"`)
+	status, _ = a.do(t, http.MethodPost, "/api/v1/logout", a.tokens["admin"], "")
+	assert.Equal(t, http.StatusNoContent, status)
+	status, _ = a.do(t, http.MethodGet, "/api/v1/session", a.tokens["admin"], "")
+	assert.Equal(t, http.StatusUnauthorized, status, "the token is dead after logout")
 }

@@ -27,11 +27,13 @@ type Config struct {
 	Timezone   string            `yaml:"timezone"`
 	Buses      []BusConfig       `yaml:"buses"`
 	Converters []ConverterConfig `yaml:"converters"`
-	Doors      []DoorConfig      `yaml:"doors"`
-	Emergency  EmergencyConfig   `yaml:"emergency"`
-	Alerts     AlertsConfig      `yaml:"alerts"`
-	Face       FaceConfig        `yaml:"face"`
-	Events     EventsConfig      `yaml:"events"`
+	// Fingerprints are R30x/AS608 fingerprint modules, each on its own port.
+	Fingerprints []FingerprintConfig `yaml:"fingerprint_modules"`
+	Doors        []DoorConfig        `yaml:"doors"`
+	Emergency    EmergencyConfig     `yaml:"emergency"`
+	Alerts       AlertsConfig        `yaml:"alerts"`
+	Face         FaceConfig          `yaml:"face"`
+	Events       EventsConfig        `yaml:"events"`
 
 	location *time.Location
 }
@@ -110,13 +112,22 @@ type ConverterConfig struct {
 	Bits    int    `yaml:"bits"`    // hex-cr and dec-crlf: the readers' bit count; 0 = 26
 }
 
+// FingerprintConfig is one fingerprint module on its serial port.
+type FingerprintConfig struct {
+	Name   string `yaml:"name"`
+	Device string `yaml:"device"`
+	Baud   int    `yaml:"baud"`  // 0 = 57600
+	Model  string `yaml:"model"` // template format tag; 0 = "r307"; templates go only to modules of the same model
+}
+
 // ReaderRef names a reader — on a PD, or a Wiegand converter — and the side
 // of the door it is on.
 type ReaderRef struct {
-	PD        string `yaml:"pd"`
-	Converter string `yaml:"converter"`
-	Reader    int    `yaml:"reader"` // 0 = the PD's first reader
-	Side      string `yaml:"side"`   // entry (default) or exit, for anti-passback
+	PD          string `yaml:"pd"`
+	Converter   string `yaml:"converter"`
+	Fingerprint string `yaml:"fingerprint"`
+	Reader      int    `yaml:"reader"` // 0 = the PD's first reader
+	Side        string `yaml:"side"`   // entry (default) or exit, for anti-passback
 }
 
 // PolicyConfig is who may pass a door and how.
@@ -234,6 +245,9 @@ func (c *Config) setDefaults(baseDir string) {
 	for i := range c.Converters {
 		c.Converters[i].Device = abs(c.Converters[i].Device)
 	}
+	for i := range c.Fingerprints {
+		c.Fingerprints[i].Device = abs(c.Fingerprints[i].Device)
+	}
 	for i := range c.Buses {
 		b := &c.Buses[i]
 		b.Device = abs(b.Device)
@@ -301,7 +315,7 @@ func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
-	if len(c.Buses) == 0 && len(c.Converters) == 0 {
+	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 {
 		return bad("buses", "at least one bus (or Wiegand converter) is needed")
 	}
 	pds := map[string]*PDConfig{}
@@ -393,6 +407,28 @@ func (c *Config) validate() error {
 		}
 		convs[cv.Name] = true
 	}
+	fps := map[string]bool{}
+	for i := range c.Fingerprints {
+		fp := &c.Fingerprints[i]
+		f := fmt.Sprintf("fingerprint_modules[%d]", i)
+		if fp.Baud == 0 {
+			fp.Baud = 57600
+		}
+		if fp.Model == "" {
+			fp.Model = "r307"
+		}
+		switch {
+		case fp.Name == "":
+			return bad(f+".name", "required")
+		case fps[fp.Name] || convs[fp.Name] || pds[fp.Name] != nil:
+			return bad(f+".name", "%q used twice", fp.Name)
+		case fp.Device == "":
+			return bad(f+".device", "required")
+		case !standardBauds[fp.Baud]:
+			return bad(f+".baud", "%d is not a standard rate (1200…230400)", fp.Baud)
+		}
+		fps[fp.Name] = true
+	}
 	doorNames := map[string]bool{}
 	input := func(f string, r *InputRef) error {
 		switch {
@@ -430,11 +466,13 @@ func (c *Config) validate() error {
 		for j, r := range d.Readers {
 			rf := fmt.Sprintf("%s.readers[%d]", f, j)
 			switch {
-			case (r.PD == "") == (r.Converter == ""):
-				return bad(rf, "give pd or converter")
+			case btoi(r.PD != "")+btoi(r.Converter != "")+btoi(r.Fingerprint != "") != 1:
+				return bad(rf, "give one of pd, converter or fingerprint")
+			case r.Fingerprint != "" && !fps[r.Fingerprint]:
+				return bad(rf+".fingerprint", "no fingerprint module named %q", r.Fingerprint)
 			case r.Converter != "" && !convs[r.Converter]:
 				return bad(rf+".converter", "no converter named %q", r.Converter)
-			case r.Converter == "" && pds[r.PD] == nil:
+			case r.PD != "" && pds[r.PD] == nil:
 				return bad(rf+".pd", "no pd named %q", r.PD)
 			case r.Reader < 0 || r.Reader > 255:
 				return bad(rf+".reader", "%d out of range 0…255", r.Reader)
@@ -507,3 +545,10 @@ func (p PolicyConfig) factors() ([][]policy.Factor, error) {
 
 // Key is the PD's secure channel base key, or nil for a plaintext PD.
 func (p *PDConfig) Key() []byte { return p.key }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -12,6 +12,7 @@ import (
 	"menwei/controller/alerts"
 	"menwei/controller/door"
 	"menwei/controller/eventlog"
+	"menwei/controller/fingers"
 	"menwei/controller/policy"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -62,8 +63,11 @@ type Controller struct {
 	alertsMu  sync.Mutex
 	alerts    *alerts.Watcher
 
-	faces FaceIndex
-	embed FaceEmbedder
+	faces   FaceIndex
+	embed   FaceEmbedder
+	fingers *fingers.Manager
+	ctxMu   sync.Mutex
+	ctx     context.Context // Run's, for callbacks from other goroutines
 	// decided, when set (tests), sees every decision once it is durable and
 	// before anything is acted on.
 	decided func(Event)
@@ -112,6 +116,15 @@ func New(o Options) (*Controller, error) {
 	}
 	for _, cv := range o.Config.Converters {
 		c.pdName[converterKey(cv.Name)] = cv.Name
+	}
+	for _, f := range o.Config.Fingerprints {
+		c.pdName[fingerprintKey(f.Name)] = f.Name
+	}
+	if len(o.Config.Fingerprints) > 0 {
+		var err error
+		if c.fingers, err = c.newFingers(); err != nil {
+			return nil, fmt.Errorf("controller: fingerprint modules: %w", err)
+		}
 	}
 	if err := c.ReloadSchedules(); err != nil {
 		return nil, err
@@ -196,6 +209,9 @@ func (c *Controller) loop(bus string) *osdp.Loop {
 func (c *Controller) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.ctxMu.Lock()
+	c.ctx = ctx
+	c.ctxMu.Unlock()
 	c.record(ctx, Event{Kind: KindSystemStart})
 	var (
 		wg   sync.WaitGroup
@@ -242,6 +258,15 @@ func (c *Controller) Run(ctx context.Context) error {
 			c.runConverter(ctx, cv, port)
 		}()
 	}
+	if c.fingers != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.fingers.Run(ctx); err != nil {
+				c.log.Error("fingerprint modules stopped", "err", err)
+			}
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -257,6 +282,16 @@ func (c *Controller) Run(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// runCtx is Run's context, for callbacks that arrive on other goroutines.
+func (c *Controller) runCtx() context.Context {
+	c.ctxMu.Lock()
+	defer c.ctxMu.Unlock()
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
 }
 
 // supervise runs door timers often and reloads schedules now and then.

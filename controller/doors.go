@@ -67,8 +67,11 @@ func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Acti
 	}
 	for _, r := range dc.Readers {
 		k := c.pdAt[r.PD]
-		if r.Converter != "" {
+		switch {
+		case r.Converter != "":
 			k = converterKey(r.Converter)
+		case r.Fingerprint != "":
+			k = fingerprintKey(r.Fingerprint)
 		}
 		d.readers = append(d.readers, readerRef{k, r.Reader, policy.Side(r.Side)})
 	}

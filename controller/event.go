@@ -58,6 +58,8 @@ type ChainError = eventlog.ChainError
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
 // cardRef is a stable fingerprint of a card for spotting repeats in the log
 // without storing the number next to a name.
 func cardRef(c Card) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/crypto/argon2"
 
+	"menwei/controller/fingers"
 	"menwei/controller/policy"
 )
 
@@ -179,6 +180,13 @@ func (s *Store) DeleteIdentity(id string) error {
 		if err := iterJSON(txn, keyCredential, func(c *Credential) {
 			if c.Identity == id {
 				keys = append(keys, []byte(credKey(c.Kind, c.Key)))
+			}
+		}); err != nil {
+			return err
+		}
+		if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
+			if t.Identity == id {
+				keys = append(keys, fingerKey(t.Slot))
 			}
 		}); err != nil {
 			return err

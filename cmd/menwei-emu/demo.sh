@@ -74,6 +74,12 @@ ctl cards add -id wang-fang -card 1:2001
 ctl pin set -id wang-fang -pin 2580
 ctl pin set -id wang-fang -pin 9111 -duress
 ctl faces enroll -id li-wei -photo ../.cache/photos/sample2.jpg -face-id demo
+# A guard account for the API, with a random password kept in data/guard.password.
+if [ ! -s data/guard.password ]; then
+	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > data/guard.password
+	chmod 600 data/guard.password
+fi
+(cd data && ../bin/menweictl -config menwei.yaml accounts add -name guard -role guard < guard.password >/dev/null)
 
 bin/menwei-emu -link data/tty-gate -pd "101:${KEY}" -pd "102:${KEY2}" -pd "103:${KEY3}:face-jpeg" \
 	-wiegand data/tty-wiegand:hex-cr -control 127.0.0.1:7071 2> data/emu.log &
@@ -81,7 +87,11 @@ EMU=$!
 trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && break; sleep 0.1; done
 
-cat <<TXT
+cat <<'TXT'
+
+  The API wants a signed-in account. The guard's password is in data/guard.password:
+    AUTH="Authorization: Bearer $(curl -s localhost:8080/api/v1/login \
+      -d "{\"name\":\"guard\",\"password\":\"$(cat data/guard.password)\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')"
 
   menwei demo — four doors: OSDP readers 101 (main gate), 102 (lobby) and a face
   terminal 103 (garden gate) on one RS-485 bus, all on the secure channel, and an old
@@ -107,15 +117,15 @@ cat <<TXT
     curl -s -XPOST localhost:7071/pd/101/input -d '{"n":1,"active":true}'
   Fire alarm (input 3 of reader 101): every door unlocks until an operator ends it:
     curl -s -XPOST localhost:7071/pd/101/input -d '{"n":3,"active":true}'
-    curl -s -XPOST localhost:8080/api/v1/emergency -d '{"mode":"normal"}'
+    curl -s -XPOST -H "$AUTH" localhost:8080/api/v1/emergency -d '{"mode":"normal"}'
   Lockdown (only staff pass):
-    curl -s -XPOST localhost:8080/api/v1/emergency -d '{"mode":"lockdown"}'
+    curl -s -XPOST -H "$AUTH" localhost:8080/api/v1/emergency -d '{"mode":"lockdown"}'
   What reader 101 shows (lock output, LEDs):
     curl -s localhost:7071/pd/101
   Doors, terminals and the event log:
-    curl -s localhost:8080/api/v1/doors
-    curl -s localhost:8080/api/v1/pds
-    curl -s localhost:8080/api/v1/events
+    curl -s -H "$AUTH" localhost:8080/api/v1/doors
+    curl -s -H "$AUTH" localhost:8080/api/v1/pds
+    curl -s -H "$AUTH" localhost:8080/api/v1/events
 
   Emulator log: data/emu.log.   Ctrl-C stops everything.
 

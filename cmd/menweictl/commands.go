@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,6 +37,7 @@ var commands = []command{
 	{"holidays list", "", holidayList},
 	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll},
 	{"faces remove", "-id ID", faceRemove},
+	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd},
 	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents},
 	{"verify", "check the event log's hash chain", verify},
@@ -402,6 +404,22 @@ func faceRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 			return err
 		}
 		fmt.Fprintf(out, "%d face(s) removed from %s\n", n, *id)
+		return nil
+	}
+}
+
+func accountAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+	name := fs.String("name", "", "account name")
+	role := fs.String("role", controller.RoleGuard, "admin or guard")
+	return func(s *controller.Store) error {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("accounts add: give the password on standard input")
+		}
+		if err := s.PutAccount(*name, *role, strings.TrimRight(line, "\r\n")); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "account %s (%s) saved\n", *name, *role)
 		return nil
 	}
 }

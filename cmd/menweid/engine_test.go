@@ -22,7 +22,11 @@ func (g *gate) post(path string, body any) (int, map[string]any) {
 	g.t.Helper()
 	b, err := json.Marshal(body)
 	require.NoError(g.t, err)
-	resp, err := http.Post(g.url+path, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, g.url+path, bytes.NewReader(b))
+	require.NoError(g.t, err)
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(g.t, err)
 	defer resp.Body.Close()
 	var out map[string]any
@@ -91,7 +95,7 @@ func TestFireAlarmUnlocksUntilOperatorEndsIt(t *testing.T) {
 	assert.Equal(t, "normal", g2.doors()[0].Mode)
 	assert.False(t, pd2.Outputs()[0])
 	g2.waitEvent("operator request", func(e controller.Event) bool {
-		return e.Kind == "door.mode_requested" && e.Detail == "normal: fire brigade gave the all-clear"
+		return e.Kind == "door.mode_requested" && e.Detail == "normal: fire brigade gave the all-clear (by admin)"
 	})
 }
 

@@ -137,7 +137,9 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 			assert.Equal(t, controller.ReasonUnknownFace, denied.Reason)
 			assert.Empty(t, denied.Identity)
 			getCrop := func() (int, []byte) {
-				resp, err := http.Get(fmt.Sprintf("%s/api/v1/events/%d/crop", g.url, denied.Seq))
+				req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/events/%d/crop", g.url, denied.Seq), nil)
+				req.Header.Set("Authorization", "Bearer "+g.token)
+				resp, err := http.DefaultClient.Do(req)
 				require.NoError(t, err)
 				defer resp.Body.Close()
 				body, _ := io.ReadAll(resp.Body)

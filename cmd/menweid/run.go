@@ -19,6 +19,8 @@ import (
 type Options struct {
 	OpenPort func(controller.BusConfig) (io.ReadWriteCloser, error)
 	Ready    func(httpAddr string) // called once the API is listening
+	// Controller, for tests, is handed the controller once built.
+	Controller func(*controller.Controller)
 }
 
 // Run starts the store, the controller and the API, and stops them in
@@ -56,13 +58,16 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 	if err != nil {
 		return err
 	}
+	if o.Controller != nil {
+		o.Controller(ctl)
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Log: log}).Handler(),
+		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Log: log}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

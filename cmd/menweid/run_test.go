@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,8 @@ const testKey = "0102030405060708090a0b0c0d0e0f10"
 // gate is menweid's real code (Run) against an emulated reader on a real
 // pseudo-terminal, with Badger in a temp dir and the real HTTP API.
 type gate struct {
+	ctl   *controller.Controller
+	token string // bearer token of the test's admin account
 	t     *testing.T
 	pd    *osdppd.PD
 	url   string
@@ -134,8 +137,11 @@ func seed(t *testing.T, dir string) {
 	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
 	require.NoError(t, store.PutIdentity(controller.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
 	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
+	require.NoError(t, store.PutAccount("admin", controller.RoleAdmin, testPassword))
 	require.NoError(t, store.Close())
 }
+
+const testPassword = "a test password"
 
 // seedN imports n residents; resident i has card 1:i.
 func seedN(tb testing.TB, s *controller.Store, n int) {
@@ -159,7 +165,9 @@ func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	go func() { g.done <- Run(ctx, cfg, log, Options{Ready: func(a string) { ready <- a }}) }()
+	go func() {
+		g.done <- Run(ctx, cfg, log, Options{Ready: func(a string) { ready <- a }, Controller: func(c *controller.Controller) { g.ctl = c }})
+	}()
 	select {
 	case a := <-ready:
 		g.url = "http://" + a
@@ -167,6 +175,7 @@ func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 		t.Fatalf("menweid did not start: %v", err)
 	}
 	t.Cleanup(g.shutdown)
+	g.login()
 	return g
 }
 
@@ -185,9 +194,26 @@ func (g *gate) shutdown() {
 	}
 }
 
+// login signs the test's admin account in and keeps its bearer token.
+func (g *gate) login() {
+	g.t.Helper()
+	resp, err := http.Post(g.url+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"`+testPassword+`"}`))
+	require.NoError(g.t, err)
+	defer resp.Body.Close()
+	require.Equal(g.t, http.StatusOK, resp.StatusCode)
+	var r struct {
+		Token string `json:"token"`
+	}
+	require.NoError(g.t, json.NewDecoder(resp.Body).Decode(&r))
+	g.token = r.Token
+}
+
 func (g *gate) get(path string, v any) {
 	g.t.Helper()
-	resp, err := http.Get(g.url + path)
+	req, err := http.NewRequest(http.MethodGet, g.url+path, nil)
+	require.NoError(g.t, err)
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(g.t, err)
 	defer resp.Body.Close()
 	require.Equal(g.t, http.StatusOK, resp.StatusCode)

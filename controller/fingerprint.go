@@ -1,0 +1,168 @@
+package controller
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"menwei/controller/fingers"
+	"menwei/controller/policy"
+	"menwei/devices/serialport"
+)
+
+// Fingerprint templates live in the store (the source of truth), one key
+// per slot: the same slot on every module.
+const keyFinger = "fp/" // fp/<slot, 4 bytes BE> → fingers.Template (JSON)
+
+func fingerKey(slot int) []byte {
+	return binary.BigEndian.AppendUint32([]byte(keyFinger), uint32(slot))
+}
+
+// fingerStore is the fingers.TemplateStore over Badger.
+type fingerStore struct{ s *Store }
+
+func (f fingerStore) Templates() ([]fingers.Template, error) {
+	var out []fingers.Template
+	err := f.s.db.View(func(txn *badger.Txn) error {
+		return iterJSON(txn, keyFinger, func(t *fingers.Template) { out = append(out, *t) })
+	})
+	return out, err
+}
+
+func (f fingerStore) PutTemplate(t fingers.Template) error {
+	return f.s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get([]byte(keyIdentity + t.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("identity %q: %w", t.Identity, ErrNotFound)
+		}
+		return setJSON(txn, string(fingerKey(t.Slot)), t)
+	})
+}
+
+func (f fingerStore) DeleteTemplates(identity string) ([]int, error) {
+	var slots []int
+	err := f.s.db.Update(func(txn *badger.Txn) error {
+		var keys [][]byte
+		if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
+			if t.Identity == identity {
+				slots = append(slots, t.Slot)
+				keys = append(keys, fingerKey(t.Slot))
+			}
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return slots, err
+}
+
+// fingerSlot finds who holds a slot.
+func (s *Store) fingerSlot(slot int) (fingers.Template, error) {
+	var t fingers.Template
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, string(fingerKey(slot)), &t) })
+	return t, err
+}
+
+// A fingerprint module is addressed like a PD on a bus of its own.
+func fingerprintKey(name string) pdKey { return pdKey{bus: "fingerprint/" + name} }
+
+// newFingers builds the fingerprint manager for the configured modules.
+func (c *Controller) newFingers() (*fingers.Manager, error) {
+	var mods []fingers.ModuleConfig
+	for _, m := range c.cfg.Fingerprints {
+		cfg := serialport.Config{Device: m.Device, Baud: m.Baud}
+		mods = append(mods, fingers.ModuleConfig{Name: m.Name, Model: m.Model,
+			Open: func() (io.ReadWriteCloser, error) { return serialport.Open(cfg) }})
+	}
+	return fingers.New(fingers.Config{
+		Modules:    mods,
+		Store:      fingerStore{c.store},
+		Log:        c.log.With("part", "fingers"),
+		OnFinger:   func(module string, slot, score int) { c.fingerRead(module, slot) },
+		OnUnknown:  func(module string) { c.fingerDenied(module, "unknown_finger") },
+		OnBadImage: func(module string) { c.fingerDenied(module, ReasonBadRead) },
+		OnState: func(module string, online bool, err error) {
+			kind, detail := KindPDOnline, "fingerprint module"
+			if !online {
+				kind, detail = KindPDOffline, errText(err)
+			}
+			c.record(c.runCtx(), Event{Kind: kind, PD: module, Detail: detail, Alarm: !online})
+		},
+	})
+}
+
+// fingerRead judges a finger that matched a slot on a module.
+func (c *Controller) fingerRead(module string, slot int) {
+	ctx := c.runCtx()
+	k := fingerprintKey(module)
+	d, r := c.readerAt(k, 0)
+	if d == nil {
+		return
+	}
+	t, err := c.store.fingerSlot(slot)
+	if err != nil {
+		// The module holds a template the store does not know: refuse.
+		c.fingerDenied(module, "unknown_finger")
+		return
+	}
+	id, err := c.store.Identity(t.Identity)
+	if err != nil {
+		c.fingerDenied(module, "unknown_finger")
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Finger, Identity: id.ID, At: c.now()}, false, Card{})
+	c.conclude(ctx, d, r, dec)
+}
+
+func (c *Controller) fingerDenied(module, reason string) {
+	d, r := c.readerAt(fingerprintKey(module), 0)
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c.conclude(c.runCtx(), d, r, Decision{Decision: policy.Decision{Reason: reason}, Factors: "finger"})
+}
+
+// EnrollFinger captures a finger twice at a module, stores the merged
+// template and pushes it to every module of the same model.
+func (c *Controller) EnrollFinger(ctx context.Context, module, identity string) (int, error) {
+	if c.fingers == nil {
+		return 0, errors.New("controller: no fingerprint modules configured")
+	}
+	if _, err := c.store.Identity(identity); err != nil {
+		return 0, err
+	}
+	t, err := c.fingers.Enroll(ctx, module, identity, nil)
+	if err != nil {
+		return 0, err
+	}
+	c.record(ctx, Event{Kind: "enrol.finger", PD: module, Identity: identity, Detail: fmt.Sprintf("slot %d", t.Slot)})
+	return t.Slot, nil
+}
+
+// RemoveFingers deletes a person's templates from the store and every module.
+func (c *Controller) RemoveFingers(ctx context.Context, identity string) error {
+	if c.fingers == nil {
+		return nil
+	}
+	return c.fingers.Remove(ctx, identity)
+}
+
+// ReconcileFingers brings a module in line with the store now.
+func (c *Controller) ReconcileFingers(ctx context.Context, module string) (added, removed int, err error) {
+	if c.fingers == nil {
+		return 0, 0, errors.New("controller: no fingerprint modules configured")
+	}
+	return c.fingers.Reconcile(ctx, module)
+}
