@@ -166,3 +166,22 @@ func (c *Controller) ReconcileFingers(ctx context.Context, module string) (added
 	}
 	return c.fingers.Reconcile(ctx, module)
 }
+
+// RemoveIdentity deletes a person: their fingerprint templates from every
+// module, their faces from the index, then the record with its credentials.
+func (c *Controller) RemoveIdentity(ctx context.Context, id string) error {
+	if _, err := c.store.Identity(id); err != nil {
+		return err
+	}
+	if err := c.RemoveFingers(ctx, id); err != nil {
+		return err
+	}
+	if c.faces != nil {
+		c.faces.RemoveIdentity(id)
+	}
+	if err := c.store.DeleteIdentity(id); err != nil {
+		return err
+	}
+	c.record(ctx, Event{Kind: "identity.removed", Identity: id})
+	return nil
+}

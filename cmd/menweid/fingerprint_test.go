@@ -90,7 +90,7 @@ func TestFingerprintModules(t *testing.T) {
 	assert.True(t, mods[1].Slots()[res.slot])
 
 	// The resident moves out: their finger is refused at both modules.
-	require.NoError(t, g.ctl.RemoveFingers(ctx, "li-wei"))
+	require.NoError(t, g.ctl.RemoveIdentity(ctx, "li-wei"))
 	for i, door := range []string{"fp-door-1", "fp-door-2"} {
 		assert.False(t, mods[i].Slots()[res.slot], "module %d emptied", i+1)
 		mods[i].PutFinger(7)
