@@ -83,6 +83,7 @@ func (b *builder) put(identity, id string, d *Descriptor) error {
 
 // copyLive adds the live descriptors of s, whose ids st holds.
 func (b *builder) copyLive(s *snapshot, st *store) {
+	renumber := make([]uint32, len(s.names)) // old identity number → new + 1
 	for ci, src := range s.chunks {
 		n := min(chunkCap, s.n-ci<<chunkBits)
 		for off := range n {
@@ -93,8 +94,12 @@ func (b *builder) copyLive(s *snapshot, st *store) {
 			ch, o, _ := b.next() // fewer slots than s has: cannot be full
 			ns := uint32(b.n - 1)
 			id := st.idOf(slot)
-			ch.ident[o] = b.identityNumber(s.names[src.ident[off]])
-			ch.idRef[o] = b.st.arena.add(string(id))
+			old := src.ident[off]
+			if renumber[old] == 0 {
+				renumber[old] = b.identityNumber(s.names[old]) + 1
+			}
+			ch.ident[o] = renumber[old] - 1
+			ch.idRef[o] = b.st.arena.addBytes(id)
 			v := s.vals(slot)
 			copy(ch.vals[o*packedSize:], v[:packedSize])
 			if isException(v) {
@@ -117,7 +122,7 @@ func (b *builder) finish() (*builder, *snapshot) {
 		exc:    b.exc,
 	}
 	var buf Descriptor
-	if b.n >= 256 {
+	if b.n >= 32 {
 		var sum, sum2 [128]float64
 		for slot := range uint32(b.n) {
 			d := s.descriptor(slot, &buf)

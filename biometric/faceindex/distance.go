@@ -13,8 +13,8 @@ func sqrt32(v float32) float32 { return float32(math.Sqrt(float64(v))) }
 
 // dist2 is the squared Euclidean distance in float32 with eight partial
 // sums (dimension d goes to sum d mod 8, then a fixed tree). Every term is
-// non-negative, so the float32 result is within 25 ulps (relative 1.5e-6)
-// of the exact real value; the search relies on that.
+// non-negative, so the result is within relative 1.3e-6 of the exact real
+// value (see relErr); the search relies on that.
 func dist2(a, b *Descriptor) float32 {
 	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	for i := 0; i < len(a); i += 8 {

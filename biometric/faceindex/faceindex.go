@@ -44,7 +44,8 @@ type Config struct {
 	// closer than this. 0 means 0.5.
 	Threshold float32
 	// Margin: ...and only if the nearest descriptor of any other identity
-	// is at least this much farther. 0 means 0.08.
+	// is at least this much farther. 0 means 0.08 (a tiny positive value
+	// all but turns the rule off).
 	Margin float32
 }
 
@@ -68,7 +69,7 @@ type Result struct {
 	// Identity is the matched identity, "" unless Reason is ReasonMatch.
 	Identity string
 	// Nearest is the identity owning the nearest descriptor, whether it
-	// matched or not ("" only with no enrolment).
+	// matched or not ("" with no enrolment or an invalid query).
 	Nearest string
 	// Distance is the distance to the nearest descriptor (+Inf if none).
 	Distance float32
@@ -88,7 +89,10 @@ type Entry struct {
 
 // Index is an in-memory 1:N index of face descriptors. Searches run
 // concurrently on an immutable snapshot and never wait for writers; Add,
-// Remove, RemoveIdentity and Load are serialised among themselves.
+// Remove, RemoveIdentity and Load are serialised among themselves. Writes
+// are amortised O(1), but now and then one rebuilds the whole index
+// (about 1.3 s per million descriptors on a small box) while searches go
+// on. Load builds the index once for a whole batch.
 type Index struct {
 	cfg     Config
 	snap    atomic.Pointer[snapshot]
@@ -257,7 +261,7 @@ func (x *Index) Load(entries iter.Seq[Entry]) error {
 func (x *Index) publish(e *edit) {
 	s := &e.snapshot
 	x.snap.Store(s)
-	if (s.ndead >= 64 && s.ndead*4 >= s.n) || (s.live >= 1024 && s.live >= 2*x.fitLive) {
+	if (s.ndead >= 64 && s.ndead*4 >= s.n) || (s.live >= 64 && s.live >= 2*x.fitLive) {
 		b := newBuilder(s.live)
 		b.copyLive(s, x.st)
 		x.adopt(b.finish())

@@ -8,7 +8,7 @@ import "encoding/binary"
 // searcher). S is the squared distance from the query to the descriptor's
 // quantised reconstruction, in table units (see lut).
 //
-// This loop is the whole cost of a search, so it is unrolled by hand: per
+// This loop is most of a search's cost, so it is unrolled by hand: per
 // code byte one table load and one add, the code bytes loaded half as
 // single bytes and half as 16-bit words, which balances the load ports
 // against the ALUs of current cores.

@@ -43,7 +43,7 @@ func packField(v float32) (uint32, bool) {
 // writes the exception marker and returns false.
 func pack(dst []byte, d *Descriptor) bool {
 	dst = dst[:packedSize]
-	var acc uint64
+	var acc uint64 // bits not yet written, nbits of them
 	var nbits uint
 	j := 0
 	for _, v := range d {
@@ -55,14 +55,14 @@ func pack(dst []byte, d *Descriptor) bool {
 		}
 		acc |= uint64(f) << nbits
 		nbits += packedBits
-		for nbits >= 8 {
-			dst[j] = byte(acc)
-			acc >>= 8
-			nbits -= 8
-			j++
+		if nbits >= 32 {
+			binary.LittleEndian.PutUint32(dst[j:], uint32(acc))
+			acc >>= 32
+			nbits -= 32
+			j += 4
 		}
 	}
-	return true
+	return true // 128 × 29 bits is 116 × 32: nothing left over
 }
 
 // isException reports whether src holds the exception marker.

@@ -5,11 +5,6 @@ import (
 	"slices"
 )
 
-// lloydMax16 are the non-negative half of the 16 reconstruction levels of
-// the Lloyd-Max quantiser for a standard normal variable (mean squared
-// error 0.0095); the other half is their negation.
-var lloydMax16 = [8]float64{0.128395, 0.388048, 0.656759, 0.942340, 1.256231, 1.618046, 2.069017, 2.732590}
-
 // defaultSpread is the spread assumed before there is data to fit: the
 // components of a unit vector in 128 dimensions have a standard deviation
 // of about 1/√128.
@@ -24,13 +19,14 @@ const unbounded = 255
 // deviation of that component over the enrolled descriptors. It also puts
 // the two per-descriptor numbers of the search's bound on byte grids:
 //
-//	err  ≥ |x − x̂|          code k < 255: err  = (k+1)·errStep
-//	corr ≤ |x|² − |x̂|²      code k < 255: corr = corrMin + k·corrStep
+//	err  ≥ |x − x̂|                code k < 255: err  = (k+1)·errStep
+//	corr ≤ |x − μ|² − |x̂ − μ|²    code k < 255: corr = corrMin + k·corrStep
 //
-// where x is a descriptor and x̂ its quantised reconstruction. Any levels
-// and grids keep searches exact, because they bound each descriptor's
-// actual error; a good fit only makes the bound tighter.
+// where x is a descriptor, x̂ its quantised reconstruction and μ the mean
+// descriptor. Any levels and grids keep searches exact, because they bound
+// each descriptor's actual error; a good fit only makes the bound tighter.
 type quantiser struct {
+	mean  [128]float64 // μ
 	level [128][16]float32
 	// Component d of value v is assigned level grid[⌊v·scale[d] + shift[d]⌋]
 	// (clamped): the level nearest to v, or next to it when v is within
@@ -48,7 +44,11 @@ type quantiser struct {
 const gridK = 64
 
 func newQuantiser(mean, spread *[128]float64) *quantiser {
-	q := &quantiser{errStep: 0.5 / 255, corrMin: -0.2, corrStep: 0.4 / 254}
+	// The non-negative half of the 16 reconstruction levels of the
+	// Lloyd-Max quantiser for a standard normal variable (mean squared
+	// error 0.0095); the other half is their negation.
+	lloydMax16 := [8]float64{0.128395, 0.388048, 0.656759, 0.942340, 1.256231, 1.618046, 2.069017, 2.732590}
+	q := &quantiser{mean: *mean, errStep: 0.5 / 255, corrMin: -0.2, corrStep: 0.4 / 254}
 	for d := range q.level {
 		for j := range 8 {
 			q.level[d][8+j] = float32(mean[d] + spread[d]*lloydMax16[j])
@@ -99,7 +99,8 @@ func (q *quantiser) fitGrids(errs, corrs []float64) {
 
 // encode writes the 4-bit codes of x into codes[:64] (component 2k in the
 // low nibble of byte k, 2k+1 in the high nibble) and returns |x − x̂| and
-// |x|² − |x̂|², rounded up and down by far more than their float64 error.
+// |x − μ|² − |x̂ − μ|², rounded up and down by far more than their float64
+// error.
 func (q *quantiser) encode(codes []byte, x *Descriptor) (err, corr float64) {
 	codes = codes[:64]
 	var ee, xx, hh float64
@@ -113,8 +114,8 @@ func (q *quantiser) encode(codes []byte, x *Descriptor) (err, corr float64) {
 			l := float64(q.level[d][c])
 			r := v - l
 			ee += r * r
-			xx += v * v
-			hh += l * l
+			xx += (v - q.mean[d]) * (v - q.mean[d])
+			hh += (l - q.mean[d]) * (l - q.mean[d])
 			b |= c << (4 * h)
 		}
 		codes[k] = b
@@ -122,7 +123,7 @@ func (q *quantiser) encode(codes []byte, x *Descriptor) (err, corr float64) {
 	return math.Sqrt(ee) * (1 + 1e-9), xx - hh - 1e-9*(xx+hh)
 }
 
-func (q *quantiser) errOf(k byte) float64  { return float64(k+1) * q.errStep }
+func (q *quantiser) errOf(k byte) float64  { return (float64(k) + 1) * q.errStep }
 func (q *quantiser) corrOf(k byte) float64 { return q.corrMin + float64(k)*q.corrStep }
 
 // aux returns the grid codes of err and corr: errOf(code) ≥ err and
@@ -150,7 +151,7 @@ func (q *quantiser) aux(err, corr float64) (ec, cc byte) {
 // squared distance over components 2k and 2k+1 to a descriptor whose code
 // byte k is b, within 1 unit. etab and ctab turn a descriptor's grid
 // codes into the other two terms of the bound, in table units: etab[k] ≤
-// −2|q|·errOf(k) and ctab[k] ≤ corrOf(k).
+// −2|q − μ|·errOf(k) and ctab[k] ≤ corrOf(k).
 type lut struct {
 	t    [64][256]uint16
 	etab [256]int32
@@ -161,12 +162,12 @@ type lut struct {
 // squared distance.
 func (t *lut) build(q *quantiser, v *Descriptor) (unit float64) {
 	var sq [128][16]float64
-	var vv, maxSum float64
+	var vv, maxSum float64 // vv: |v − μ|²
 	for k := range 64 {
 		pairMax := 0.0
 		for h := range 2 {
 			d := 2*k + h
-			vv += float64(v[d]) * float64(v[d])
+			vv += (float64(v[d]) - q.mean[d]) * (float64(v[d]) - q.mean[d])
 			m := 0.0
 			for c := range 16 {
 				r := float64(v[d]) - float64(q.level[d][c])

@@ -58,7 +58,9 @@ const (
 	maxKey   = 255 // longest identity or id, in bytes
 )
 
-func (a *arena) add(id string) uint32 {
+func (a *arena) add(id string) uint32 { return a.addBytes([]byte(id)) }
+
+func (a *arena) addBytes(id []byte) uint32 {
 	n := len(a.pages)
 	if n == 0 || len(a.pages[n-1])+1+len(id) > pageSize {
 		a.pages = append(a.pages, make([]byte, 0, pageSize))
