@@ -81,6 +81,13 @@ func (s *Server) authenticate(c echo.Context) (controller.Session, bool, error) 
 		return controller.Session{}, false, errors.New("no auth configured")
 	}
 	now := s.now()
+	if h := c.Request().Header.Get("Authorization"); strings.HasPrefix(h, "Device ") && s.o.Phones != nil {
+		d, err := s.o.Phones.DeviceByToken(strings.TrimPrefix(h, "Device "))
+		if err != nil {
+			return controller.Session{}, false, err
+		}
+		return controller.Session{Account: d.Identity, Role: controller.RoleDevice, Device: d.ID}, false, nil
+	}
 	if h := c.Request().Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		sess, err := s.o.Auth.Session(strings.TrimPrefix(h, "Bearer "), now)
 		return sess, false, err

@@ -29,6 +29,8 @@ type Options struct {
 	PDs    func() []controller.PDStatus
 	Doors  Doors
 	Auth   Auth
+	Phones Phones
+	Opener Opener
 	Audit  interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
@@ -71,6 +73,12 @@ func New(o Options) *Server {
 	s.route(http.MethodGet, v1+"/doors", s.listDoors, staff...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
 	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
+	if o.Phones != nil && o.Opener != nil {
+		s.route(http.MethodPost, v1+"/residents/:id/pairing", s.issuePairing, staff...)
+		s.route(http.MethodPost, v1+"/pair", s.pair, anyone)
+		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
+		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, controller.RoleDevice, controller.RoleGuard, controller.RoleAdmin)
+	}
 	return s
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,10 +33,41 @@ func (f *fakeDoors) SetDoorMode(_ context.Context, name string, m door.Mode, _ s
 	return nil
 }
 
+type fakeOpener struct{ opened []string }
+
+func (f *fakeOpener) PhoneOpen(_ context.Context, door, device string) (controller.Decision, error) {
+	if door != "main-gate" {
+		return controller.Decision{}, controller.ErrNotFound
+	}
+	f.opened = append(f.opened, device)
+	var d controller.Decision
+	d.Granted, d.Reason = true, "granted"
+	return d, nil
+}
+
+func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) error {
+	if door != "main-gate" {
+		return controller.ErrNotFound
+	}
+	f.opened = append(f.opened, account)
+	return nil
+}
+
 type testAPI struct {
 	*httptest.Server
 	store  *controller.Store
-	tokens map[string]string // role → bearer token
+	opener *fakeOpener
+	tokens map[string]string // role → bearer token; "device": a paired phone's token
+}
+
+func (a *testAPI) auth(role string) string {
+	if role == controller.RoleDevice {
+		return "Device " + a.tokens[role]
+	}
+	if a.tokens[role] == "" {
+		return ""
+	}
+	return "Bearer " + a.tokens[role]
 }
 
 func newTestServer(t *testing.T) *testAPI {
@@ -45,12 +77,14 @@ func newTestServer(t *testing.T) *testAPI {
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.PutAccount("ada", controller.RoleAdmin, pw))
 	require.NoError(t, store.PutAccount("gus", controller.RoleGuard, pw))
-	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	opener := &fakeOpener{}
+	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Phones: store, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
 	t.Cleanup(srv.Close)
-	a := &testAPI{Server: srv, store: store, tokens: map[string]string{}}
+	a := &testAPI{Server: srv, store: store, opener: opener, tokens: map[string]string{}}
 	for role, name := range map[string]string{controller.RoleAdmin: "ada", controller.RoleGuard: "gus"} {
 		status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"`+name+`","password":"`+pw+`"}`)
 		require.Equal(t, http.StatusOK, status, body)
@@ -58,6 +92,11 @@ func newTestServer(t *testing.T) *testAPI {
 		require.NoError(t, json.Unmarshal([]byte(body), &r))
 		a.tokens[role] = r.Token
 	}
+	code, _, err := store.NewPairingCode("li", "gus", time.Now())
+	require.NoError(t, err)
+	_, token, err := store.Pair(code, "test phone", time.Now())
+	require.NoError(t, err)
+	a.tokens[controller.RoleDevice] = token
 	return a
 }
 
@@ -66,7 +105,10 @@ func (a *testAPI) do(t *testing.T, method, path, token, body string) (int, strin
 	req, err := http.NewRequest(method, a.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		if !strings.Contains(token, " ") {
+			token = "Bearer " + token
+		}
+		req.Header.Set("Authorization", token)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -136,7 +178,7 @@ func TestBadQueriesGetOneErrorShape(t *testing.T) {
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{})
+	s := New(Options{Phones: a.store, Opener: a.opener})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "") || w == role {
@@ -145,15 +187,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		return false
 	}
-	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`, "/api/v1/doors/:name/mode": `{"mode":"normal"}`}
+	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`,
+		"/api/v1/doors/:name/mode": `{"mode":"normal"}`, "/api/v1/pair": `{"code":"AAAA-BBBB","name":"x"}`}
 	for _, r := range s.routes {
-		path := strings.ReplaceAll(strings.ReplaceAll(r.Path, ":name", "main-gate"), ":seq", "1")
-		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin} {
-			if r.Path == "/api/v1/logout" {
-				continue // would end the session the other rows use
+		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", "li").Replace(r.Path)
+		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin, controller.RoleDevice} {
+			if r.Path == "/api/v1/logout" || r.Path == "/api/v1/devices/:id" {
+				continue // would end the sessions the other rows use
 			}
-			status, body := a.do(t, r.Method, path, a.tokens[role], bodies[r.Path])
-			if allowed(r.Who, role) {
+			status, body := a.do(t, r.Method, path, a.auth(role), bodies[r.Path])
+			if r.Path == "/api/v1/pair" {
+				assert.Equal(t, http.StatusUnauthorized, status, "a wrong code, for anyone: %s", body)
+				assert.Contains(t, body, "bad_code")
+			} else if allowed(r.Who, role) {
 				assert.NotContains(t, []int{401, 403}, status, "%s %s as %q: %s", r.Method, r.Path, role, body)
 			} else if role == "" {
 				assert.Equal(t, http.StatusUnauthorized, status, "%s %s anonymous", r.Method, r.Path)
@@ -162,7 +208,51 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, len(s.routes), 9)
+	assert.GreaterOrEqual(t, len(s.routes), 13)
+}
+
+func TestPairingAndPhoneOpen(t *testing.T) {
+	a := newTestServer(t)
+	status, body := a.do(t, http.MethodPost, "/api/v1/residents/li/pairing", a.tokens["guard"], "")
+	require.Equal(t, http.StatusCreated, status, body)
+	var pc PairingCode
+	require.NoError(t, json.Unmarshal([]byte(body), &pc))
+	assert.Len(t, pc.Code, 9)
+
+	status, body = a.do(t, http.MethodPost, "/api/v1/pair", "", `{"code":"`+strings.ToLower(pc.Code)+`","name":"Li's phone"}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	var pr PairReply
+	require.NoError(t, json.Unmarshal([]byte(body), &pr))
+	assert.Equal(t, "li", pr.Identity)
+
+	status, _ = a.do(t, http.MethodPost, "/api/v1/pair", "", `{"code":"`+pc.Code+`","name":"again"}`)
+	assert.Equal(t, http.StatusUnauthorized, status, "a code works once")
+
+	status, body = a.do(t, http.MethodPost, "/api/v1/doors/main-gate/open", "Device "+pr.Token, "")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"granted":true`)
+	assert.Equal(t, pr.Device, a.opener.opened[len(a.opener.opened)-1])
+
+	status, _ = a.do(t, http.MethodPost, "/api/v1/doors/main-gate/open", "Device "+pr.Token+"x", "")
+	assert.Equal(t, http.StatusUnauthorized, status, "a wrong secret")
+	status, _ = a.do(t, http.MethodDelete, "/api/v1/devices/"+pr.Device, a.tokens["admin"], "")
+	require.Equal(t, http.StatusNoContent, status)
+	status, _ = a.do(t, http.MethodPost, "/api/v1/doors/main-gate/open", "Device "+pr.Token, "")
+	assert.Equal(t, http.StatusUnauthorized, status, "a revoked phone opens nothing")
+
+	status, _ = a.do(t, http.MethodPost, "/api/v1/residents/nobody/pairing", a.tokens["guard"], "")
+	assert.Equal(t, http.StatusNotFound, status)
+	evs, err := a.store.Events(controller.EventQuery{Limit: 1000})
+	require.NoError(t, err)
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+		assert.NotContains(t, e.Detail, pr.Token, "tokens never recorded")
+		assert.NotContains(t, e.Detail, pc.Code, "codes never recorded")
+	}
+	assert.Contains(t, kinds, "device.pairing_issued")
+	assert.Contains(t, kinds, "device.paired")
+	assert.Contains(t, kinds, "device.revoked")
 }
 
 func TestCookieSessionsNeedCSRF(t *testing.T) {

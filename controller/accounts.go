@@ -89,9 +89,10 @@ func (s *Store) CheckPassword(name, password string) (Account, error) {
 
 // Session is a signed-in account. Only a hash of its token is stored.
 type Session struct {
-	Account string    `json:"account"`
+	Account string    `json:"account"` // the account, or the identity a device belongs to
 	Role    string    `json:"role"`
-	CSRF    string    `json:"csrf"` // must accompany unsafe requests that use the cookie
+	Device  string    `json:"device,omitempty"` // RoleDevice: the paired phone
+	CSRF    string    `json:"csrf"`             // must accompany unsafe requests that use the cookie
 	Expires time.Time `json:"expires"`
 }
 

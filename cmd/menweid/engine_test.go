@@ -148,3 +148,32 @@ func TestLockdownLetsStaffOnly(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, status, "%v → %v", bad, body)
 	}
 }
+
+// A guard issues a pairing code, the resident's phone pairs and opens the
+// door: judged by the door's policy, logged, and the PD releases the lock.
+func TestPhoneOpensDoor(t *testing.T) {
+	g := startGate(t, osdppd.Config{}, "")
+	g.waitOnline(false)
+	waitOut(t, g.pd, osdp.OutPermOffAbort)
+	status, body := g.post("/api/v1/residents/li-wei/pairing", map[string]any{})
+	require.Equal(t, http.StatusCreated, status, body)
+	resp, err := http.Post(g.url+"/api/v1/pair", "application/json", bytes.NewReader([]byte(`{"code":"`+body["code"].(string)+`","name":"Li Wei's phone"}`)))
+	require.NoError(t, err)
+	var pr struct {
+		Token string `json:"token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&pr))
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/api/v1/doors/main-gate/open", nil)
+	req.Header.Set("Authorization", "Device "+pr.Token)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	waitOut(t, g.pd, osdp.OutTempOnThenOff)
+	e := g.waitEvent("phone grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	assert.Equal(t, "li-wei", e.Identity)
+	assert.Equal(t, "phone", e.Factor)
+}

@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Log: log}).Handler(),
+		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, Log: log}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"menwei/controller"
+)
+
+// Phones is what the API needs to pair residents' phones.
+type Phones interface {
+	NewPairingCode(identity, issuedBy string, now time.Time) (string, time.Time, error)
+	Pair(code, name string, now time.Time) (controller.Device, string, error)
+	DeviceByToken(token string) (controller.Device, error)
+	RevokeDevice(id string) error
+}
+
+// Opener opens doors on request: a phone under the door's policy, or a
+// guard by hand.
+type Opener interface {
+	PhoneOpen(ctx context.Context, door, device string) (controller.Decision, error)
+	GuardOpen(ctx context.Context, door, account string) error
+}
+
+// PairingCode is the answer to POST /api/v1/residents/{id}/pairing.
+type PairingCode struct {
+	Code    string    `json:"code"`
+	Expires time.Time `json:"expires"`
+}
+
+func (s *Server) issuePairing(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	code, exp, err := s.o.Phones.NewPairingCode(c.Param("id"), sess.Account, s.now())
+	if errors.Is(err, controller.ErrNotFound) {
+		return fail(http.StatusNotFound, "not_found", "no resident "+c.Param("id"))
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, controller.Event{Kind: "device.pairing_issued", Identity: c.Param("id"), Detail: "pairing code issued"})
+	return c.JSON(http.StatusCreated, PairingCode{Code: code, Expires: exp})
+}
+
+// PairRequest is the body of POST /api/v1/pair.
+type PairRequest struct {
+	Code string `json:"code"`
+	Name string `json:"name"` // e.g. "Li Wei's phone"
+}
+
+// PairReply carries the device credential: send it as
+// "Authorization: Device <token>". It is shown once and stored only hashed.
+type PairReply struct {
+	Device   string `json:"device"`
+	Identity string `json:"identity"`
+	Token    string `json:"token"`
+}
+
+func (s *Server) pair(c echo.Context) error {
+	ip, _, _ := net.SplitHostPort(c.Request().RemoteAddr)
+	if !s.limits.allow("pair/"+ip, s.now()) {
+		return fail(http.StatusTooManyRequests, "rate_limited", "too many pairing attempts from this address; wait a minute")
+	}
+	var req PairRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if len(req.Name) > 64 {
+		return fail(http.StatusBadRequest, "bad_request", "name: at most 64 characters")
+	}
+	d, token, err := s.o.Phones.Pair(req.Code, req.Name, s.now())
+	if errors.Is(err, controller.ErrBadCode) {
+		s.audit(c, controller.Event{Kind: "device.pairing_failed", Detail: "bad code from " + ip})
+		return fail(http.StatusUnauthorized, "bad_code", "the pairing code is wrong, used or expired")
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, controller.Event{Kind: "device.paired", Identity: d.Identity, Detail: "device " + d.ID})
+	return c.JSON(http.StatusCreated, PairReply{Device: d.ID, Identity: d.Identity, Token: token})
+}
+
+func (s *Server) revokeDevice(c echo.Context) error {
+	err := s.o.Phones.RevokeDevice(c.Param("id"))
+	if errors.Is(err, controller.ErrNotFound) {
+		return fail(http.StatusNotFound, "not_found", "no device "+c.Param("id"))
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, controller.Event{Kind: "device.revoked", Detail: "device " + c.Param("id")})
+	return c.NoContent(http.StatusNoContent)
+}
+
+// OpenReply is the answer to POST /api/v1/doors/{name}/open.
+type OpenReply struct {
+	Granted bool   `json:"granted"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Server) openDoor(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	door := c.Param("name")
+	if sess.Role != controller.RoleDevice {
+		err := s.o.Opener.GuardOpen(c.Request().Context(), door, sess.Account)
+		if errors.Is(err, controller.ErrNotFound) {
+			return fail(http.StatusNotFound, "not_found", "no door "+door)
+		}
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, OpenReply{Granted: true, Reason: "opened_by_guard"})
+	}
+	if !s.limits.allow("open/"+sess.Device, s.now()) {
+		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")
+	}
+	dec, err := s.o.Opener.PhoneOpen(c.Request().Context(), door, sess.Device)
+	if errors.Is(err, controller.ErrNotFound) {
+		return fail(http.StatusNotFound, "not_found", "no door "+door)
+	}
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !dec.Granted {
+		status = http.StatusForbidden
+	}
+	return c.JSON(status, OpenReply{Granted: dec.Granted, Reason: dec.Reason})
+}
