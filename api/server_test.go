@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -102,7 +103,9 @@ func newTestServer(t *testing.T) *testAPI {
 
 func (a *testAPI) do(t *testing.T, method, path, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, a.URL+path, strings.NewReader(body))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, a.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	if token != "" {
 		if !strings.Contains(token, " ") {
@@ -114,6 +117,9 @@ func (a *testAPI) do(t *testing.T, method, path, token, body string) (int, strin
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") == "text/event-stream" {
+		return resp.StatusCode, "" // a live stream: the status is the answer
+	}
 	var buf bytes.Buffer
 	buf.ReadFrom(resp.Body)
 	return resp.StatusCode, buf.String()
@@ -323,4 +329,64 @@ func TestHealthAndSession(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, status)
 	status, _ = a.do(t, http.MethodGet, "/api/v1/session", a.tokens["admin"], "")
 	assert.Equal(t, http.StatusUnauthorized, status, "the token is dead after logout")
+}
+
+// Every route is in the OpenAPI document, with its method, and nothing is
+// documented that does not exist.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	a := newTestServer(t)
+	status, body := a.do(t, http.MethodGet, "/api/v1/openapi.json", "", "")
+	require.Equal(t, http.StatusOK, status)
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	assert.Equal(t, "3.0.3", doc.OpenAPI)
+	s := New(Options{Phones: a.store, Opener: a.opener})
+	seen := map[string]bool{}
+	for _, r := range s.routes {
+		path := r.Path
+		for _, p := range []string{"name", "seq", "id"} {
+			path = strings.ReplaceAll(path, ":"+p, "{"+p+"}")
+		}
+		ops, ok := doc.Paths[path]
+		require.True(t, ok, "route %s %s is not in openapi.json", r.Method, path)
+		_, ok = ops[strings.ToLower(r.Method)]
+		assert.True(t, ok, "method %s of %s is not in openapi.json", r.Method, path)
+		seen[strings.ToLower(r.Method)+" "+path] = true
+	}
+	for path, ops := range doc.Paths {
+		for m := range ops {
+			assert.True(t, seen[m+" "+path], "openapi.json documents %s %s, which the server does not serve", m, path)
+		}
+	}
+}
+
+func TestEventStream(t *testing.T) {
+	a := newTestServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream?after=0", nil)
+	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	_, err = a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Identity: "li"})
+	require.NoError(t, err)
+	sc := bufio.NewScanner(resp.Body)
+	var kinds []string
+	for sc.Scan() && len(kinds) < 10 {
+		line := sc.Text()
+		if k, ok := strings.CutPrefix(line, "event: "); ok {
+			kinds = append(kinds, k)
+			if k == controller.KindGranted {
+				break
+			}
+		}
+	}
+	assert.Contains(t, kinds, "auth.login", "replayed from the start")
+	assert.Equal(t, controller.KindGranted, kinds[len(kinds)-1], "then live")
 }

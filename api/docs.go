@@ -1,0 +1,106 @@
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"menwei/controller"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/json", openAPI)
+}
+
+// Streamer is the live side of the event log.
+type Streamer interface {
+	Subscribe(buf int) (<-chan controller.Event, func())
+}
+
+// stream sends events as they are recorded (Server-Sent Events). With
+// Last-Event-ID (or ?after=N) it first replays what the client missed.
+func (s *Server) stream(c echo.Context) error {
+	st, ok := s.o.Events.(Streamer)
+	if !ok {
+		return fail(http.StatusServiceUnavailable, "unavailable", "no live event stream")
+	}
+	after := c.Request().Header.Get("Last-Event-ID")
+	if after == "" {
+		after = c.QueryParam("after")
+	}
+	var from uint64
+	if after != "" {
+		n, err := strconv.ParseUint(after, 10, 64)
+		if err != nil {
+			return fail(http.StatusBadRequest, "bad_query", "after: must be an event sequence number")
+		}
+		from = n
+	}
+	live, cancel := st.Subscribe(256)
+	defer cancel()
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(e controller.Event) error {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Kind, b); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	fmt.Fprint(w, "retry: 2000\n\n")
+	w.Flush()
+	last := from
+	if after != "" { // replay what was missed, then go live without duplicates
+		for {
+			page, err := s.o.Events.Events(controller.EventQuery{After: last, Limit: 1000})
+			if err != nil || len(page) == 0 {
+				break
+			}
+			for _, e := range page {
+				if err := send(e); err != nil {
+					return nil
+				}
+				last = e.Seq
+			}
+		}
+	}
+	beat := time.NewTicker(15 * time.Second)
+	defer beat.Stop()
+	for {
+		select {
+		case <-c.Request().Context().Done():
+			return nil
+		case e, ok := <-live:
+			if !ok {
+				return nil // fell behind: the client reconnects with Last-Event-ID
+			}
+			if e.Seq <= last {
+				continue
+			}
+			if err := send(e); err != nil {
+				return nil
+			}
+			last = e.Seq
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
