@@ -34,6 +34,8 @@ type Options struct {
 	Audit  interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
+	Metrics       http.Handler     // Prometheus exposition; nil = no /metrics
+	Ready         func() error     // nil = always ready
 	SecureCookies bool             // set the Secure flag (HTTPS)
 	Now           func() time.Time // nil = time.Now
 	Log           *slog.Logger
@@ -64,6 +66,10 @@ func New(o Options) *Server {
 	staff := []string{controller.RoleGuard, controller.RoleAdmin}
 	const v1 = "/api/v1"
 	s.route(http.MethodGet, "/healthz", s.health, anyone)
+	s.route(http.MethodGet, "/readyz", s.ready, anyone)
+	if o.Metrics != nil {
+		s.route(http.MethodGet, "/metrics", echo.WrapHandler(o.Metrics), anyone)
+	}
 	s.route(http.MethodPost, v1+"/login", s.login, anyone)
 	s.route(http.MethodPost, v1+"/logout", s.logout, signedIn)
 	s.route(http.MethodGet, v1+"/session", s.whoami, signedIn)
@@ -123,6 +129,17 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 
 func (s *Server) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready answers 200 once the controller runs its buses, 503 before and
+// after.
+func (s *Server) ready(c echo.Context) error {
+	if s.o.Ready != nil {
+		if err := s.o.Ready(); err != nil {
+			return fail(http.StatusServiceUnavailable, "not_ready", err.Error())
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // EventsPage is the body of GET /api/v1/events.

@@ -81,6 +81,7 @@ func newTestServer(t *testing.T) *testAPI {
 	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
 	opener := &fakeOpener{}
 	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Phones: store, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+		Metrics: http.NotFoundHandler(),
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
@@ -184,7 +185,7 @@ func TestBadQueriesGetOneErrorShape(t *testing.T) {
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler()})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "") || w == role {
@@ -343,7 +344,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
-	s := New(Options{Phones: a.store, Opener: a.opener})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler()})
 	seen := map[string]bool{}
 	for _, r := range s.routes {
 		path := r.Path

@@ -151,7 +151,14 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 			}
 		}
 	}
+	start := time.Now()
 	ev, err := c.store.Append(ctx, c.stamp(ev))
+	c.metrics.timeAppend(start)
+	result := dec.Reason
+	if dec.Granted && err == nil {
+		result = "granted"
+	}
+	c.metrics.decisions.WithLabelValues(d.name(), result).Inc()
 	if err != nil {
 		// Not on disk, so not acted on: the door stays shut.
 		c.log.Error("decision not recorded; door stays locked", "door", d.name(), "err", err)

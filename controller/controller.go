@@ -65,6 +65,7 @@ type Controller struct {
 
 	faces   FaceIndex
 	embed   FaceEmbedder
+	metrics *metrics
 	fingers *fingers.Manager
 	ctxMu   sync.Mutex
 	ctx     context.Context // Run's, for callbacks from other goroutines
@@ -91,6 +92,7 @@ func New(o Options) (*Controller, error) {
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
 		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}, fire: map[inputRef]bool{},
+		metrics: newMetrics(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
 			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
@@ -227,7 +229,10 @@ func (c *Controller) Run(ctx context.Context) error {
 		if err != nil {
 			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
 		}
-		loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: c.busConfig(b), Port: port, Now: c.now})
+		sent := c.metrics.framesSent
+		bus := b.Name
+		loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: c.busConfig(b), Port: port, Now: c.now,
+			OnSend: func(code byte) { sent.WithLabelValues(bus, osdp.CodeName(code, false)).Inc() }})
 		if err != nil {
 			port.Close()
 			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
@@ -284,6 +289,16 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
+// Ready reports whether Run is driving the buses.
+func (c *Controller) Ready() error {
+	c.ctxMu.Lock()
+	defer c.ctxMu.Unlock()
+	if c.ctx == nil || c.ctx.Err() != nil {
+		return errors.New("controller not running")
+	}
+	return nil
+}
+
 // runCtx is Run's context, for callbacks that arrive on other goroutines.
 func (c *Controller) runCtx() context.Context {
 	c.ctxMu.Lock()
@@ -334,7 +349,9 @@ func (c *Controller) pruneEvents(ctx context.Context) {
 
 // record appends an event that gates no action, and feeds the risk watcher.
 func (c *Controller) record(ctx context.Context, e Event) {
+	start := time.Now()
 	ev, err := c.store.Append(ctx, c.stamp(e))
+	c.metrics.timeAppend(start)
 	if err != nil {
 		c.log.Error("event not recorded", "kind", e.Kind, "err", err)
 		return
@@ -348,6 +365,7 @@ func (c *Controller) observe(ctx context.Context, ev Event) {
 	alerts := c.alerts.Observe(ev)
 	c.alertsMu.Unlock()
 	for _, a := range alerts {
+		c.metrics.alertsTotal.WithLabelValues(a.Kind).Inc()
 		c.log.Warn("alert", "kind", a.Kind, "door", a.Door, "pd", a.PD, "detail", a.Detail)
 		if _, err := c.store.Append(ctx, c.stamp(a)); err != nil {
 			c.log.Error("alert not recorded", "kind", a.Kind, "err", err)
@@ -374,6 +392,7 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		if e.Secure {
 			detail = "secure channel"
 		}
+		c.metrics.pdOnline.WithLabelValues(name).Set(1)
 		c.record(ctx, Event{Kind: KindPDOnline, PD: name, Detail: detail})
 		c.lockOnline(ctx, k, true)
 		// Learn the inputs (door contacts, fire alarm) as they are now.
@@ -384,6 +403,7 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		c.mu.Lock()
 		c.online[k], c.secure[k] = false, false
 		c.mu.Unlock()
+		c.metrics.pdOnline.WithLabelValues(name).Set(0)
 		c.record(ctx, Event{Kind: KindPDOffline, PD: name, Detail: errText(e.Err), Alarm: true})
 		c.lockOnline(ctx, k, false)
 	case osdp.EventSecureChannel:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"slices"
+	"time"
 
 	"menwei/biometric/face"
 	"menwei/biometric/faceindex"
@@ -189,7 +190,9 @@ func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Captur
 		deny(ReasonLiveness, fmt.Sprintf("liveness %d, door needs %d", capt.Liveness, min), Identity{})
 		return
 	}
+	start := time.Now()
 	m := c.faces.Search(vec)
+	c.metrics.faceSearch.Observe(time.Since(start).Seconds())
 	if m.Identity == "" {
 		deny(ReasonUnknownFace, m.Reason, Identity{})
 		return

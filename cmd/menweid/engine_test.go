@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -176,4 +177,27 @@ func TestPhoneOpensDoor(t *testing.T) {
 	e := g.waitEvent("phone grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
 	assert.Equal(t, "li-wei", e.Identity)
 	assert.Equal(t, "phone", e.Factor)
+}
+
+func TestMetricsAndReadiness(t *testing.T) {
+	g := startGate(t, osdppd.Config{}, "")
+	g.waitOnline(false)
+	g.pd.PresentWiegand26(1, 1234)
+	g.waitEvent("granted", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	resp, err := http.Get(g.url + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, err = http.Get(g.url + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`menwei_decisions_total{door="main-gate",result="granted"} 1`,
+		`menwei_pd_online{pd="gate-reader"} 1`,
+		`menwei_osdp_commands_total{bus="gate",command="POLL"}`,
+		`menwei_event_append_seconds_count`,
+	} {
+		assert.Contains(t, string(body), want)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"menwei/api"
 	"menwei/biometric/face"
 	"menwei/controller"
@@ -67,7 +69,8 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, Log: log}).Handler(),
+		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, Log: log,
+			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Ready: ctl.Ready}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

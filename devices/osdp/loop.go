@@ -14,6 +14,8 @@ type LoopConfig struct {
 	Port        io.ReadWriteCloser // the line; the Loop closes it when Run returns
 	Now         func() time.Time   // nil = time.Now
 	EventBuffer int                // 0 = 256
+	// OnSend, if set, is told the code of every command written (metrics).
+	OnSend func(code byte)
 }
 
 // Loop is the one goroutine that owns a bus: it writes what the Bus wants
@@ -22,6 +24,7 @@ type Loop struct {
 	bus    *Bus
 	port   io.ReadWriteCloser
 	now    func() time.Time
+	onSend func(byte)
 	events chan Event
 	calls  chan func()
 	done   chan struct{}
@@ -42,7 +45,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	if cfg.EventBuffer == 0 {
 		cfg.EventBuffer = 256
 	}
-	return &Loop{bus: b, port: cfg.Port, now: cfg.Now, events: make(chan Event, cfg.EventBuffer),
+	return &Loop{bus: b, port: cfg.Port, now: cfg.Now, onSend: cfg.OnSend, events: make(chan Event, cfg.EventBuffer),
 		calls: make(chan func()), done: make(chan struct{})}, nil
 }
 
@@ -136,6 +139,11 @@ func (l *Loop) Run(ctx context.Context) error {
 				}
 			} else {
 				writeErrs = 0
+				if l.onSend != nil && len(raw) > 0 {
+					if f, _, err := Decode(raw); err == nil {
+						l.onSend(f.Code)
+					}
+				}
 			}
 		}
 		if !l.flush(ctx) {
