@@ -49,6 +49,10 @@ func (c *Config) Location() *time.Location {
 // HTTPConfig is the API server.
 type HTTPConfig struct {
 	Listen string `yaml:"listen"` // "" = 127.0.0.1:8080
+	// Cert and Key switch the API to HTTPS (session cookies then carry the
+	// Secure flag). `menweictl cert` makes a self-signed pair for a gate box.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // StoreConfig is the embedded Badger store.
@@ -238,6 +242,7 @@ func (c *Config) setDefaults(baseDir string) {
 	if c.HTTP.Listen == "" {
 		c.HTTP.Listen = "127.0.0.1:8080"
 	}
+	c.HTTP.Cert, c.HTTP.Key = abs(c.HTTP.Cert), abs(c.HTTP.Key)
 	if c.Store.Dir == "" {
 		c.Store.Dir = filepath.Join(c.DataDir, "store")
 	}
@@ -314,6 +319,9 @@ var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true,
 func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
+		return bad("http.cert", "give both cert and key, or neither")
 	}
 	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 {
 		return bad("buses", "at least one bus (or Wiegand converter) is needed")

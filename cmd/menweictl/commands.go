@@ -37,6 +37,7 @@ var commands = []command{
 	{"holidays list", "", holidayList},
 	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll},
 	{"faces remove", "-id ID", faceRemove},
+	{"cert", "-host NAME[,NAME|IP...] -out DIR   (a self-signed HTTPS certificate for the gate box)", makeCert},
 	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd},
 	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents},

@@ -95,6 +95,9 @@ func run(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected %q", cmd.name, fs.Args())}
 	}
+	if cmd.name == "cert" { // needs no store
+		return action(nil)
+	}
 	dir := *storeDir
 	if dir == "" {
 		raw, err := os.ReadFile(*configPath)

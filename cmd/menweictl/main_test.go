@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,4 +97,21 @@ func TestErrors(t *testing.T) {
 	defer s.Close()
 	_, err = ctl(t, dir, "identities", "list")
 	assert.ErrorContains(t, err, "is menweid running")
+}
+
+func TestCert(t *testing.T) {
+	dir := t.TempDir()
+	out, err := ctl(t, dir, "cert", "-host", "gate.local,192.168.1.20", "-out", dir)
+	require.NoError(t, err, out)
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	require.NoError(t, err)
+	c, err := x509.ParseCertificate(pair.Certificate[0])
+	require.NoError(t, err)
+	assert.Equal(t, []string{"gate.local"}, c.DNSNames)
+	assert.Equal(t, "192.168.1.20", c.IPAddresses[0].String())
+	fi, err := os.Stat(filepath.Join(dir, "key.pem"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the key is private")
+	_, err = ctl(t, dir, "cert")
+	assert.ErrorContains(t, err, "-host")
 }

@@ -2,9 +2,20 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,4 +211,43 @@ func TestMetricsAndReadiness(t *testing.T) {
 	} {
 		assert.Contains(t, string(body), want)
 	}
+}
+
+// With a certificate and key configured, the API speaks HTTPS and the
+// session cookie carries the Secure flag.
+func TestHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600))
+
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer client.CloseIdleConnections()
+	old := http.DefaultClient
+	http.DefaultClient = client // the harness's requests go through TLS
+	defer func() { http.DefaultClient = old }()
+
+	g := startGateWith(t, gateSetup{pd: pd, seed: true, tls: [2]string{certPath, keyPath}})
+	require.True(t, strings.HasPrefix(g.url, "https://"))
+	resp, err := client.Post(g.url+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"`+testPassword+`"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NotNil(t, resp.TLS)
+	require.NotEmpty(t, resp.Cookies())
+	assert.True(t, resp.Cookies()[0].Secure, "the session cookie is Secure over HTTPS")
 }

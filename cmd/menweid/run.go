@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -70,14 +71,22 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, Log: log,
-			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Ready: ctl.Ready}).Handler(),
+			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Ready: ctl.Ready,
+			SecureCookies: cfg.HTTP.Cert != ""}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(ln) }()
-	log.Info("menweid started", "api", "http://"+ln.Addr().String()+"/api/v1/events", "store", cfg.Store.Dir, "buses", len(cfg.Buses))
+	scheme := "http"
+	if cfg.HTTP.Cert != "" {
+		scheme = "https"
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { httpErr <- srv.ServeTLS(ln, cfg.HTTP.Cert, cfg.HTTP.Key) }()
+	} else {
+		go func() { httpErr <- srv.Serve(ln) }()
+	}
+	log.Info("menweid started", "api", scheme+"://"+ln.Addr().String()+"/api/v1/", "store", cfg.Store.Dir, "buses", len(cfg.Buses))
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}

@@ -75,7 +75,8 @@ type gateSetup struct {
 	extra  string
 	dir    string
 	seed   bool
-	door   string // another door, YAML list item(s) under doors:
+	door   string    // another door, YAML list item(s) under doors:
+	tls    [2]string // certificate and key files: HTTPS
 	// beforeRun runs on the store before menweid opens it.
 	beforeRun func(*controller.Store)
 }
@@ -96,7 +97,7 @@ func startGateWith(t *testing.T, gs gateSetup) *gate {
 	pdYAML := gs.pdYAML
 	yaml := fmt.Sprintf(`
 data_dir: %s
-http: { listen: "127.0.0.1:0" }
+http: { listen: "127.0.0.1:0", cert: "%s", key: "%s" }
 buses:
   - name: gate
     device: %s
@@ -114,7 +115,7 @@ doors:
     policy: { min_liveness: 50 }
 %s
 %s
-`, dir, slave, pdYAML, gs.door, gs.extra)
+`, dir, gs.tls[0], gs.tls[1], slave, pdYAML, gs.door, gs.extra)
 	cfg, err := controller.ParseConfig([]byte(yaml), dir)
 	require.NoError(t, err)
 
@@ -171,6 +172,9 @@ func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 	select {
 	case a := <-ready:
 		g.url = "http://" + a
+		if cfg.HTTP.Cert != "" {
+			g.url = "https://" + a
+		}
 	case err := <-g.done:
 		t.Fatalf("menweid did not start: %v", err)
 	}
@@ -197,7 +201,7 @@ func (g *gate) shutdown() {
 // login signs the test's admin account in and keeps its bearer token.
 func (g *gate) login() {
 	g.t.Helper()
-	resp, err := http.Post(g.url+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"`+testPassword+`"}`))
+	resp, err := http.DefaultClient.Post(g.url+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"`+testPassword+`"}`))
 	require.NoError(g.t, err)
 	defer resp.Body.Close()
 	require.Equal(g.t, http.StatusOK, resp.StatusCode)
