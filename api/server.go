@@ -15,6 +15,7 @@ import (
 
 	"menwei/controller"
 	"menwei/controller/door"
+	"menwei/controller/policy"
 )
 
 // Events is what the API needs from the event log.
@@ -25,13 +26,15 @@ type Events interface {
 
 // Options builds a Server.
 type Options struct {
-	Events Events
-	PDs    func() []controller.PDStatus
-	Doors  Doors
-	Auth   Auth
-	Phones Phones
-	Opener Opener
-	Audit  interface {
+	Events   Events
+	PDs      func() []controller.PDStatus
+	Doors    Doors
+	Auth     Auth
+	Phones   Phones
+	Opener   Opener
+	People   People
+	Enroller Enroller
+	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
 	Metrics       http.Handler     // Prometheus exposition; nil = no /metrics
@@ -81,6 +84,21 @@ func New(o Options) *Server {
 	s.route(http.MethodGet, v1+"/doors", s.listDoors, staff...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
 	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
+	if o.People != nil && o.Enroller != nil {
+		admin := controller.RoleAdmin
+		s.route(http.MethodGet, v1+"/residents", s.listPeople(policy.Resident), staff...)
+		s.route(http.MethodPost, v1+"/residents", s.putResident, admin)
+		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, staff...)
+		s.route(http.MethodPut, v1+"/residents/:id", s.putResident, admin)
+		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, admin)
+		s.route(http.MethodPost, v1+"/residents/:id/cards", s.addCard, admin)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.removeCard, admin)
+		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, admin)
+		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, admin)
+		s.route(http.MethodGet, v1+"/visitors", s.listPeople(policy.Visitor), staff...)
+		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, staff...)
+		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, staff...)
+	}
 	if o.Phones != nil && o.Opener != nil {
 		s.route(http.MethodPost, v1+"/residents/:id/pairing", s.issuePairing, staff...)
 		s.route(http.MethodPost, v1+"/pair", s.pair, anyone)

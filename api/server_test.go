@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,8 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/door"
+	"menwei/controller/policy"
 )
 
 const pw = "correct horse battery"
@@ -54,6 +58,18 @@ func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) error {
 	return nil
 }
 
+// fakeEnroller enrols no real faces (no dlib here): every photo is refused
+// as having no face, which is what a photo of a wall gives.
+type fakeEnroller struct{ s *controller.Store }
+
+func (f *fakeEnroller) EnrollFace(context.Context, string, string, []byte) error {
+	return fmt.Errorf("fake: %w", face.ErrNoFace)
+}
+
+func (f *fakeEnroller) RemoveIdentity(_ context.Context, id string) error {
+	return f.s.DeleteIdentity(id)
+}
+
 type testAPI struct {
 	*httptest.Server
 	store  *controller.Store
@@ -81,7 +97,7 @@ func newTestServer(t *testing.T) *testAPI {
 	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
 	opener := &fakeOpener{}
 	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Phones: store, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
-		Metrics: http.NotFoundHandler(),
+		Metrics: http.NotFoundHandler(), People: store, Enroller: &fakeEnroller{store},
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
@@ -185,7 +201,7 @@ func TestBadQueriesGetOneErrorShape(t *testing.T) {
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler()})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "") || w == role {
@@ -344,7 +360,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler()})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
 	seen := map[string]bool{}
 	for _, r := range s.routes {
 		path := r.Path
@@ -390,4 +406,62 @@ func TestEventStream(t *testing.T) {
 	}
 	assert.Contains(t, kinds, "auth.login", "replayed from the start")
 	assert.Equal(t, controller.KindGranted, kinds[len(kinds)-1], "then live")
+}
+
+// Bad input to the people endpoints: always a 4xx with a message, never a
+// 5xx, and nothing changes in the store.
+func TestPeopleBadInput(t *testing.T) {
+	a := newTestServer(t)
+	admin := a.tokens["admin"]
+	status, body := a.do(t, http.MethodPost, "/api/v1/residents", admin, `{"id":"wang","name":"Wang Fang","unit":"5-502"}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	before, err := a.store.Identities("")
+	require.NoError(t, err)
+
+	cases := []struct{ method, path, body string }{
+		{http.MethodPost, "/api/v1/residents", `{"id":"x","name":"X","age":3}`},                // unknown field
+		{http.MethodPost, "/api/v1/residents", `{"id":"x","name":7}`},                          // wrong type
+		{http.MethodPost, "/api/v1/residents", `{"id":"x","name":"X"`},                         // malformed
+		{http.MethodPost, "/api/v1/residents", `{"id":"bad id","name":"X"}`},                   // invalid id
+		{http.MethodPost, "/api/v1/residents", `{"id":"wang","name":"Again"}`},                 // exists
+		{http.MethodPost, "/api/v1/residents", `{"id":"x","name":""}`},                         // no name
+		{http.MethodPut, "/api/v1/residents/nobody", `{"name":"X"}`},                           // not found
+		{http.MethodPut, "/api/v1/residents/wang", `{"id":"other","name":"X"}`},                // id mismatch
+		{http.MethodPost, "/api/v1/residents/wang/cards", `{"card":"nonsense"}`},               // bad card
+		{http.MethodPost, "/api/v1/residents/wang/cards", `{"card":1234}`},                     // wrong type
+		{http.MethodPut, "/api/v1/residents/wang/pin", `{"pin":"12"}`},                         // short PIN
+		{http.MethodPut, "/api/v1/residents/wang/pin", `{"pin":"abcd"}`},                       // not digits
+		{http.MethodPost, "/api/v1/residents/wang/face", `not multipart`},                      // no photo
+		{http.MethodPost, "/api/v1/visitors", `{}`},                                            // no photo
+		{http.MethodDelete, "/api/v1/visitors/wang", ``},                                       // a resident is not a visitor
+		{http.MethodPost, "/api/v1/residents", `{"id":"` + strings.Repeat("y", 70<<10) + `"}`}, // huge
+	}
+	for _, c := range cases {
+		status, body := a.do(t, c.method, c.path, admin, c.body)
+		assert.True(t, status >= 400 && status < 500, "%s %s %.60s → %d %s", c.method, c.path, c.body, status, body)
+		assert.Contains(t, body, `"error":{"code"`, "%s %s", c.method, c.path)
+	}
+	after, err := a.store.Identities("")
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing changed")
+
+	// A non-image upload: refused by the face engine, and the visitor is not left half-made.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("name", "Guest")
+	_ = mw.WriteField("host", "wang")
+	_ = mw.WriteField("until", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	fw, _ := mw.CreateFormFile("photo", "x.jpg")
+	fw.Write([]byte("this is not a photo"))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/visitors", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	vs, err := a.store.Identities(policy.Visitor)
+	require.NoError(t, err)
+	assert.Empty(t, vs)
 }

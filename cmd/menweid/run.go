@@ -70,7 +70,7 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, Log: log,
+		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, People: store, Enroller: ctl, Log: log,
 			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Ready: ctl.Ready,
 			SecureCookies: cfg.HTTP.Cert != ""}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

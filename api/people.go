@@ -1,0 +1,314 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"menwei/biometric/face"
+	"menwei/controller"
+	"menwei/controller/policy"
+)
+
+// People is what the API needs to manage residents and visitors.
+type People interface {
+	Identities(kind policy.Kind) ([]controller.Identity, error)
+	Identity(id string) (controller.Identity, error)
+	PutIdentity(controller.Identity) error
+	AddCredential(controller.Credential) error
+	RemoveCredential(kind policy.Factor, key string) error
+	Credentials(identity string) ([]controller.Credential, error)
+	SetPIN(id, pin string, duress bool) error
+}
+
+// Enroller enrols what needs the controller: faces (the model), fingers
+// (a module), and removing a person everywhere.
+type Enroller interface {
+	EnrollFace(ctx context.Context, identity, id string, photo []byte) error
+	RemoveIdentity(ctx context.Context, id string) error
+}
+
+// PersonView is an identity as the API shows it: never a hash.
+type PersonView struct {
+	ID       string           `json:"id"`
+	Kind     policy.Kind      `json:"kind"`
+	Name     string           `json:"name"`
+	Unit     string           `json:"unit,omitempty"`
+	Groups   []string         `json:"groups,omitempty"`
+	Disabled bool             `json:"disabled,omitempty"`
+	Host     string           `json:"host,omitempty"`
+	Pass     *controller.Pass `json:"pass,omitempty"`
+	HasPIN   bool             `json:"has_pin"`
+	Cards    []string         `json:"cards,omitempty"` // masked
+}
+
+func view(i controller.Identity, creds []controller.Credential) PersonView {
+	v := PersonView{ID: i.ID, Kind: i.Kind, Name: i.Name, Unit: i.Unit, Groups: i.Groups, Disabled: i.Disabled, Host: i.Host, Pass: i.Pass, HasPIN: i.PIN != nil}
+	for _, c := range creds {
+		if c.Kind == policy.Card {
+			if card, err := controller.ParseCard(c.Key); err == nil {
+				v.Cards = append(v.Cards, card.Hint())
+			}
+		}
+	}
+	return v
+}
+
+// PersonRequest is the body to create or change a resident.
+type PersonRequest struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Unit     string   `json:"unit"`
+	Groups   []string `json:"groups"`
+	Disabled bool     `json:"disabled"`
+}
+
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, controller.ErrNotFound):
+		return fail(http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, controller.ErrBadRequest):
+		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), "controller: invalid: "))
+	case errors.Is(err, controller.ErrCardInUse):
+		return fail(http.StatusConflict, "conflict", "the card belongs to someone else")
+	}
+	return err
+}
+
+func (s *Server) listPeople(kind policy.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ids, err := s.o.People.Identities(kind)
+		if err != nil {
+			return err
+		}
+		out := []PersonView{}
+		for _, i := range ids {
+			creds, err := s.o.People.Credentials(i.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, view(i, creds))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"people": out})
+	}
+}
+
+func (s *Server) getPerson(c echo.Context) error {
+	i, err := s.o.People.Identity(c.Param("id"))
+	if err != nil {
+		return storeError(err)
+	}
+	creds, err := s.o.People.Credentials(i.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, view(i, creds))
+}
+
+func (s *Server) putResident(c echo.Context) error {
+	var req PersonRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if id := c.Param("id"); id != "" {
+		if req.ID != "" && req.ID != id {
+			return fail(http.StatusBadRequest, "bad_request", "id: does not match the path")
+		}
+		req.ID = id
+		if _, err := s.o.People.Identity(id); err != nil {
+			return storeError(err)
+		}
+	} else if _, err := s.o.People.Identity(req.ID); err == nil {
+		return fail(http.StatusConflict, "conflict", "resident "+req.ID+" exists (PUT /api/v1/residents/{id} to change)")
+	}
+	i := controller.Identity{ID: req.ID, Kind: policy.Resident, Name: req.Name, Unit: req.Unit, Groups: req.Groups, Disabled: req.Disabled}
+	if err := s.o.People.PutIdentity(i); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "identity.saved", Identity: i.ID, Detail: "resident saved"})
+	status := http.StatusOK
+	if c.Param("id") == "" {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, view(i, nil))
+}
+
+func (s *Server) deletePerson(c echo.Context) error {
+	if strings.Contains(c.Path(), "/visitors/") {
+		i, err := s.o.People.Identity(c.Param("id"))
+		if err != nil {
+			return storeError(err)
+		}
+		if i.Kind != policy.Visitor {
+			return fail(http.StatusNotFound, "not_found", "no visitor "+c.Param("id"))
+		}
+	}
+	if err := s.o.Enroller.RemoveIdentity(c.Request().Context(), c.Param("id")); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "identity.deleted", Identity: c.Param("id"), Detail: "removed"})
+	return c.NoContent(http.StatusNoContent)
+}
+
+// CardRequest adds a card: "1:1234", "h10301:1:1234", "raw:40:0102030405".
+type CardRequest struct {
+	Card string `json:"card"`
+}
+
+func (s *Server) addCard(c echo.Context) error {
+	var req CardRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if err := s.o.People.AddCredential(controller.Credential{Kind: policy.Card, Key: req.Card, Identity: c.Param("id")}); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: "card added"})
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) removeCard(c echo.Context) error {
+	var req CardRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	creds, err := s.o.People.Credentials(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	card, err := controller.ParseCard(req.Card)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_request", err.Error())
+	}
+	for _, cr := range creds {
+		if cr.Kind == policy.Card && cr.Key == card.String() {
+			if err := s.o.People.RemoveCredential(policy.Card, cr.Key); err != nil {
+				return err
+			}
+			s.audit(c, controller.Event{Kind: "credential.removed", Identity: c.Param("id"), Detail: "card removed"})
+			return c.NoContent(http.StatusNoContent)
+		}
+	}
+	return fail(http.StatusNotFound, "not_found", "this resident has no such card")
+}
+
+// PINRequest sets a PIN (4-12 digits), or the duress PIN.
+type PINRequest struct {
+	PIN    string `json:"pin"`
+	Duress bool   `json:"duress"`
+}
+
+func (s *Server) setPIN(c echo.Context) error {
+	var req PINRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if err := s.o.People.SetPIN(c.Param("id"), req.PIN, req.Duress); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: map[bool]string{false: "PIN set", true: "duress PIN set"}[req.Duress]})
+	return c.NoContent(http.StatusNoContent)
+}
+
+const maxPhoto = 8 << 20
+
+// readPhoto takes the "photo" file of a multipart form.
+func readPhoto(c echo.Context) ([]byte, error) {
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxPhoto+(1<<20))
+	fh, err := c.FormFile("photo")
+	if err != nil {
+		return nil, fail(http.StatusBadRequest, "bad_request", "photo: a multipart form with a file field named photo (JPEG or PNG, up to 8 MiB)")
+	}
+	if fh.Size > maxPhoto {
+		return nil, fail(http.StatusRequestEntityTooLarge, "too_large", "photo over 8 MiB")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxPhoto))
+}
+
+func faceError(err error) error {
+	switch {
+	case errors.Is(err, face.ErrNoFace):
+		return fail(http.StatusUnprocessableEntity, "no_face", "no face found in the photo")
+	case errors.Is(err, face.ErrManyFaces):
+		return fail(http.StatusUnprocessableEntity, "several_faces", "the photo must show exactly one face")
+	case errors.Is(err, face.ErrNotImage):
+		return fail(http.StatusUnsupportedMediaType, "not_an_image", "the photo is not a JPEG or PNG image")
+	case errors.Is(err, face.ErrTooLarge):
+		return fail(http.StatusRequestEntityTooLarge, "too_large", err.Error())
+	case errors.Is(err, face.ErrBusy):
+		return fail(http.StatusServiceUnavailable, "busy", "the face engine is busy; try again")
+	case errors.Is(err, face.ErrUnavailable):
+		return fail(http.StatusNotImplemented, "unavailable", "photo enrolment is not available on this controller (built without dlib or face.models not set)")
+	}
+	return storeError(err)
+}
+
+func (s *Server) enrolFace(c echo.Context) error {
+	photo, err := readPhoto(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
+		return storeError(err)
+	}
+	id := "photo-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	if err := s.o.Enroller.EnrollFace(c.Request().Context(), c.Param("id"), id, photo); err != nil {
+		return faceError(err)
+	}
+	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: "face enrolled"})
+	return c.JSON(http.StatusCreated, map[string]string{"face": id})
+}
+
+// createVisitor registers a visitor from a multipart form: name, host,
+// until (RFC 3339), optional from, doors (comma separated), uses, and the
+// photo that becomes their face credential.
+func (s *Server) createVisitor(c echo.Context) error {
+	photo, err := readPhoto(c)
+	if err != nil {
+		return err
+	}
+	host := c.FormValue("host")
+	if _, err := s.o.People.Identity(host); err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "host: no resident "+host)
+	}
+	p := &controller.Pass{From: s.now().UTC()}
+	if v := c.FormValue("from"); v != "" {
+		if p.From, err = time.Parse(time.RFC3339, v); err != nil {
+			return fail(http.StatusBadRequest, "bad_request", "from: an RFC 3339 time")
+		}
+	}
+	if p.Until, err = time.Parse(time.RFC3339, c.FormValue("until")); err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "until: an RFC 3339 time")
+	}
+	if v := c.FormValue("uses"); v != "" {
+		if p.MaxUses, err = strconv.Atoi(v); err != nil || p.MaxUses < 0 {
+			return fail(http.StatusBadRequest, "bad_request", "uses: a number ≥ 0")
+		}
+	}
+	if v := c.FormValue("doors"); v != "" {
+		p.Doors = strings.Split(v, ",")
+	}
+	id := fmt.Sprintf("v-%s", strconv.FormatInt(s.now().UnixNano(), 36))
+	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: c.FormValue("name"), Host: host, Pass: p}
+	if err := s.o.People.PutIdentity(v); err != nil {
+		return storeError(err)
+	}
+	if err := s.o.Enroller.EnrollFace(c.Request().Context(), id, "visit", photo); err != nil {
+		_ = s.o.Enroller.RemoveIdentity(c.Request().Context(), id) // nothing half-made stays
+		return faceError(err)
+	}
+	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Detail: "host " + host})
+	return c.JSON(http.StatusCreated, view(v, nil))
+}
