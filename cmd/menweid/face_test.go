@@ -5,11 +5,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -169,4 +171,46 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		})
 	}
+}
+
+// A guard registers a visitor with a photo over the API; the face terminal
+// sees the visitor and the door opens for them, counting one use.
+func TestVisitorRegisteredWithPhotoEntersByFace(t *testing.T) {
+	photo, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), "sample2.jpg")) // one face
+	require.NoError(t, err)
+	e := testEmbedder(t)
+	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
+		f, err := e.One(ctx, j)
+		return f.Descriptor, err
+	}})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))})
+	g.waitOnline(false)
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"name": "Zhang San", "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "uses": "2"} {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("photo", "visitor.jpg")
+	require.NoError(t, err)
+	fw.Write(photo)
+	require.NoError(t, mw.Close())
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/api/v1/visitors", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var v struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	require.NoError(t, term.Show(context.Background(), photo))
+	granted := g.waitEvent("visitor grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	assert.Equal(t, v.ID, granted.Identity)
+	assert.Equal(t, "Zhang San", granted.Name)
+	waitOut(t, term.PD, osdp.OutTempOnThenOff)
 }
