@@ -115,7 +115,7 @@ func (s *Server) openDoor(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, OpenReply{Granted: true, Reason: "opened_by_guard"})
 	}
-	if !s.limits.allow("open/"+sess.Device, s.now()) {
+	if !s.opens.allow(sess.Device, s.now()) {
 		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")
 	}
 	dec, err := s.o.Opener.PhoneOpen(c.Request().Context(), door, sess.Device)

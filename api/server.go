@@ -37,11 +37,13 @@ type Options struct {
 	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
-	Metrics       http.Handler     // Prometheus exposition; nil = no /metrics
-	Ready         func() error     // nil = always ready
-	SecureCookies bool             // set the Secure flag (HTTPS)
-	Now           func() time.Time // nil = time.Now
-	Log           *slog.Logger
+	Metrics       http.Handler // Prometheus exposition; nil = no /metrics
+	Ready         func() error // nil = always ready
+	SecureCookies bool         // set the Secure flag (HTTPS)
+	// OpensPerMinute limits phone-open requests per device; 0 = 10.
+	OpensPerMinute int
+	Now            func() time.Time // nil = time.Now
+	Log            *slog.Logger
 }
 
 // Server is the HTTP API.
@@ -49,7 +51,8 @@ type Server struct {
 	echo   *echo.Echo
 	o      Options
 	routes []routeInfo
-	limits *limiter
+	limits *limiter // logins and pairing
+	opens  *limiter // phone-open per device
 }
 
 func (s *Server) now() time.Time { return s.o.Now() }
@@ -64,7 +67,10 @@ func New(o Options) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{echo: e, o: o, limits: newLimiter()}
+	s := &Server{echo: e, o: o, limits: newLimiter(), opens: newLimiter()}
+	if o.OpensPerMinute > 0 {
+		s.opens.perMinute = o.OpensPerMinute
+	}
 	e.HTTPErrorHandler = s.errorHandler
 	staff := []string{controller.RoleGuard, controller.RoleAdmin}
 	const v1 = "/api/v1"

@@ -4,18 +4,24 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"menwei/api"
 	"menwei/controller"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport/serialporttest"
@@ -183,4 +189,85 @@ func procKB(status []byte, field string) float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkPhoneOpen is a load generator: 32 concurrent paired phones
+// asking to open four doors over real HTTP, each request judged by the door
+// policy and its decision made durable (synced group commit) before the
+// answer. The serial line is left out: the doors' lock terminals are not
+// polled here (the OUT command would queue on a real bus).
+func BenchmarkPhoneOpen(b *testing.B) {
+	dir := b.TempDir()
+	doors := ""
+	for i := range 4 {
+		doors += fmt.Sprintf("  - { name: door%d, readers: [{ pd: r%d }], lock: { pd: r%d, output: 0 } }\n", i, i, i)
+	}
+	cfg, err := controller.ParseConfig([]byte(fmt.Sprintf(`
+data_dir: %s
+buses:
+  - name: b
+    device: /dev/null
+    pds: [{ name: r0, address: 1 }, { name: r1, address: 2 }, { name: r2, address: 3 }, { name: r3, address: 4 }]
+doors:
+%s`, dir, doors)), dir)
+	require.NoError(b, err)
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
+	require.NoError(b, err)
+	defer s.Close()
+	seedN(b, s, 32)
+	ctl, err := controller.New(controller.Options{Config: cfg, Store: s})
+	require.NoError(b, err)
+	srv := httptest.NewServer(api.New(api.Options{Events: s, Auth: s, Phones: s, Opener: ctl, OpensPerMinute: 1 << 30}).Handler())
+	defer srv.Close()
+	tokens := make([]string, 32)
+	for i := range tokens {
+		code, _, err := s.NewPairingCode(fmt.Sprintf("r%05d", i), "bench", time.Now())
+		require.NoError(b, err)
+		_, tokens[i], err = s.Pair(code, "phone", time.Now())
+		require.NoError(b, err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var (
+		mu  sync.Mutex
+		lat []time.Duration
+		bad atomic.Int64
+	)
+	b.ResetTimer()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for next.Add(1) <= int64(b.N) {
+				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/doors/door%d/open", srv.URL, w%4), nil)
+				req.Header.Set("Authorization", "Device "+tokens[w])
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					bad.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if resp.StatusCode != http.StatusOK {
+					bad.Add(1)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	require.Zero(b, bad.Load(), "every request granted")
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1e3, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1e3, "p99-ms")
 }
