@@ -110,7 +110,9 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, v1+"/pair", s.pair, anyone)
 		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
 		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, controller.RoleDevice, controller.RoleGuard, controller.RoleAdmin)
+		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, controller.RoleDevice)
 	}
+	s.pages()
 	return s
 }
 

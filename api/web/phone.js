@@ -1,0 +1,36 @@
+// The resident's phone page: pair once with a code from the gatehouse,
+// then open doors with big buttons. The device token stays on the phone.
+function device() { return localStorage.getItem("menwei-device"); }
+
+async function open(door) {
+  try {
+    const r = await api.call("POST", "/api/v1/doors/" + encodeURIComponent(door) + "/open", undefined, { Authorization: "Device " + device() });
+    say("open-msg", door + ": " + (r.granted ? "opened" : r.reason), !r.granted);
+  } catch (err) { say("open-msg", door + ": " + err.message, true); }
+}
+
+async function showDoors() {
+  $("pair-view").classList.add("hidden");
+  $("doors-view").classList.remove("hidden");
+  const list = await api.call("GET", "/api/v1/phone/doors", undefined, { Authorization: "Device " + device() });
+  const box = $("door-buttons");
+  box.textContent = "";
+  for (const d of list.doors) {
+    const b = document.createElement("button");
+    b.className = "big";
+    b.textContent = "Open " + d;
+    b.dataset.door = d;
+    b.onclick = () => open(d);
+    box.appendChild(b);
+  }
+}
+
+$("pair").onclick = async () => {
+  try {
+    const r = await api.call("POST", "/api/v1/pair", { code: $("code").value, name: $("phone-name").value });
+    localStorage.setItem("menwei-device", r.token);
+    await showDoors();
+  } catch (err) { say("pair-msg", err.message, true); }
+};
+$("forget").onclick = () => { localStorage.removeItem("menwei-device"); location.reload(); };
+if (device()) showDoors();
