@@ -87,6 +87,11 @@ EMU=$!
 trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && break; sleep 0.1; done
 
+cat <<TXT
+
+  Guard console:  http://127.0.0.1:8080/console.html   account: guard   password: $(cat data/guard.password)
+  Resident phone: http://127.0.0.1:8080/phone.html      (pair it with a code from the console)
+TXT
 cat <<'TXT'
 
   The API wants a signed-in account. The guard's password is in data/guard.password:
