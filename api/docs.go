@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -103,4 +105,44 @@ func (s *Server) stream(c echo.Context) error {
 			w.Flush()
 		}
 	}
+}
+
+// Exporter writes the event log out (package eventlog).
+type Exporter interface {
+	Export(ctx context.Context, q controller.EventQuery, format string, out io.Writer) (int, error)
+}
+
+// export streams the log as JSON lines or CSV, with the same filters as
+// the query (no limit).
+func (s *Server) export(c echo.Context) error {
+	ex, ok := s.o.Events.(Exporter)
+	if !ok {
+		return fail(http.StatusServiceUnavailable, "unavailable", "no export")
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "jsonl"
+	}
+	ctype := map[string]string{"jsonl": "application/x-ndjson", "csv": "text/csv"}[format]
+	if ctype == "" {
+		return fail(http.StatusBadRequest, "bad_query", "format: jsonl or csv")
+	}
+	q := controller.EventQuery{Kind: c.QueryParam("kind"), Door: c.QueryParam("door"), Identity: c.QueryParam("identity")}
+	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return fail(http.StatusBadRequest, "bad_query", name+": an RFC 3339 time")
+			}
+			*dst = t
+		}
+	}
+	w := c.Response()
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="menwei-events.%s"`, format))
+	w.WriteHeader(http.StatusOK)
+	if _, err := ex.Export(c.Request().Context(), q, format, w); err != nil {
+		s.o.Log.Error("export stopped", "err", err)
+	}
+	return nil
 }

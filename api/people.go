@@ -32,7 +32,31 @@ type People interface {
 // (a module), and removing a person everywhere.
 type Enroller interface {
 	EnrollFace(ctx context.Context, identity, id string, photo []byte) error
+	EnrollFinger(ctx context.Context, module, identity string) (int, error)
 	RemoveIdentity(ctx context.Context, id string) error
+}
+
+// FingerRequest starts a fingerprint enrolment at a module.
+type FingerRequest struct {
+	Module string `json:"module"`
+}
+
+// enrolFinger waits while the resident touches the module twice (up to a
+// minute), then answers with the slot the template is stored at.
+func (s *Server) enrolFinger(c echo.Context) error {
+	var req FingerRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	slot, err := s.o.Enroller.EnrollFinger(c.Request().Context(), req.Module, c.Param("id"))
+	if err != nil {
+		if errors.Is(err, controller.ErrNotFound) {
+			return storeError(err)
+		}
+		return fail(http.StatusUnprocessableEntity, "enrolment_failed", err.Error())
+	}
+	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: fmt.Sprintf("fingerprint at %s, slot %d", req.Module, slot)})
+	return c.JSON(http.StatusCreated, map[string]int{"slot": slot})
 }
 
 // PersonView is an identity as the API shows it: never a hash.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -64,6 +65,10 @@ type fakeEnroller struct{ s *controller.Store }
 
 func (f *fakeEnroller) EnrollFace(context.Context, string, string, []byte) error {
 	return fmt.Errorf("fake: %w", face.ErrNoFace)
+}
+
+func (f *fakeEnroller) EnrollFinger(context.Context, string, string) (int, error) {
+	return 0, errors.New("fake: no fingerprint modules")
 }
 
 func (f *fakeEnroller) RemoveIdentity(_ context.Context, id string) error {
@@ -464,4 +469,24 @@ func TestPeopleBadInput(t *testing.T) {
 	vs, err := a.store.Identities(policy.Visitor)
 	require.NoError(t, err)
 	assert.Empty(t, vs)
+}
+
+func TestExport(t *testing.T) {
+	a := newTestServer(t)
+	_, err := a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Detail: "a, \"quoted\" detail"})
+	require.NoError(t, err)
+	status, body := a.do(t, http.MethodGet, "/api/v1/events/export?format=csv&kind=access.granted", a.tokens["guard"], "")
+	require.Equal(t, http.StatusOK, status)
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasPrefix(lines[0], "seq,time,kind"))
+	assert.Contains(t, lines[1], `"a, ""quoted"" detail"`)
+	status, body = a.do(t, http.MethodGet, "/api/v1/events/export?format=jsonl", a.tokens["guard"], "")
+	require.Equal(t, http.StatusOK, status)
+	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+		var e controller.Event
+		require.NoError(t, json.Unmarshal([]byte(l), &e))
+	}
+	status, _ = a.do(t, http.MethodGet, "/api/v1/events/export?format=xml", a.tokens["guard"], "")
+	assert.Equal(t, http.StatusBadRequest, status)
 }
