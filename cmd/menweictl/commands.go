@@ -413,7 +413,7 @@ func accountAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	name := fs.String("name", "", "account name")
 	role := fs.String("role", controller.RoleGuard, "admin or guard")
 	return func(s *controller.Store) error {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && line == "" {
 			return errors.New("accounts add: give the password on standard input")
 		}

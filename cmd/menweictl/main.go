@@ -51,6 +51,7 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-20s %s\n", c.name, c.usage)
 	}
+	b.WriteString("with -api URL, menweictl talks to a running menweid instead (see -api help)\n")
 	b.WriteString("cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX\n")
 	b.WriteString("periods: \"mon-fri 08:00-18:00\", \"sat,sun 09:00-12:00\", \"fri 22:00-06:00\" (crosses midnight)\n")
 	return b.String()
@@ -66,10 +67,15 @@ func run(args []string, out io.Writer) error {
 	top.SetOutput(io.Discard)
 	configPath := top.String("config", "menwei.yaml", "configuration file, to find the store")
 	storeDir := top.String("store", "", "store directory (instead of -config)")
+	apiURL := top.String("api", "", "a running menweid's API, e.g. https://gate.local:8080: run a remote command")
+	insecure := top.Bool("insecure", false, "with -api: accept a self-signed certificate")
 	if err := top.Parse(args); err != nil {
 		return usageError{err.Error() + "\n" + usage()}
 	}
 	rest := top.Args()
+	if *apiURL != "" {
+		return runRemote(*apiURL, *insecure, rest, out)
+	}
 	var (
 		cmd   *command
 		words int

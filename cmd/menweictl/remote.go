@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// stdin is where passwords are read from (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// Remote commands talk to a running menweid over its API (-api URL). The
+// token from `login` is kept in $XDG_CONFIG_HOME/menwei/token (mode 600).
+
+type remote struct {
+	base   string
+	token  string
+	client *http.Client
+	out    io.Writer
+	json   bool
+}
+
+func tokenPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "menwei", "token")
+}
+
+func (r *remote) do(method, path string, body io.Reader, ctype string) (*http.Response, error) {
+	req, err := http.NewRequest(method, strings.TrimRight(r.base, "/")+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		if e.Error.Message == "" {
+			e.Error.Message = resp.Status
+		}
+		return nil, fmt.Errorf("%s %s: %s (%s)", method, path, e.Error.Message, e.Error.Code)
+	}
+	return resp, nil
+}
+
+func (r *remote) getJSON(path string, v any) error {
+	resp, err := r.do(http.MethodGet, path, nil, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (r *remote) sendJSON(method, path string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	resp, err := r.do(method, path, bytes.NewReader(b), "application/json")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// runRemote runs one remote command.
+func runRemote(base string, insecure bool, args []string, out io.Writer) error {
+	r := &remote{base: base, out: out, client: &http.Client{Timeout: 2 * time.Minute}}
+	if insecure { // a self-signed gate box certificate
+		r.client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	}
+	if b, err := os.ReadFile(tokenPath()); err == nil {
+		r.token = strings.TrimSpace(string(b))
+	}
+	if len(args) == 0 {
+		return usageError{remoteUsage}
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&r.json, "json", false, "JSON output")
+	name := strings.Join(args[:min(2, len(args))], " ")
+	rest := args[min(2, len(args)):]
+	switch args[0] {
+	case "login", "doors", "residents", "visitors", "events":
+		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
+			name, rest = args[0], args[1:]
+		}
+	}
+	cmd, ok := remoteCommands[name]
+	if !ok {
+		return usageError{fmt.Sprintf("unknown remote command %q\n%s", name, remoteUsage)}
+	}
+	run := cmd(r, fs)
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err.Error() + "\n" + remoteUsage}
+	}
+	return run()
+}
+
+const remoteUsage = `remote commands (menweictl -api URL [-insecure] COMMAND):
+  login -name NAME              (password on standard input; keeps the token)
+  doors [-json]                 doors with their live state
+  doors mode -door D -mode normal|emergency_unlock|lockdown [-reason R]
+  residents [-json]
+  residents add -id ID -name NAME [-unit U]
+  faces enroll -id ID -photo FILE
+  visitors [-json]
+  visitors add -name NAME -host RESIDENT -photo FILE [-hours H] [-uses N]
+  events [-limit N] [-json]
+  events tail                   live events until interrupted`
+
+var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
+	"login": func(r *remote, fs *flag.FlagSet) func() error {
+		name := fs.String("name", "", "account")
+		return func() error {
+			pw, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && pw == "" {
+				return errors.New("login: give the password on standard input")
+			}
+			var rep struct{ Token, Role string }
+			if err := r.sendJSON(http.MethodPost, "/api/v1/login", map[string]string{"name": *name, "password": strings.TrimRight(pw, "\r\n")}, &rep); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(tokenPath()), 0o700); err != nil {
+				return err
+			}
+			if err := os.WriteFile(tokenPath(), []byte(rep.Token+"\n"), 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "signed in as %s (%s)\n", *name, rep.Role)
+			return nil
+		}
+	},
+	"doors": func(r *remote, fs *flag.FlagSet) func() error {
+		return func() error {
+			var d struct {
+				Doors []struct {
+					Name, Mode   string
+					Locked, Open bool
+					LockOnline   bool `json:"lock_online"`
+					Alarms       []string
+				} `json:"doors"`
+			}
+			if err := r.getJSON("/api/v1/doors", &d); err != nil {
+				return err
+			}
+			if r.json {
+				return json.NewEncoder(r.out).Encode(d.Doors)
+			}
+			tw := tabwriter.NewWriter(r.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DOOR\tMODE\tLOCKED\tOPEN\tLOCK ONLINE\tALARMS")
+			for _, x := range d.Doors {
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%v\t%s\n", x.Name, x.Mode, x.Locked, x.Open, x.LockOnline, strings.Join(x.Alarms, ","))
+			}
+			return tw.Flush()
+		}
+	},
+	"doors mode": func(r *remote, fs *flag.FlagSet) func() error {
+		door := fs.String("door", "", "door name")
+		mode := fs.String("mode", "", "normal, emergency_unlock or lockdown")
+		reason := fs.String("reason", "", "why (recorded)")
+		return func() error {
+			if err := r.sendJSON(http.MethodPost, "/api/v1/doors/"+*door+"/mode", map[string]string{"mode": *mode, "reason": *reason}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "%s: %s\n", *door, *mode)
+			return nil
+		}
+	},
+	"residents": func(r *remote, fs *flag.FlagSet) func() error { return r.listPeople("/api/v1/residents") },
+	"visitors":  func(r *remote, fs *flag.FlagSet) func() error { return r.listPeople("/api/v1/visitors") },
+	"residents add": func(r *remote, fs *flag.FlagSet) func() error {
+		id, name, unit := fs.String("id", "", "id"), fs.String("name", "", "name"), fs.String("unit", "", "building-unit")
+		return func() error {
+			if err := r.sendJSON(http.MethodPost, "/api/v1/residents", map[string]string{"id": *id, "name": *name, "unit": *unit}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "resident %s saved\n", *id)
+			return nil
+		}
+	},
+	"faces enroll": func(r *remote, fs *flag.FlagSet) func() error {
+		id, photo := fs.String("id", "", "resident id"), fs.String("photo", "", "JPEG or PNG with one face")
+		return func() error {
+			return r.upload("/api/v1/residents/"+*id+"/face", *photo, nil, "face enrolled for "+*id)
+		}
+	},
+	"visitors add": func(r *remote, fs *flag.FlagSet) func() error {
+		name, host, photo := fs.String("name", "", "name"), fs.String("host", "", "resident visited"), fs.String("photo", "", "photo")
+		hours, uses := fs.Int("hours", 4, "valid for"), fs.Int("uses", 2, "entries (0 = unlimited)")
+		return func() error {
+			fields := map[string]string{"name": *name, "host": *host, "uses": fmt.Sprint(*uses),
+				"until": time.Now().Add(time.Duration(*hours) * time.Hour).UTC().Format(time.RFC3339)}
+			return r.upload("/api/v1/visitors", *photo, fields, "visitor "+*name+" registered")
+		}
+	},
+	"events": func(r *remote, fs *flag.FlagSet) func() error {
+		limit := fs.Int("limit", 50, "how many")
+		return func() error {
+			var p struct {
+				Events []map[string]any `json:"events"`
+			}
+			if err := r.getJSON(fmt.Sprintf("/api/v1/events?limit=%d", *limit), &p); err != nil {
+				return err
+			}
+			for _, e := range p.Events {
+				r.printEvent(e)
+			}
+			return nil
+		}
+	},
+	"events tail": func(r *remote, fs *flag.FlagSet) func() error {
+		return func() error {
+			resp, err := r.do(http.MethodGet, "/api/v1/events/stream", nil, "")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+					var e map[string]any
+					if json.Unmarshal([]byte(data), &e) == nil {
+						r.printEvent(e)
+					}
+				}
+			}
+			return sc.Err()
+		}
+	},
+}
+
+func (r *remote) printEvent(e map[string]any) {
+	if r.json {
+		_ = json.NewEncoder(r.out).Encode(e)
+		return
+	}
+	str := func(k string) string { s, _ := e[k].(string); return s }
+	fmt.Fprintf(r.out, "%v\t%s\t%s\t%s\t%s\t%s\t%s\n", e["seq"], str("time"), str("kind"), str("door"), str("name"), str("reason"), str("detail"))
+}
+
+func (r *remote) listPeople(path string) func() error {
+	return func() error {
+		var p struct {
+			People []map[string]any `json:"people"`
+		}
+		if err := r.getJSON(path, &p); err != nil {
+			return err
+		}
+		if r.json {
+			return json.NewEncoder(r.out).Encode(p.People)
+		}
+		for _, x := range p.People {
+			fmt.Fprintf(r.out, "%v\t%v\t%v\n", x["id"], x["name"], x["unit"])
+		}
+		return nil
+	}
+}
+
+func (r *remote) upload(path, photo string, fields map[string]string, done string) error {
+	img, err := os.ReadFile(photo)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			return err
+		}
+	}
+	fw, err := mw.CreateFormFile("photo", filepath.Base(photo))
+	if err != nil {
+		return err
+	}
+	fw.Write(img)
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	resp, err := r.do(http.MethodPost, path, &buf, mw.FormDataContentType())
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	fmt.Fprintln(r.out, done)
+	return nil
+}
