@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"menwei/biometric/face"
 	"menwei/controller"
@@ -26,6 +28,7 @@ type People interface {
 	RemoveCredential(kind policy.Factor, key string) error
 	Credentials(identity string) ([]controller.Credential, error)
 	SetPIN(id, pin string, duress bool) error
+	NewPassCode(identity string) (string, error)
 }
 
 // Enroller enrols what needs the controller: faces (the model), fingers
@@ -333,6 +336,23 @@ func (s *Server) createVisitor(c echo.Context) error {
 		_ = s.o.Enroller.RemoveIdentity(c.Request().Context(), id) // nothing half-made stays
 		return faceError(err)
 	}
+	code, err := s.o.People.NewPassCode(id)
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(code, qrcode.Medium, 256)
+	if err != nil {
+		return err
+	}
 	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Detail: "host " + host})
-	return c.JSON(http.StatusCreated, view(v, nil))
+	return c.JSON(http.StatusCreated, VisitorReply{PersonView: view(v, nil), PassCode: code,
+		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
+}
+
+// VisitorReply is a registered visitor with their pass: an 8-digit code to
+// type at a keypad (then #) and the same code as a QR image. Shown once.
+type VisitorReply struct {
+	PersonView
+	PassCode string `json:"pass_code"`
+	QR       string `json:"qr_png"` // data: URL
 }

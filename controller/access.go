@@ -211,7 +211,15 @@ func (c *Controller) decidePIN(d *doorRT, r readerRef, pin string) Decision {
 	now := c.now()
 	if len(d.pending) == 0 || now.Sub(d.pending[0].At) > d.rule.FactorWindow {
 		d.pending = nil
-		return Decision{Decision: policy.Decision{Reason: ReasonPINNoCard}, Factors: "pin"}
+		// Not a second factor: maybe a visitor's pass code.
+		if len(pin) != 8 {
+			return Decision{Decision: policy.Decision{Reason: ReasonPINNoCard}, Factors: "pin"}
+		}
+		cred, id, err := c.store.Lookup(policy.Code, passKey(pin))
+		if err != nil {
+			return Decision{Decision: policy.Decision{Reason: ReasonPINNoCard}, Factors: "pin"}
+		}
+		return c.decide(d, r, id, policy.Presented{Factor: policy.Code, Identity: id.ID, At: now}, cred.Blacklisted, Card{})
 	}
 	id := d.pendingWho
 	ok, duress := CheckPIN(id, pin)

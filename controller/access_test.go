@@ -248,3 +248,28 @@ func TestUnknownCardAgainAndAgain(t *testing.T) {
 		}
 	}
 }
+
+// A visitor's pass code typed at a keypad (then #) opens the door; a wrong
+// code is a PIN without a card.
+func TestVisitorPassCodeAtKeypad(t *testing.T) {
+	e := newEngine(t)
+	code, err := e.s.NewPassCode("v1")
+	require.NoError(t, err)
+	require.Len(t, code, 8)
+	e.keys(1, code+"#")
+	d := e.decision()
+	assert.Equal(t, KindGranted, d.Kind)
+	assert.Equal(t, "v1", d.Identity)
+	assert.Equal(t, "code", d.Factor)
+	wrong := "00000000"
+	if code == wrong {
+		wrong = "11111111"
+	}
+	e.keys(2, wrong+"#")
+	assert.Equal(t, ReasonPINNoCard, e.decision().Reason)
+	creds, err := e.s.Credentials("v1")
+	require.NoError(t, err)
+	for _, c := range creds {
+		assert.NotEqual(t, code, c.Key, "the code is stored hashed")
+	}
+}

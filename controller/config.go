@@ -540,10 +540,10 @@ func (p PolicyConfig) factors() ([][]policy.Factor, error) {
 		for _, f := range strings.Split(combo, "+") {
 			f := policy.Factor(strings.TrimSpace(f))
 			switch f {
-			case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone:
+			case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone, policy.Code:
 				fs = append(fs, f)
 			default:
-				return nil, fmt.Errorf("%q: factors are card, pin, face, finger and phone, joined by +", combo)
+				return nil, fmt.Errorf("%q: factors are card, pin, face, finger, phone and code, joined by +", combo)
 			}
 		}
 		out = append(out, fs)

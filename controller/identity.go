@@ -2,9 +2,12 @@ package controller
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
 	"time"
@@ -215,7 +218,7 @@ func (s *Store) AddCredential(c Credential) error {
 		}
 		c.Key = card.String()
 	}
-	if c.Key == "" || !slices.Contains([]policy.Factor{policy.Card, policy.Face, policy.Finger, policy.Phone}, c.Kind) {
+	if c.Key == "" || !slices.Contains([]policy.Factor{policy.Card, policy.Face, policy.Finger, policy.Phone, policy.Code}, c.Kind) {
 		return fmt.Errorf("%w: credential kind %q with key %q", ErrBadRequest, c.Kind, c.Key)
 	}
 	if c.Created.IsZero() {
@@ -439,4 +442,28 @@ func (s *Store) Import(ids []Identity, creds []Credential) error {
 		ids, creds = ids[ni:], creds[nc:]
 	}
 	return nil
+}
+
+// NewPassCode gives a visitor an 8-digit pass code for keypads (and its QR).
+// Only a hash of the code is stored; the code is returned once.
+func (s *Store) NewPassCode(identity string) (string, error) {
+	for range 5 {
+		n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+		if err != nil {
+			return "", err
+		}
+		code := fmt.Sprintf("%08d", n)
+		err = s.AddCredential(Credential{Kind: policy.Code, Key: passKey(code), Identity: identity})
+		if errors.Is(err, ErrCardInUse) {
+			continue // taken by another visitor: draw again
+		}
+		return code, err
+	}
+	return "", errors.New("controller: no free pass code")
+}
+
+// passKey is how a pass code is stored and looked up.
+func passKey(code string) string {
+	h := sha256.Sum256([]byte("menwei pass\x00" + code))
+	return hex.EncodeToString(h[:])
 }

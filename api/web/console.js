@@ -83,8 +83,13 @@ $("visitor-form").onsubmit = async (ev) => {
   f.append("uses", $("v-uses").value);
   f.append("until", new Date(Date.now() + $("v-hours").value * 3600e3).toISOString());
   f.append("photo", $("v-photo").files[0]);
-  try { const v = await api.call("POST", "/api/v1/visitors", f); say("visitor-msg", "registered " + v.name + " (" + v.id + ")"); }
-  catch (err) { say("visitor-msg", err.message, true); }
+  try {
+    const v = await api.call("POST", "/api/v1/visitors", f);
+    say("visitor-msg", "registered " + v.name + " (" + v.id + ")");
+    $("pass-code").textContent = "Pass code: " + v.pass_code + " then #";
+    $("pass-qr").src = v.qr_png;
+    $("pass").classList.remove("hidden");
+  } catch (err) { say("visitor-msg", err.message, true); }
 };
 
 $("pair-button").onclick = async () => {

@@ -81,6 +81,10 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	msg, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("visitor-msg")))
 	require.NoError(t, err)
 	assert.Contains(t, msg, "Zhang San")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("pass-qr"))))
+	passText, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("pass-code")))
+	require.NoError(t, err)
+	assert.Regexp(t, `Pass code: \d{8} then #`, passText, "the pass as a code and a QR")
 	vid := strings.TrimSuffix(msg[strings.LastIndex(msg, "(")+1:], ")")
 
 	// The face terminal sees the visitor: the console shows the entry live.

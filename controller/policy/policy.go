@@ -23,6 +23,7 @@ const (
 	Face   Factor = "face"
 	Finger Factor = "finger"
 	Phone  Factor = "phone"
+	Code   Factor = "code" // a visitor's pass code typed at a keypad (or read from its QR)
 )
 
 // Reasons (machine readable; stable: they are stored in events).
