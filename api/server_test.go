@@ -490,3 +490,31 @@ func TestExport(t *testing.T) {
 	status, _ = a.do(t, http.MethodGet, "/api/v1/events/export?format=xml", a.tokens["guard"], "")
 	assert.Equal(t, http.StatusBadRequest, status)
 }
+
+// Expired sessions and pairing codes are refused like wrong ones.
+func TestExpiredCredentials(t *testing.T) {
+	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	require.NoError(t, err)
+	defer store.Close()
+	require.NoError(t, store.PutAccount("gus", controller.RoleGuard, pw))
+	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	now := time.Now()
+	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Phones: store, Opener: &fakeOpener{}, Now: func() time.Time { return now }}).Handler())
+	defer srv.Close()
+	a := &testAPI{Server: srv, store: store, tokens: map[string]string{}}
+	status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"gus","password":"`+pw+`"}`)
+	require.Equal(t, http.StatusOK, status)
+	var r LoginReply
+	require.NoError(t, json.Unmarshal([]byte(body), &r))
+	status, body = a.do(t, http.MethodPost, "/api/v1/residents/li/pairing", r.Token, "")
+	require.Equal(t, http.StatusCreated, status)
+	var pc PairingCode
+	require.NoError(t, json.Unmarshal([]byte(body), &pc))
+
+	now = now.Add(11 * time.Minute)
+	status, _ = a.do(t, http.MethodPost, "/api/v1/pair", "", `{"code":"`+pc.Code+`","name":"late"}`)
+	assert.Equal(t, http.StatusUnauthorized, status, "a pairing code lives 10 minutes")
+	now = now.Add(13 * time.Hour)
+	status, _ = a.do(t, http.MethodGet, "/api/v1/doors", r.Token, "")
+	assert.Equal(t, http.StatusUnauthorized, status, "a session lives 12 hours")
+}
