@@ -14,6 +14,7 @@ import (
 
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
+	"menwei/firmware-mocks/fpmodule"
 	"menwei/firmware-mocks/osdppd"
 	"menwei/firmware-mocks/wiegandconv"
 )
@@ -21,12 +22,13 @@ import (
 // control is the HTTP surface that scripts the PDs. Handlers are thin: they
 // decode a small JSON body and call one osdppd.PD method.
 type control struct {
-	pds   []*osdppd.PD
-	faces map[byte]*facepd.Terminal // face terminals by configured address
-	conv  *wiegandconv.Converter    // nil without -wiegand
-	specs []pdSpec                  // same order: the configured address names the key file
-	keys  keyStore
-	log   *slog.Logger
+	pds    []*osdppd.PD
+	faces  map[byte]*facepd.Terminal // face terminals by configured address
+	conv   *wiegandconv.Converter    // nil without -wiegand
+	finger *fpmodule.Module          // nil without -fingerprint
+	specs  []pdSpec                  // same order: the configured address names the key file
+	keys   keyStore
+	log    *slog.Logger
 }
 
 func newControl(pds []*osdppd.PD, faces map[byte]*facepd.Terminal, specs []pdSpec, keys keyStore, log *slog.Logger) *control {
@@ -48,6 +50,8 @@ func (c *control) routes() http.Handler {
 	mux.HandleFunc("POST /pd/{addr}/face", c.withPD(c.showFace))
 	mux.HandleFunc("POST /pd/{addr}/face/leave", c.withPD(c.leaveFace))
 	mux.HandleFunc("POST /wiegand/swipe", c.swipe)
+	mux.HandleFunc("POST /fingerprint/finger", c.putFinger)
+	mux.HandleFunc("POST /fingerprint/lift", c.liftFinger)
 	return mux
 }
 
@@ -361,5 +365,36 @@ func (c *control) swipe(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
+	_ = done(w)
+}
+
+func (c *control) withFinger(m *fpmodule.Module) *control {
+	c.finger = m
+	return c
+}
+
+// putFinger puts finger {"id": N} on the fingerprint module's sensor.
+func (c *control) putFinger(w http.ResponseWriter, r *http.Request) {
+	if c.finger == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no fingerprint module (start with -fingerprint LINK)"})
+		return
+	}
+	var req struct {
+		ID int `json:"id"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	c.finger.PutFinger(req.ID)
+	_ = done(w)
+}
+
+func (c *control) liftFinger(w http.ResponseWriter, _ *http.Request) {
+	if c.finger == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no fingerprint module"})
+		return
+	}
+	c.finger.RemoveFinger()
 	_ = done(w)
 }

@@ -36,6 +36,8 @@ buses:
       - name: garden-face          # a face terminal (JPEG mode: menwei runs the face model)
         address: 103
         scbk_file: garden-face.scbk
+fingerprint_modules:               # an R307-class fingerprint module on its own port
+  - { name: fpm1, device: tty-finger }
 converters:                        # an old Wiegand reader behind a serial converter
   - { name: bike-shed-reader, device: tty-wiegand, framing: hex-cr }
 face:
@@ -61,6 +63,9 @@ doors:
   - name: bike-shed
     readers: [{ converter: bike-shed-reader }]
     lock: { pd: gate-reader, output: 1 }
+  - name: back-door
+    readers: [{ fingerprint: fpm1 }]
+    lock: { pd: gate-reader, output: 2 }
 emergency:
   fire_inputs: [{ pd: gate-reader, input: 3 }]
 YAML
@@ -74,22 +79,25 @@ ctl cards add -id wang-fang -card 1:2001
 ctl pin set -id wang-fang -pin 2580
 ctl pin set -id wang-fang -pin 9111 -duress
 ctl faces enroll -id li-wei -photo ../.cache/photos/sample2.jpg -face-id demo
-# A guard account for the API, with a random password kept in data/guard.password.
-if [ ! -s data/guard.password ]; then
-	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > data/guard.password
-	chmod 600 data/guard.password
-fi
-(cd data && ../bin/menweictl -config menwei.yaml accounts add -name guard -role guard < guard.password >/dev/null)
+# A guard and an admin account for the API, with random passwords kept in data/.
+for who in guard admin; do
+	if [ ! -s data/$who.password ]; then
+		head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > data/$who.password
+		chmod 600 data/$who.password
+	fi
+	(cd data && ../bin/menweictl -config menwei.yaml accounts add -name $who -role $who < $who.password >/dev/null)
+done
 
 bin/menwei-emu -link data/tty-gate -pd "101:${KEY}" -pd "102:${KEY2}" -pd "103:${KEY3}:face-jpeg" \
-	-wiegand data/tty-wiegand:hex-cr -control 127.0.0.1:7071 2> data/emu.log &
+	-wiegand data/tty-wiegand:hex-cr -fingerprint data/tty-finger -control 127.0.0.1:7071 2> data/emu.log &
 EMU=$!
 trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && [ -e data/tty-finger ] && break; sleep 0.1; done
 
 cat <<TXT
 
   Guard console:  http://127.0.0.1:8080/console.html   account: guard   password: $(cat data/guard.password)
+                  (admin, for enrolment: password $(cat data/admin.password))
   Resident phone: http://127.0.0.1:8080/phone.html      (pair it with a code from the console)
 TXT
 cat <<'TXT'
@@ -116,6 +124,14 @@ cat <<'TXT'
   The bike shed has an old Wiegand reader behind a converter (a misread is a bad read):
     curl -s -XPOST localhost:7071/wiegand/swipe -d '{"card":"h10301:1:1234"}'
     curl -s -XPOST localhost:7071/wiegand/swipe -d '{"card":"h10301:1:1234","bad_parity":true}'
+  The back door has a fingerprint module. Enrol Li Wei's finger 7 (as admin), touching twice:
+    ADMIN="Authorization: Bearer $(curl -s localhost:8080/api/v1/login \
+      -d "{\"name\":\"admin\",\"password\":\"$(cat data/admin.password)\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')"
+    curl -s -XPOST -H "$ADMIN" localhost:8080/api/v1/residents/li-wei/fingerprint -d '{"module":"fpm1"}' &
+    for i in 1 2; do curl -s -XPOST localhost:7071/fingerprint/finger -d '{"id":7}'; sleep 1
+                     curl -s -XPOST localhost:7071/fingerprint/lift; sleep 1; done
+    curl -s -XPOST localhost:7071/fingerprint/finger -d '{"id":7}'   # opens the back door
+    curl -s -XPOST localhost:7071/fingerprint/lift
   Open the gate without a card (forced), then close it; press the exit button:
     curl -s -XPOST localhost:7071/pd/101/input -d '{"n":0,"active":true}'
     curl -s -XPOST localhost:7071/pd/101/input -d '{"n":0,"active":false}'

@@ -44,6 +44,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.Control, "control", "127.0.0.1:7071", "HTTP control surface `address` (empty: none)")
 	fs.StringVar(&cfg.KeyDir, "key-dir", "", "keep each PD's key after KEYSET in `DIR`")
 	fs.StringVar(&cfg.Wiegand, "wiegand", "", "a Wiegand converter on its own pty: `LINK:FRAMING` (hex-cr, dec-crlf, stx-etx)")
+	fs.StringVar(&cfg.Fingerprint, "fingerprint", "", "a fingerprint module on its own pty, linked at `LINK`")
 	fs.StringVar(&cfg.Models, "models", "", "dlib face models `DIR`, for face terminals in descriptor mode")
 	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install][:face-jpeg|:face-descriptor]` (repeatable)", func(s string) error {
 		spec, err := parsePDSpec(s)

@@ -17,6 +17,7 @@ import (
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 	"menwei/firmware-mocks/facepd"
+	"menwei/firmware-mocks/fpmodule"
 	"menwei/firmware-mocks/osdppd"
 	"menwei/firmware-mocks/osdppd/ptypair"
 	"menwei/firmware-mocks/wiegandconv"
@@ -48,7 +49,9 @@ type config struct {
 	// Wiegand is an optional Wiegand converter on a pty of its own: the
 	// link path and the framing ("data/tty-wiegand:hex-cr").
 	Wiegand string
-	Log     *slog.Logger
+	// Fingerprint is an optional fingerprint module on a pty of its own: the link path.
+	Fingerprint string
+	Log         *slog.Logger
 
 	ready func(control, tty string) // called once serving (tests learn the port)
 }
@@ -167,6 +170,29 @@ func run(ctx context.Context, cfg config) error {
 		log.Info("wiegand converter", "tty", link, "framing", framing)
 	}
 
+	var (
+		finger      *fpmodule.Module
+		fingerServe func(context.Context)
+	)
+	if cfg.Fingerprint != "" {
+		fpair, err := ptypair.Open()
+		if err != nil {
+			return err
+		}
+		defer fpair.Close()
+		if err := makeLink(cfg.Fingerprint, fpair.Path); err != nil {
+			return err
+		}
+		defer removeLink(cfg.Fingerprint, fpair.Path, log)
+		if finger, err = fpmodule.New(fpmodule.Config{Log: log}); err != nil {
+			return err
+		}
+		log.Info("fingerprint module", "tty", cfg.Fingerprint)
+		defer func() { _ = fpair.Master.Close() }()
+		fpServe := func(ctx context.Context) { _ = finger.Serve(ctx, fpair.Master) }
+		fingerServe = fpServe
+	}
+
 	var ln net.Listener
 	if cfg.Control != "" {
 		if ln, err = net.Listen("tcp", cfg.Control); err != nil {
@@ -194,6 +220,9 @@ func run(ctx context.Context, cfg config) error {
 			fail(err)
 		}
 	})
+	if fingerServe != nil {
+		wg.Go(func() { fingerServe(ctx) })
+	}
 	if keys.dir != "" {
 		for i, pd := range pds {
 			wg.Go(func() { keys.follow(ctx, pd, cfg.PDs[i].Addr, log) })
@@ -202,7 +231,7 @@ func run(ctx context.Context, cfg config) error {
 	controlAddr := ""
 	if ln != nil {
 		controlAddr = ln.Addr().String()
-		srv := &http.Server{Handler: newControl(pds, faces, cfg.PDs, keys, log).withConverter(conv).routes(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: newControl(pds, faces, cfg.PDs, keys, log).withConverter(conv).withFinger(finger).routes(), ReadHeaderTimeout: 10 * time.Second}
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				fail(fmt.Errorf("control surface: %w", err))
