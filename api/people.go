@@ -356,3 +356,44 @@ type VisitorReply struct {
 	PassCode string `json:"pass_code"`
 	QR       string `json:"qr_png"` // data: URL
 }
+
+// InviteRequest is a resident inviting a guest from their phone.
+type InviteRequest struct {
+	Name  string `json:"name"`
+	Hours int    `json:"hours"` // 1…72
+	Uses  int    `json:"uses"`  // 0 = unlimited within the window
+}
+
+// invite creates a visitor hosted by the phone's resident, with a pass code
+// (and its QR) valid from now for the given hours.
+func (s *Server) invite(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	var req InviteRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if req.Hours < 1 || req.Hours > 72 {
+		return fail(http.StatusBadRequest, "bad_request", "hours: 1…72")
+	}
+	if req.Uses < 0 || req.Uses > 100 {
+		return fail(http.StatusBadRequest, "bad_request", "uses: 0…100")
+	}
+	now := s.now().UTC()
+	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
+	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: req.Name, Host: sess.Account,
+		Pass: &controller.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses}}
+	if err := s.o.People.PutIdentity(v); err != nil {
+		return storeError(err)
+	}
+	code, err := s.o.People.NewPassCode(id)
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(code, qrcode.Medium, 256)
+	if err != nil {
+		return err
+	}
+	s.audit(c, controller.Event{Kind: "visitor.invited", Identity: id, Name: v.Name, Detail: "invited by " + sess.Account + " from device " + sess.Device})
+	return c.JSON(http.StatusCreated, VisitorReply{PersonView: view(v, nil), PassCode: code,
+		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
+}

@@ -113,6 +113,9 @@ func New(o Options) *Server {
 		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
 		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, controller.RoleDevice, controller.RoleGuard, controller.RoleAdmin)
 		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, controller.RoleDevice)
+		if o.People != nil {
+			s.route(http.MethodPost, v1+"/phone/invite", s.invite, controller.RoleDevice)
+		}
 	}
 	s.pages()
 	return s

@@ -32,5 +32,15 @@ $("pair").onclick = async () => {
     await showDoors();
   } catch (err) { say("pair-msg", err.message, true); }
 };
+$("invite").onclick = async () => {
+  try {
+    const r = await api.call("POST", "/api/v1/phone/invite", { name: $("guest-name").value, hours: Number($("guest-hours").value), uses: 2 },
+      { Authorization: "Device " + device() });
+    say("invite-msg", "send this to " + r.name + ": valid until " + new Date(r.pass.until).toLocaleString());
+    $("guest-code").textContent = "Code: " + r.pass_code + " then #";
+    $("guest-qr").src = r.qr_png;
+    $("guest-pass").classList.remove("hidden");
+  } catch (err) { say("invite-msg", err.message, true); }
+};
 $("forget").onclick = () => { localStorage.removeItem("menwei-device"); location.reload(); };
 if (device()) showDoors();

@@ -123,4 +123,17 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	waitOut(t, term.PD, osdp.OutTempOnThenOff)
 	ev := g.waitEvent("phone grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Factor == "phone" })
 	assert.Equal(t, "li-wei", ev.Identity)
+
+	// Li Wei invites a guest from the phone; the guest types the code at the reader.
+	require.NoError(t, chromedp.Do(phone,
+		chromedp.SendKeys(chromedp.ID("guest-name"), "Wang Wu"),
+		chromedp.Click(chromedp.ID("invite")),
+		chromedp.WaitVisible(chromedp.ID("guest-qr")),
+	))
+	codeText, err := chromedp.Run(phone, chromedp.Text(chromedp.ID("guest-code")))
+	require.NoError(t, err)
+	guestCode := strings.Fields(codeText)[1]
+	term.TypeKeys(guestCode + "#")
+	guest := g.waitEvent("guest grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Factor == "code" })
+	assert.Equal(t, "Wang Wu", guest.Name)
 }
