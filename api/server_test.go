@@ -518,3 +518,50 @@ func TestExpiredCredentials(t *testing.T) {
 	status, _ = a.do(t, http.MethodGet, "/api/v1/doors", r.Token, "")
 	assert.Equal(t, http.StatusUnauthorized, status, "a session lives 12 hours")
 }
+
+// Every route that takes a body, given malformed JSON, unknown fields,
+// wrong types or a huge body, answers 4xx with the error shape, never 5xx,
+// and the store's people and credentials do not change.
+func TestBadInputEveryRoute(t *testing.T) {
+	a := newTestServer(t)
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
+	noBody := map[string]bool{"/api/v1/logout": true, "/api/v1/residents/:id/pairing": true, "/api/v1/doors/:name/open": true}
+	snapshot := func() string {
+		ids, err := a.store.Identities("")
+		require.NoError(t, err)
+		creds, err := a.store.Credentials("")
+		require.NoError(t, err)
+		b, _ := json.Marshal([]any{ids, creds})
+		return string(b)
+	}
+	before := snapshot()
+	bad := map[string]string{
+		"malformed":     `{"name": "x"`,
+		"unknown field": `{"definitely_not_a_field": 1}`,
+		"wrong type":    `{"name": 12, "mode": 3, "code": 4, "card": 5, "pin": 6, "hours": "x", "module": 7, "password": 8, "id": 9}`,
+		"huge":          `{"name":"` + strings.Repeat("x", 70<<10) + `"}`,
+		"not json":      `name=x`,
+	}
+	checked := 0
+	for _, r := range s.routes {
+		if (r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodDelete) || noBody[r.Path] {
+			continue
+		}
+		if r.Method == http.MethodDelete && r.Path != "/api/v1/residents/:id/cards" {
+			continue // deletes take no body
+		}
+		token := a.tokens["admin"]
+		if len(r.Who) == 1 && r.Who[0] == controller.RoleDevice {
+			token = "Device " + a.tokens["device"]
+		}
+		path := strings.NewReplacer(":name", "main-gate", ":id", "li").Replace(r.Path)
+		for what, body := range bad {
+			status, resp := a.do(t, r.Method, path, token, body)
+			assert.True(t, status >= 400 && status < 500, "%s %s with %s body → %d %s", r.Method, r.Path, what, status, resp)
+			assert.Contains(t, resp, `"error":{"code"`, "%s %s with %s body", r.Method, r.Path, what)
+		}
+		checked++
+	}
+	assert.GreaterOrEqual(t, checked, 12)
+	assert.Equal(t, before, snapshot(), "nothing changed in the store")
+}
