@@ -19,9 +19,10 @@ type Decision struct {
 	Card     Card
 	Factors  string // what was presented, e.g. "card+pin"
 
-	photo  []byte          // the capture, for a crop when denied
-	box    image.Rectangle // the face in photo
-	detail string
+	photo   []byte          // the capture, for a crop when denied
+	box     image.Rectangle // the face in photo
+	detail  string
+	faceRef string // an unknown face: the same stranger gets the same ref
 }
 
 // readerAt finds the door and side a reader belongs to.
@@ -128,7 +129,7 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 		return
 	}
 	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.pdName[r.pd], Side: string(r.side), Reason: dec.Reason,
-		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail}
+		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail, FaceRef: dec.faceRef}
 	if dec.Card.key != "" {
 		ev.Card, ev.CardRef = dec.Card.Hint(), cardRef(dec.Card)
 	}

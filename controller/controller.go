@@ -65,6 +65,7 @@ type Controller struct {
 
 	faces   FaceIndex
 	embed   FaceEmbedder
+	unknown unknownFaces // recent strangers, for "the same unknown face again"
 	metrics *metrics
 	fingers *fingers.Manager
 	ctxMu   sync.Mutex

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"slices"
+	"sync"
 	"time"
 
 	"menwei/biometric/face"
@@ -194,7 +195,8 @@ func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Captur
 	m := c.faces.Search(vec)
 	c.metrics.faceSearch.Observe(time.Since(start).Seconds())
 	if m.Identity == "" {
-		deny(ReasonUnknownFace, m.Reason, Identity{})
+		c.conclude(ctx, d, r, Decision{Decision: policy.Decision{Reason: ReasonUnknownFace}, Factors: "face",
+			photo: photo, box: box, detail: m.Reason, faceRef: c.unknown.ref(vec, c.now())})
 		return
 	}
 	id, err := c.store.Identity(m.Identity)
@@ -281,4 +283,53 @@ func (f faceIndex) load(s *Store) (int, error) {
 		err = serr
 	}
 	return n, err
+}
+
+// unknownFaces remembers recent unknown faces so that the same stranger
+// seen again gets the same ref (and the alert "the same unknown face again
+// and again" can count them). Bounded: the oldest are forgotten.
+type unknownFaces struct {
+	mu     sync.Mutex
+	recent []unknownFace
+	next   int
+}
+
+type unknownFace struct {
+	ref string
+	vec [128]float32
+	at  time.Time
+}
+
+const (
+	unknownKeep = 256
+	unknownSame = 0.5 // dlib distance under which two captures are taken as one person
+)
+
+func (u *unknownFaces) ref(vec [128]float32, now time.Time) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	best, bestD := -1, float32(unknownSame)
+	for i, f := range u.recent {
+		if d := faceindex.Distance(f.vec, vec); d < bestD {
+			best, bestD = i, d
+		}
+	}
+	if best >= 0 {
+		u.recent[best].at, u.recent[best].vec = now, vec
+		return u.recent[best].ref
+	}
+	u.next++
+	f := unknownFace{ref: fmt.Sprintf("uf-%d-%d", now.Unix(), u.next), vec: vec, at: now}
+	if len(u.recent) < unknownKeep {
+		u.recent = append(u.recent, f)
+	} else {
+		oldest := 0
+		for i := range u.recent {
+			if u.recent[i].at.Before(u.recent[oldest].at) {
+				oldest = i
+			}
+		}
+		u.recent[oldest] = f
+	}
+	return f.ref
 }

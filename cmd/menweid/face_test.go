@@ -163,6 +163,15 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 				assert.Equal(t, http.StatusNotFound, status, "a descriptor-mode terminal sends no photo")
 			}
 
+			// The same stranger again and again: the same face ref, then an alert.
+			assert.NotEmpty(t, denied.FaceRef)
+			for range 2 {
+				require.NoError(t, term.Show(context.Background(), jpegOf(t, transformed(b), 80)))
+				time.Sleep(200 * time.Millisecond)
+			}
+			alert := g.waitEvent("repeated stranger", func(e controller.Event) bool { return e.Kind == "alert.unknown_repeated" })
+			assert.Equal(t, denied.FaceRef, alert.FaceRef)
+
 			// A spoof: liveness below the door's minimum is refused even for Li Wei.
 			term.SetLiveness(10)
 			require.NoError(t, term.Show(context.Background(), jpegOf(t, transformed(a), 75)))

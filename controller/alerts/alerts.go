@@ -77,7 +77,7 @@ func (w *Watcher) count(key string, t time.Time, th Threshold) (int, bool) {
 func (w *Watcher) Observe(e eventlog.Event) []eventlog.Event {
 	alert := func(kind, detail string) []eventlog.Event {
 		return []eventlog.Event{{Time: e.Time, Kind: kind, Door: e.Door, PD: e.PD, Identity: e.Identity, Name: e.Name,
-			Card: e.Card, CardRef: e.CardRef, Alarm: true, Detail: detail}}
+			Card: e.Card, CardRef: e.CardRef, FaceRef: e.FaceRef, Alarm: true, Detail: detail}}
 	}
 	var out []eventlog.Event
 	switch e.Kind {
@@ -87,7 +87,12 @@ func (w *Watcher) Observe(e eventlog.Event) []eventlog.Event {
 		}
 		if e.Identity == "" && e.CardRef != "" {
 			if n, ok := w.count("unknown/"+e.CardRef, e.Time, w.cfg.UnknownRepeat); ok {
-				out = append(out, alert(UnknownRepeated, fmt.Sprintf("the same unknown credential %d times within %v", n, w.cfg.UnknownRepeat.Window))...)
+				out = append(out, alert(UnknownRepeated, fmt.Sprintf("the same unknown card %d times within %v", n, w.cfg.UnknownRepeat.Window))...)
+			}
+		}
+		if e.Identity == "" && e.FaceRef != "" {
+			if n, ok := w.count("face/"+e.FaceRef, e.Time, w.cfg.UnknownRepeat); ok {
+				out = append(out, alert(UnknownRepeated, fmt.Sprintf("the same unknown face %d times within %v", n, w.cfg.UnknownRepeat.Window))...)
 			}
 		}
 		if e.Reason == "wrong_pin" && e.Identity != "" {

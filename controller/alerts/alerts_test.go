@@ -39,6 +39,10 @@ func TestAlerts(t *testing.T) {
 		assert.Empty(t, w2.Observe(eventlog.Event{Time: t0.Add(time.Duration(i) * 31 * time.Second), Kind: "access.denied", Door: "gate", Identity: "x"}))
 	}
 
+	// The same unknown face twice (refs come from the controller's clustering).
+	assert.Empty(t, kinds(w.Observe(eventlog.Event{Time: t0.Add(10 * time.Minute), Kind: "access.denied", Door: "garden", FaceRef: "uf-1"})))
+	assert.Contains(t, kinds(w.Observe(eventlog.Event{Time: t0.Add(11 * time.Minute), Kind: "access.denied", Door: "garden2", FaceRef: "uf-1"})), UnknownRepeated)
+
 	for kind, want := range map[string]string{"door.forced_open": DoorForced, "door.held_open": DoorHeld, "pd.tamper": Tamper, "pd.offline": TerminalOffline, "alarm.duress": Duress} {
 		assert.Equal(t, []string{want}, kinds(w.Observe(eventlog.Event{Time: t0, Kind: kind})))
 	}

@@ -22,6 +22,7 @@ type Event struct {
 	Factor   string    `json:"factor,omitempty"`   // factors presented, e.g. "card+pin"
 	Side     string    `json:"side,omitempty"`     // entry or exit reader
 	CardRef  string    `json:"card_ref,omitempty"` // stable fingerprint of the card, to spot repeats
+	FaceRef  string    `json:"face_ref,omitempty"` // the same unknown face seen again gets the same ref
 	Alarm    bool      `json:"alarm,omitempty"`    // guards should look
 	Reason   string    `json:"reason,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
