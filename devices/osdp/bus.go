@@ -367,6 +367,11 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 	switch f.Code {
 	case ReplyACK:
 		b.resultOK(p, out.req)
+		if out.req != nil {
+			if ks, ok := out.req.msg.(KeySet); ok {
+				b.keyChanged(p, ks.Key, now)
+			}
+		}
 		return
 	case ReplyNAK:
 		b.nak(p, out, f, now)
@@ -384,6 +389,19 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 	}
 	b.emit(Event{Addr: p.addr(), Kind: EventReport, Msg: m})
 	b.resultOK(p, out.req)
+}
+
+// keyChanged follows a KEYSET the PD accepted: the PD uses the new key
+// from its next session, so the CP takes it too and opens a new session
+// with it at once. The owner is told (EventSecureChannel, Secure, no error)
+// and must keep the new key, or the PD is lost at the next restart.
+func (b *Bus) keyChanged(p *pd, key []byte, now time.Time) {
+	p.cfg.SCBK = append([]byte(nil), key...)
+	p.log.Info("pd accepted a new scbk; reconnecting with it")
+	b.emit(Event{Addr: p.addr(), Kind: EventSecureChannel, Secure: true})
+	p.online, p.phase, p.sess, p.out = false, phaseIdle, nil, nil
+	p.due = now
+	b.emit(Event{Addr: p.addr(), Kind: EventOffline, Err: errors.New("osdp: reconnecting with the new key")})
 }
 
 // busyReply handles osdp_BUSY: the PD did not run the command. The spec has

@@ -188,3 +188,22 @@ func TestBusMultiDropWithMisbehavingPD(t *testing.T) {
 	}
 	assert.True(t, found, "the healthy PD's card still arrives")
 }
+
+// KEYSET on a running secure channel rotates the key: the PD and the CP
+// both move to it and the link comes back on the new key.
+func TestBusKeyRotation(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 9, SCBK: key})
+	require.NoError(t, err)
+	l := newLink(t, osdp.BusConfig{PDs: []osdp.PDConfig{{Addr: 9, SCBK: key}}}, pd)
+	l.run(time.Second)
+	require.Len(t, l.kinds(osdp.EventOnline), 1)
+	newKey := bytes.Repeat([]byte{0x77}, 16)
+	_, err = l.bus.Submit(9, osdp.KeySet{Type: 1, Key: newKey})
+	require.NoError(t, err)
+	l.run(2 * time.Second)
+	assert.Equal(t, newKey, pd.Key())
+	on := l.kinds(osdp.EventOnline)
+	require.Len(t, on, 2, "back online on the new key")
+	assert.True(t, on[1].Secure)
+	assert.True(t, pd.SCActive())
+}
