@@ -52,12 +52,17 @@
 // Presence is not enough after a module was away: meanwhile a slot may
 // have been freed and given to someone else, or the module replaced by one
 // enrolled elsewhere, and a template at the right slot would then name the
-// wrong person. So the reconcile that follows a handshake, or a failed push
-// or delete, also verifies the templates the module holds: it loads and
-// uploads each and rewrites those whose bytes differ from the store's.
-// That costs an upload per template (about 0.1 s each at 57600 baud), during
-// which the module identifies nobody; the periodic and requested reconciles
-// compare presence only.
+// wrong person. So after a handshake, or a failed push or delete, every
+// template the module keeps is marked unverified (ModuleStatus.Unverified
+// counts them). They are verified one at a time between two polls, with
+// no wait between polls until none is left: the slot is loaded into char
+// buffer 2 and uploaded, and rewritten when its bytes differ from the
+// store's. That costs an upload per template (about 0.1 s each at 57600
+// baud), but the module identifies fingers throughout: a Search hitting an
+// unverified slot verifies that slot first, through buffer 2 so the
+// finger in buffer 1 stays, and searches again if it was rewritten. A
+// stale slot thus never names anyone; a finger whose own slot is not yet
+// rewritten may meanwhile be refused as unknown.
 //
 // # Callbacks
 //

@@ -254,6 +254,7 @@ type ModuleStatus struct {
 	Online        bool
 	Err           error     // the last failure, nil if none since it came online
 	Templates     int       // templates it holds, as of its last reconcile and changes since
+	Unverified    int       // of those, not yet compared with the store's since it came online
 	LastReconcile time.Time // zero before the first
 }
 

@@ -17,9 +17,13 @@ type session struct {
 	slots    int          // library capacity
 	held     map[int]bool // used library pages, as of the last reconcile and changes since
 	waitLift bool         // a finger was read: identify nothing until it is lifted
-	verify   bool         // the next reconcile compares the templates held with the store's
-	resync   bool         // a push or delete failed: reconcile before the next poll
-	down     error        // why the module stopped answering; the session is over
+	verify   bool         // the next reconcile marks every template kept unverified
+	// unverified are the templates, by slot, present on the module but not
+	// yet compared with the store's since it came online or a change failed.
+	unverified map[int]Template
+	verifyFrom int   // the slot from which verifyNext looks for one to verify
+	resync     bool  // a push or delete failed: reconcile before the next poll
+	down       error // why the module stopped answering; the session is over
 }
 
 // check records a failure of the link in err: a reply that did not come, a
@@ -129,6 +133,7 @@ func (m *Manager) serve(ctx context.Context, s *session) error {
 	var (
 		next    time.Time // of the periodic reconcile
 		pollErr string    // the last poll failure, logged once
+		vfyErr  string    // the last failure to verify a template, logged once
 	)
 	for {
 		if s.resync || !m.cfg.Now().Before(next) {
@@ -149,6 +154,22 @@ func (m *Manager) serve(ctx context.Context, s *session) error {
 				mod.update(func(st *ModuleStatus) { st.Err = err })
 			}
 		}
+		wait := mod.cfg.PollInterval
+		if s.down == nil && !s.waitLift && len(s.unverified) > 0 {
+			// Verify one slot between two polls, and poll again at once,
+			// until every template is verified.
+			switch err := s.verifyNext(ctx); {
+			case err == nil:
+				wait, vfyErr = 0, ""
+			case s.down != nil || ctx.Err() != nil:
+			default: // tried again at the poll rate, logged once
+				if err.Error() != vfyErr {
+					vfyErr = err.Error()
+					mod.log.Warn("verifying a template failed", "err", err)
+					mod.update(func(st *ModuleStatus) { st.Err = err })
+				}
+			}
+		}
 		if s.down != nil {
 			return s.down
 		}
@@ -157,7 +178,7 @@ func (m *Manager) serve(ctx context.Context, s *session) error {
 			return nil
 		case r := <-mod.reqs:
 			m.handle(ctx, s, r)
-		case <-m.cfg.After(mod.cfg.PollInterval):
+		case <-m.cfg.After(wait):
 		}
 	}
 }
@@ -202,8 +223,8 @@ func (m *Manager) poll(ctx context.Context, s *session) error {
 	case err != nil:
 		return err
 	}
-	slot, score, err := s.drv.Search(ctx, fpm.CharBuffer1, 0, s.slots)
-	switch err = s.check(err); {
+	slot, score, err := s.search(ctx)
+	switch {
 	case errors.Is(err, fpm.ErrNotFound):
 		s.mod.log.Debug("unknown finger")
 		m.cfg.OnUnknown(name)
@@ -214,6 +235,31 @@ func (m *Manager) poll(ctx context.Context, s *session) error {
 	s.mod.log.Debug("finger identified", "slot", slot, "score", score)
 	m.cfg.OnFinger(name, slot, score)
 	return nil
+}
+
+// search searches the library for the finger in char buffer 1. A hit on
+// a template not yet verified is verified first, through char buffer 2;
+// when the slot held another template, it is rewritten with the store's
+// and the search run again: a stale slot never names anyone.
+func (s *session) search(ctx context.Context) (slot, score int, err error) {
+	for {
+		slot, score, err = s.drv.Search(ctx, fpm.CharBuffer1, 0, s.slots)
+		if err = s.check(err); err != nil {
+			return 0, 0, err
+		}
+		t, ok := s.unverified[slot]
+		if !ok {
+			return slot, score, nil
+		}
+		rewritten, err := s.verify1(ctx, t)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !rewritten {
+			return slot, score, nil
+		}
+		// verify1 took slot out of unverified: the loop ends.
+	}
 }
 
 // backoff computes the delays between attempts to bring a module back:

@@ -272,6 +272,72 @@ func TestSlotReusedWhileOffline(t *testing.T) {
 	assert.Equal(t, 0, e.slot)
 }
 
+// A finger already on the sensor when a module comes back is identified
+// before the module's templates are verified: the slot it hits is
+// verified first, rewritten, and the finger searched for again.
+func TestStaleSlotHitBeforeVerified(t *testing.T) {
+	r := newRig(t, nil, "gate-1", "gate-2")
+	_, err := r.enrol("gate-1", 7, "li")
+	require.NoError(t, err)
+
+	n := r.mark()
+	r.emus["gate-2"].Silent(true)
+	r.waitState(n, "gate-2", false)
+	require.NoError(t, r.m.Remove(t.Context(), "li"))
+	_, err = r.enrol("gate-1", 9, "wang")
+	require.NoError(t, err)
+
+	r.emus["gate-2"].PutFinger(7) // li's, on the sensor as the module returns
+	r.emus["gate-2"].Silent(false)
+	var got []event
+	require.Eventually(t, func() bool {
+		got = nil
+		for _, e := range r.since(n, "gate-2") {
+			if e.kind != "state" {
+				got = append(got, e)
+			}
+		}
+		return len(got) > 0
+	}, waitFor, tick)
+	assert.Equal(t, "unknown", got[0].kind, "li's finger is not wang's: %+v", got)
+	r.lift("gate-2")
+	e := r.touch("gate-2", 9)
+	assert.Equal(t, "finger", e.kind)
+	assert.Equal(t, 0, e.slot)
+}
+
+// After a module returns, its templates are verified one by one between
+// polls: a stale one is rewritten, a good one only read back.
+func TestTemplatesVerifiedInBackground(t *testing.T) {
+	r := newRig(t, nil, "gate-1", "gate-2")
+	_, err := r.enrol("gate-1", 7, "li")
+	require.NoError(t, err)
+	_, err = r.enrol("gate-1", 8, "zhao")
+	require.NoError(t, err)
+
+	n := r.mark()
+	r.emus["gate-2"].Silent(true)
+	r.waitState(n, "gate-2", false)
+	require.NoError(t, r.m.Remove(t.Context(), "li"))
+	_, err = r.enrol("gate-1", 9, "wang")
+	require.NoError(t, err)
+
+	w := r.wires["gate-2"]
+	up, down := w.commands(fpm.InsUpChar), w.commands(fpm.InsDownChar)
+	r.emus["gate-2"].Silent(false)
+	r.waitState(n, "gate-2", true)
+	require.Eventually(t, func() bool {
+		st := r.status("gate-2")
+		return st.Online && !st.LastReconcile.IsZero() && st.Unverified == 0 && w.commands(fpm.InsUpChar) >= up+2
+	}, waitFor, tick, "both templates verified without a touch")
+	assert.Equal(t, up+2, w.commands(fpm.InsUpChar), "each read back once")
+	assert.Equal(t, down+1, w.commands(fpm.InsDownChar), "only li's slot rewritten")
+
+	assert.Equal(t, "unknown", r.touch("gate-2", 7).kind)
+	assert.Equal(t, 0, r.touch("gate-2", 9).slot)
+	assert.Equal(t, 1, r.touch("gate-2", 8).slot)
+}
+
 func TestEnrolFailures(t *testing.T) {
 	r := newRig(t, func(c *fingers.Config) {
 		c.EnrollTimeout = 200 * time.Millisecond

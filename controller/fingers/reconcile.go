@@ -68,25 +68,13 @@ func (m *Manager) reconcile(ctx context.Context, s *session) (added, removed int
 		}
 		removed += r.n
 	}
-	if s.verify {
-		for _, t := range p.keep {
-			same, err := s.holding(ctx, t)
-			if err != nil {
-				return added, removed, err
-			}
-			if !same {
-				mod.log.Warn("template differs from the store's: rewriting", "slot", t.Slot)
-				p.add = append(p.add, t)
-			}
-		}
-	}
+	s.markUnverified(p.keep)
 	for _, t := range p.add {
 		if err := s.put(ctx, t); err != nil {
 			return added, removed, err
 		}
 		added++
 	}
-	s.verify = false
 	now := m.cfg.Now()
 	mod.update(func(st *ModuleStatus) { st.LastReconcile = now })
 	if added+removed > 0 {
@@ -95,29 +83,84 @@ func (m *Manager) reconcile(ctx context.Context, s *session) (added, removed int
 	return added, removed, nil
 }
 
+// markUnverified updates the templates left to verify after a reconcile
+// kept the templates keep on the module: after a handshake or a failed
+// change all of them, otherwise those still unverified, with the store's
+// current bytes.
+func (s *session) markUnverified(keep []Template) {
+	was := s.unverified
+	s.unverified = map[int]Template{}
+	for _, t := range keep {
+		if _, ok := was[t.Slot]; ok || s.verify {
+			s.unverified[t.Slot] = t
+		}
+	}
+	s.verify = false
+	n := len(s.unverified)
+	s.mod.update(func(st *ModuleStatus) { st.Unverified = n })
+}
+
+// verifyNext verifies the unverified template of the lowest slot after
+// the one verifyNext tried last, going round: a slot that cannot be
+// verified (it stays unverified, and names nobody until it is) does not
+// hold up the others.
+func (s *session) verifyNext(ctx context.Context) error {
+	slots := slices.Sorted(maps.Keys(s.unverified))
+	i, _ := slices.BinarySearch(slots, s.verifyFrom)
+	slot := slots[i%len(slots)]
+	s.verifyFrom = slot + 1
+	_, err := s.verify1(ctx, s.unverified[slot])
+	return err
+}
+
+// verify1 compares the template the module holds at t's slot with t, and
+// rewrites the slot when they differ. It goes through char buffer 2, so a
+// finger read into buffer 1 stays there.
+func (s *session) verify1(ctx context.Context, t Template) (rewritten bool, err error) {
+	same, err := s.holding(ctx, fpm.CharBuffer2, t)
+	if err == nil && !same {
+		s.mod.log.Warn("template differs from the store's: rewriting", "slot", t.Slot)
+		err, rewritten = s.putVia(ctx, fpm.CharBuffer2, t), true
+	}
+	if err != nil {
+		return false, fmt.Errorf("fingers: verify slot %d on %s: %w", t.Slot, s.mod.cfg.Name, err)
+	}
+	delete(s.unverified, t.Slot)
+	n := len(s.unverified)
+	s.mod.update(func(st *ModuleStatus) { st.Unverified = n })
+	return rewritten, nil
+}
+
 // put downloads t into char buffer 1 and stores it at its slot.
 func (s *session) put(ctx context.Context, t Template) error {
-	if err := s.check(s.drv.Download(ctx, fpm.CharBuffer1, t.Data)); err != nil {
+	return s.putVia(ctx, fpm.CharBuffer1, t)
+}
+
+// putVia downloads t into buf and stores it at its slot, which needs no
+// verifying then.
+func (s *session) putVia(ctx context.Context, buf fpm.Buffer, t Template) error {
+	if err := s.check(s.drv.Download(ctx, buf, t.Data)); err != nil {
 		return err
 	}
-	if err := s.check(s.drv.Store(ctx, fpm.CharBuffer1, t.Slot)); err != nil {
+	if err := s.check(s.drv.Store(ctx, buf, t.Slot)); err != nil {
 		return err
 	}
 	s.held[t.Slot] = true
+	delete(s.unverified, t.Slot)
 	return nil
 }
 
 // holding reports whether the module holds exactly t at t's slot: it loads
-// the slot into char buffer 1 and uploads it.
-func (s *session) holding(ctx context.Context, t Template) (bool, error) {
-	err := s.check(s.drv.Load(ctx, fpm.CharBuffer1, t.Slot))
+// the slot into buf and uploads it.
+func (s *session) holding(ctx context.Context, buf fpm.Buffer, t Template) (bool, error) {
+	err := s.check(s.drv.Load(ctx, buf, t.Slot))
 	if errors.Is(err, fpm.ErrBadTemplate) {
 		return false, nil // unreadable: rewrite it
 	}
 	if err != nil {
 		return false, err
 	}
-	got, err := s.drv.Upload(ctx, fpm.CharBuffer1)
+	got, err := s.drv.Upload(ctx, buf)
 	if err = s.check(err); errors.Is(err, fpm.ErrUpload) {
 		return false, nil
 	}
@@ -158,8 +201,9 @@ func (m *Manager) deleteFrom(ctx context.Context, mod *module, slots []int) erro
 				continue
 			}
 			delete(s.held, slot)
+			delete(s.unverified, slot)
 		}
-		mod.update(func(st *ModuleStatus) { st.Templates = len(s.held) })
+		mod.update(func(st *ModuleStatus) { st.Templates, st.Unverified = len(s.held), len(s.unverified) })
 		if len(errs) > 0 {
 			s.verify, s.resync = true, true
 			return fmt.Errorf("fingers: delete on %s: %w", mod.cfg.Name, errors.Join(errs...))
