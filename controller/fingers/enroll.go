@@ -147,8 +147,10 @@ func (m *Manager) capture(ctx context.Context, s *session) (captured, error) {
 		return captured{}, err
 	}
 	c := captured{dup: -1}
-	slot, _, err := s.drv.Search(ctx, fpm.CharBuffer1, 0, s.slots)
-	switch err = s.check(err); {
+	// search verifies a stale slot before calling the finger a duplicate;
+	// it uses buffer 2 only, and the merged template stays in buffer 1.
+	slot, _, err := s.search(ctx)
+	switch {
 	case err == nil:
 		c.dup = slot
 	case !errors.Is(err, fpm.ErrNotFound):
