@@ -81,7 +81,10 @@ var (
 // Formats chooses a format by bit length. The zero value is Default.
 type Formats map[int]Format
 
-// Default reads 26, 34, 35 and 37 bits; 37 as H10304 (see Use37).
+// Default reads 26, 34, 35 and 37 bits; 37 as H10304. H10302 and H10304
+// cards share the length: decoding both with one table keeps keys
+// comparable, a card entered as "h10302:N" is kept under the H10304 key of
+// its bits.
 var Default = Formats{26: H10301, 34: H10306, 35: Corporate1000, 37: H10304}
 
 // ByName finds a format.
