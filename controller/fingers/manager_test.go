@@ -3,6 +3,7 @@ package fingers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -252,16 +253,7 @@ func TestRemoveWhileOffline(t *testing.T) {
 // not let it in as the new resident.
 func TestSlotReusedWhileOffline(t *testing.T) {
 	r := newRig(t, nil, "gate-1", "gate-2")
-	_, err := r.enrol("gate-1", 7, "li")
-	require.NoError(t, err)
-
-	n := r.mark()
-	r.emus["gate-2"].Silent(true)
-	r.waitState(n, "gate-2", false)
-	require.NoError(t, r.m.Remove(t.Context(), "li"))
-	tmpl, err := r.enrol("gate-1", 9, "wang")
-	require.NoError(t, err)
-	require.Equal(t, 0, tmpl.Slot, "li's slot")
+	n := reuseSlotWhileOffline(t, r)
 
 	r.emus["gate-2"].Silent(false)
 	r.waitState(n, "gate-2", true)
@@ -277,15 +269,7 @@ func TestSlotReusedWhileOffline(t *testing.T) {
 // verified first, rewritten, and the finger searched for again.
 func TestStaleSlotHitBeforeVerified(t *testing.T) {
 	r := newRig(t, nil, "gate-1", "gate-2")
-	_, err := r.enrol("gate-1", 7, "li")
-	require.NoError(t, err)
-
-	n := r.mark()
-	r.emus["gate-2"].Silent(true)
-	r.waitState(n, "gate-2", false)
-	require.NoError(t, r.m.Remove(t.Context(), "li"))
-	_, err = r.enrol("gate-1", 9, "wang")
-	require.NoError(t, err)
+	n := reuseSlotWhileOffline(t, r)
 
 	r.emus["gate-2"].PutFinger(7) // li's, on the sensor as the module returns
 	r.emus["gate-2"].Silent(false)
@@ -310,17 +294,7 @@ func TestStaleSlotHitBeforeVerified(t *testing.T) {
 // polls: a stale one is rewritten, a good one only read back.
 func TestTemplatesVerifiedInBackground(t *testing.T) {
 	r := newRig(t, nil, "gate-1", "gate-2")
-	_, err := r.enrol("gate-1", 7, "li")
-	require.NoError(t, err)
-	_, err = r.enrol("gate-1", 8, "zhao")
-	require.NoError(t, err)
-
-	n := r.mark()
-	r.emus["gate-2"].Silent(true)
-	r.waitState(n, "gate-2", false)
-	require.NoError(t, r.m.Remove(t.Context(), "li"))
-	_, err = r.enrol("gate-1", 9, "wang")
-	require.NoError(t, err)
+	n := reuseSlotWhileOffline(t, r, 8) // another resident's finger at slot 1
 
 	w := r.wires["gate-2"]
 	up, down := w.commands(fpm.InsUpChar), w.commands(fpm.InsDownChar)
@@ -336,6 +310,31 @@ func TestTemplatesVerifiedInBackground(t *testing.T) {
 	assert.Equal(t, "unknown", r.touch("gate-2", 7).kind)
 	assert.Equal(t, 0, r.touch("gate-2", 9).slot)
 	assert.Equal(t, 1, r.touch("gate-2", 8).slot)
+}
+
+// reuseSlotWhileOffline enrols li's finger 7 at slot 0, then the fingers
+// others (a resident each, slots 1…) on gate-1 and gate-2; silences
+// gate-2; removes li and enrols wang's finger 9, which takes li's slot. It
+// returns the mark taken before gate-2 went silent.
+func reuseSlotWhileOffline(t *testing.T, r *rig, others ...int) int {
+	t.Helper()
+	for i, finger := range append([]int{7}, others...) {
+		who := "li"
+		if i > 0 {
+			who = fmt.Sprintf("resident-%d", i)
+		}
+		tmpl, err := r.enrol("gate-1", finger, who)
+		require.NoError(t, err)
+		require.Equal(t, i, tmpl.Slot)
+	}
+	n := r.mark()
+	r.emus["gate-2"].Silent(true)
+	r.waitState(n, "gate-2", false)
+	require.NoError(t, r.m.Remove(t.Context(), "li"))
+	tmpl, err := r.enrol("gate-1", 9, "wang")
+	require.NoError(t, err)
+	require.Equal(t, 0, tmpl.Slot, "li's slot")
+	return n
 }
 
 func TestEnrolFailures(t *testing.T) {
