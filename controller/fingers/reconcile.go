@@ -53,7 +53,7 @@ func (m *Manager) reconcile(ctx context.Context, s *session) (added, removed int
 		s.held[slot] = true
 	}
 	defer func() {
-		mod.update(func(st *ModuleStatus) { st.Templates = len(s.held) })
+		s.report()
 		if err != nil {
 			err = fmt.Errorf("fingers: reconcile %s: %w", mod.cfg.Name, err)
 		}
@@ -96,8 +96,7 @@ func (s *session) markUnverified(keep []Template) {
 		}
 	}
 	s.verify = false
-	n := len(s.unverified)
-	s.mod.update(func(st *ModuleStatus) { st.Unverified = n })
+	s.report()
 }
 
 // verifyNext verifies the unverified template of the lowest slot after
@@ -126,9 +125,15 @@ func (s *session) verify1(ctx context.Context, t Template) (rewritten bool, err 
 		return false, fmt.Errorf("fingers: verify slot %d on %s: %w", t.Slot, s.mod.cfg.Name, err)
 	}
 	delete(s.unverified, t.Slot)
-	n := len(s.unverified)
-	s.mod.update(func(st *ModuleStatus) { st.Unverified = n })
+	s.report()
 	return rewritten, nil
+}
+
+// report puts the counts of templates held and unverified in the
+// module's status.
+func (s *session) report() {
+	held, unverified := len(s.held), len(s.unverified)
+	s.mod.update(func(st *ModuleStatus) { st.Templates, st.Unverified = held, unverified })
 }
 
 // put downloads t into char buffer 1 and stores it at its slot.
@@ -175,7 +180,7 @@ func (m *Manager) pushTo(ctx context.Context, mod *module, t Template) error {
 			return fmt.Errorf("fingers: push to %s: slot %d beyond its %d", mod.cfg.Name, t.Slot, s.slots)
 		}
 		err := s.put(ctx, t)
-		mod.update(func(st *ModuleStatus) { st.Templates = len(s.held) })
+		s.report()
 		if err != nil {
 			s.verify, s.resync = true, true
 			return fmt.Errorf("fingers: push to %s: %w", mod.cfg.Name, err)
@@ -203,7 +208,7 @@ func (m *Manager) deleteFrom(ctx context.Context, mod *module, slots []int) erro
 			delete(s.held, slot)
 			delete(s.unverified, slot)
 		}
-		mod.update(func(st *ModuleStatus) { st.Templates, st.Unverified = len(s.held), len(s.unverified) })
+		s.report()
 		if len(errs) > 0 {
 			s.verify, s.resync = true, true
 			return fmt.Errorf("fingers: delete on %s: %w", mod.cfg.Name, errors.Join(errs...))
