@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"menwei/devices/osdp"
+	"menwei/firmware-mocks/serveloop"
 )
 
 // Serve runs PDs on one multi-drop line: it reads command frames from rw,
@@ -16,12 +16,8 @@ import (
 // Replies from other devices and frames for other addresses are ignored;
 // garbage and frames with bad check characters are skipped by the reader.
 //
-// Serve reads in a goroutine it owns. It returns nil when ctx is done, or
-// the error that ended reading or writing. Before returning it waits for the
-// reading goroutine when it can interrupt a blocked Read: when rw has a
-// working SetReadDeadline (a socket, a pipe from os.Pipe, a pseudo-terminal
-// master opened non-blocking as ptypair does). Otherwise (io.Pipe, a blocking
-// file) it returns at once and the goroutine ends when the caller closes rw.
+// It returns nil when ctx is done, or the error that ended reading or
+// writing; see serveloop.Run for when it waits for its reading goroutine.
 func Serve(ctx context.Context, rw io.ReadWriter, pds ...*PD) error {
 	if len(pds) == 0 {
 		return errors.New("osdppd: serve: no PDs")
@@ -35,60 +31,17 @@ func Serve(ctx context.Context, rw io.ReadWriter, pds ...*PD) error {
 		seen[a] = true
 	}
 
-	type result struct {
-		f   osdp.Frame
-		err error
-	}
-	frames := make(chan result)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r := osdp.NewReader(rw)
-		for {
-			f, err := r.Next()
-			select {
-			case frames <- result{f, err}:
-			case <-stop:
-				return
-			}
-			if err != nil {
-				return
-			}
+	r := osdp.NewReader(rw)
+	err := serveloop.Run(ctx, rw, r.Next, func(f osdp.Frame) [][]byte {
+		if reply := route(f, pds); reply != nil {
+			return [][]byte{reply}
 		}
-	}()
-	// halt stops the reader and waits for it when a blocked Read can be
-	// interrupted.
-	halt := func() {
-		close(stop)
-		d, ok := rw.(interface{ SetReadDeadline(time.Time) error })
-		if !ok || d.SetReadDeadline(time.Unix(1, 0)) != nil {
-			return // the caller's Close ends the goroutine
-		}
-		<-done
-		_ = d.SetReadDeadline(time.Time{})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("osdppd: serve: %w", err)
 	}
-
-	for {
-		select {
-		case <-ctx.Done():
-			halt()
-			return nil
-		case res := <-frames:
-			if res.err != nil {
-				<-done
-				return fmt.Errorf("osdppd: serve: read: %w", res.err)
-			}
-			reply := route(res.f, pds)
-			if reply == nil {
-				continue
-			}
-			if _, err := rw.Write(reply); err != nil {
-				halt()
-				return fmt.Errorf("osdppd: serve: write: %w", err)
-			}
-		}
-	}
+	return nil
 }
 
 // route hands a frame to the PD it is addressed to.
