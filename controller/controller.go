@@ -102,6 +102,7 @@ func New(o Options) (*Controller, error) {
 	if c.open == nil {
 		c.open = c.openSerial
 	}
+	c.metrics.repaired.Add(float64(o.Store.Repaired()))
 	c.faces, c.embed = o.Faces, o.Embedder
 	if c.faces != nil {
 		start := time.Now()

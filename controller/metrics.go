@@ -16,6 +16,7 @@ type metrics struct {
 	faceSearch  prometheus.Histogram
 	framesSent  *prometheus.CounterVec
 	alertsTotal *prometheus.CounterVec
+	repaired    prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -33,8 +34,10 @@ func newMetrics() *metrics {
 			Help: "OSDP commands written, by bus and command (POLL rate = rate of command=POLL)."}, []string{"bus", "command"}),
 		alertsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "menwei_alerts_total",
 			Help: "Risk alerts raised, by kind."}, []string{"kind"}),
+		repaired: prometheus.NewCounter(prometheus.CounterOpts{Name: "menwei_store_crash_repairs_total",
+			Help: "Empty value-log or memtable files left by a crash during Badger's file creation, removed when the store opened."}),
 	}
-	m.reg.MustRegister(m.decisions, m.pdOnline, m.appendTime, m.faceSearch, m.framesSent, m.alertsTotal,
+	m.reg.MustRegister(m.decisions, m.pdOnline, m.appendTime, m.faceSearch, m.framesSent, m.alertsTotal, m.repaired,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

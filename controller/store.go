@@ -9,6 +9,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"menwei/controller/badgerdb"
 	"menwei/controller/eventlog"
 )
 
@@ -33,7 +34,13 @@ type Store struct {
 
 	db  *badger.DB
 	log *slog.Logger
+	// repaired counts the empty files a crash left that the open removed.
+	repaired int
 }
+
+// Repaired is the number of empty files left by a crash during Badger's
+// file creation that were removed when the store opened (see badgerdb).
+func (s *Store) Repaired() int { return s.repaired }
 
 // Key layout. Values are JSON.
 const (
@@ -66,14 +73,14 @@ func OpenStore(o StoreOptions) (*Store, error) {
 	if o.InMemory {
 		opt.Dir, opt.ValueDir = "", ""
 	}
-	db, err := badger.Open(opt)
+	db, repaired, err := badgerdb.Open(opt, o.Log.With("part", "badger"))
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("controller: store %s is in use by another process (is menweid running?): %w", o.Dir, err)
 		}
 		return nil, fmt.Errorf("controller: open store %s: %w", o.Dir, err)
 	}
-	s := &Store{db: db, log: o.Log}
+	s := &Store{db: db, log: o.Log, repaired: len(repaired)}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err

@@ -20,6 +20,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"menwei/controller/badgerdb"
 )
 
 // crashDirEnv carries the database directory to the child process.
@@ -37,7 +39,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintf(os.Stderr, "crash child: %s: %v\n", what, err)
 		os.Exit(2)
 	}
-	db, err := badger.Open(storeOptions(dir))
+	db, _, err := badgerdb.Open(storeOptions(dir), nil)
 	if err != nil {
 		fail("open badger", err)
 	}
@@ -102,7 +104,7 @@ func TestCrashKeepsEveryAcknowledgedEvent(t *testing.T) {
 		childTime := time.Since(t1)
 		t1 = time.Now()
 
-		db, err := badger.Open(storeOptions(dir))
+		db, _, err := badgerdb.Open(storeOptions(dir), nil)
 		require.NoError(t, err, "run %d: badger opens after the kill", run)
 		l, err := Open(db, nil)
 		if err != nil {

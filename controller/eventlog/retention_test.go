@@ -15,6 +15,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"menwei/controller/badgerdb"
 )
 
 // appendMinutes appends n events, event i (seq i+1) at t0 + i minutes, one
@@ -272,7 +274,7 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 		t.Skip("writes 50k events")
 	}
 	dir := t.TempDir()
-	db, err := badger.Open(storeOptions(dir))
+	db, _, err := badgerdb.Open(storeOptions(dir), nil)
 	require.NoError(t, err)
 	l, err := Open(db, nil)
 	require.NoError(t, err)
