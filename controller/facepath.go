@@ -17,6 +17,9 @@ import (
 )
 
 // FaceIndex is the 1:N search over enrolled descriptors (biometric/faceindex).
+// A face id is unique within its identity only (the store keeps a face under
+// face/<identity>/<id>): two visitors may both have a face "visit", and
+// enrolling one must not replace the other.
 type FaceIndex interface {
 	Add(identity, id string, d [128]float32) error
 	RemoveIdentity(identity string) int
@@ -264,6 +267,15 @@ func NewFaceIndex(cfg FaceConfig) (FaceIndex, error) {
 
 type faceIndex struct{ *faceindex.Index }
 
+// indexKey is a face's id in faceindex, whose ids are unique across the
+// whole index: the identity and the face id, as in the store's key. An
+// identity id has no "/" (idRE), so different pairs never share a key.
+func indexKey(identity, id string) string { return identity + "/" + id }
+
+func (f faceIndex) Add(identity, id string, d [128]float32) error {
+	return f.Index.Add(identity, indexKey(identity, id), d)
+}
+
 func (f faceIndex) Search(q [128]float32) FaceMatch {
 	r := f.Index.Search(q)
 	return FaceMatch{Identity: r.Identity, Distance: r.Distance, Reason: r.Reason}
@@ -276,7 +288,7 @@ func (f faceIndex) load(s *Store) (int, error) {
 	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
 		serr = s.Faces(func(r FaceRecord) bool {
 			n++
-			return yield(faceindex.Entry{Identity: r.Identity, ID: r.ID, Descriptor: r.Vector})
+			return yield(faceindex.Entry{Identity: r.Identity, ID: indexKey(r.Identity, r.ID), Descriptor: r.Vector})
 		})
 	})
 	if err == nil {

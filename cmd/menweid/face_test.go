@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/biometric/face"
+	"menwei/biometric/faceindex"
 	"menwei/controller"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
@@ -222,4 +223,146 @@ func TestVisitorRegisteredWithPhotoEntersByFace(t *testing.T) {
 	assert.Equal(t, v.ID, granted.Identity)
 	assert.Equal(t, "Zhang San", granted.Name)
 	waitOut(t, term.PD, osdp.OutTempOnThenOff)
+}
+
+// distinctFaces cuts n single-face crops of n different people out of the
+// sample group photos: each crop is accepted by the embedder as exactly one
+// face, and its descriptor is far (> 0.6) from every other crop's.
+func distinctFaces(t *testing.T, n int) [][]byte {
+	t.Helper()
+	e := testEmbedder(t)
+	var crops [][]byte
+	var seen [][128]float32
+	for i := 1; i <= 6 && len(crops) < n; i++ {
+		group, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), fmt.Sprintf("sample%d.jpg", i)))
+		require.NoError(t, err)
+		faces, err := e.Faces(context.Background(), group)
+		require.NoError(t, err)
+		img, err := jpeg.Decode(bytes.NewReader(group))
+		require.NoError(t, err)
+	next:
+		for _, f := range faces {
+			if len(crops) == n {
+				break
+			}
+			pad := f.Box.Dx() / 2
+			r := image.Rect(f.Box.Min.X-pad, f.Box.Min.Y-pad, f.Box.Max.X+pad, f.Box.Max.Y+pad).Intersect(img.Bounds())
+			out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+			for y := 0; y < r.Dy(); y++ {
+				for x := 0; x < r.Dx(); x++ {
+					out.Set(x, y, img.At(r.Min.X+x, r.Min.Y+y))
+				}
+			}
+			crop := jpegOf(t, out, 92)
+			one, err := e.One(context.Background(), crop)
+			if err != nil {
+				continue // too small or a neighbour's face in the crop
+			}
+			for _, d := range seen {
+				if faceindex.Distance(d, one.Descriptor) < 0.6 {
+					continue next
+				}
+			}
+			seen = append(seen, one.Descriptor)
+			crops = append(crops, crop)
+		}
+	}
+	require.Len(t, crops, n, "the sample photos hold %d different faces", n)
+	return crops
+}
+
+// registerVisitor registers a visitor with a photo over the API and returns
+// the visitor's id.
+func (g *gate) registerVisitor(name string, photo []byte) string {
+	g.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"name": name, "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)} {
+		require.NoError(g.t, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("photo", "visitor.jpg")
+	require.NoError(g.t, err)
+	fw.Write(photo)
+	require.NoError(g.t, mw.Close())
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/api/v1/visitors", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(g.t, err)
+	defer resp.Body.Close()
+	var v struct {
+		ID string `json:"id"`
+	}
+	require.NoError(g.t, json.NewDecoder(resp.Body).Decode(&v))
+	require.Equal(g.t, http.StatusCreated, resp.StatusCode, name)
+	return v.ID
+}
+
+// Every visitor's face used to be enrolled under the same face id, so each
+// new visitor replaced the last one in the face index: only the last
+// registered visitor could enter.
+func TestEveryVisitorsFaceOpens(t *testing.T) {
+	const n = 5
+	crops := distinctFaces(t, n)
+	e := testEmbedder(t)
+	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
+		f, err := e.One(ctx, j)
+		return f.Descriptor, err
+	}})
+	require.NoError(t, err)
+	extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
+	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: extra})
+	g.waitOnline(false)
+
+	ids := make([]string, n)
+	for i, c := range crops {
+		ids[i] = g.registerVisitor(fmt.Sprintf("Visitor %d", i), c)
+	}
+	// present shows crop i at the terminal and returns the decision.
+	present := func(g *gate, i int) controller.Event {
+		t.Helper()
+		after := len(g.events())
+		require.NoError(t, term.Show(context.Background(), jpegOf(t, transformed(mustDecode(t, crops[i])), 80)))
+		return g.waitEvent(fmt.Sprintf("decision for visitor %d", i), func(e controller.Event) bool {
+			return e.Seq > uint64(after) && (e.Kind == controller.KindGranted || e.Kind == controller.KindDenied)
+		})
+	}
+	for i := range crops {
+		d := present(g, i)
+		assert.Equal(t, controller.KindGranted, d.Kind, "visitor %d: %s", i, d.Reason)
+		assert.Equal(t, ids[i], d.Identity, "visitor %d", i)
+	}
+
+	g.shutdown()
+	g = startGateWith(t, gateSetup{pd: term.PD, dir: g.dir, extra: extra})
+	g.waitOnline(false)
+	for i := range crops {
+		d := present(g, i)
+		assert.Equal(t, controller.KindGranted, d.Kind, "after a restart, visitor %d: %s", i, d.Reason)
+		assert.Equal(t, ids[i], d.Identity, "after a restart, visitor %d", i)
+	}
+
+	req, _ := http.NewRequest(http.MethodDelete, g.url+"/api/v1/visitors/"+ids[2], nil)
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Less(t, resp.StatusCode, 300)
+	for i := range crops {
+		d := present(g, i)
+		if i == 2 {
+			assert.Equal(t, controller.KindDenied, d.Kind, "the removed visitor is refused")
+			assert.Empty(t, d.Identity)
+			continue
+		}
+		assert.Equal(t, controller.KindGranted, d.Kind, "visitor %d still enters: %s", i, d.Reason)
+		assert.Equal(t, ids[i], d.Identity)
+	}
+}
+
+func mustDecode(t *testing.T, b []byte) image.Image {
+	t.Helper()
+	m, err := jpeg.Decode(bytes.NewReader(b))
+	require.NoError(t, err)
+	return m
 }
