@@ -24,7 +24,7 @@ type Phones interface {
 // guard by hand.
 type Opener interface {
 	PhoneOpen(ctx context.Context, door, device string) (controller.Decision, error)
-	GuardOpen(ctx context.Context, door, account string) error
+	GuardOpen(ctx context.Context, door, account string) (controller.LockResult, error)
 }
 
 // PairingCode is the answer to POST /api/v1/residents/{id}/pairing.
@@ -99,21 +99,40 @@ func (s *Server) revokeDevice(c echo.Context) error {
 // OpenReply is the answer to POST /api/v1/doors/{name}/open.
 type OpenReply struct {
 	Granted bool   `json:"granted"`
+	Opened  bool   `json:"opened"` // the lock's terminal confirmed the release
 	Reason  string `json:"reason"`
+	Lock    string `json:"lock,omitempty"` // what the lock did with a grant: confirmed, held_open, unconfirmed
+}
+
+// openAnswer turns a grant's lock result into the answer: 200 when the lock
+// confirmed the release (or the door is held open), 202 when it was asked
+// but has not answered yet, and an error when the door did not open.
+func openAnswer(c echo.Context, reason string, lock controller.LockResult) error {
+	switch lock {
+	case controller.LockConfirmed, controller.LockHeldOpen:
+		return c.JSON(http.StatusOK, OpenReply{Granted: true, Opened: true, Reason: reason, Lock: string(lock)})
+	case controller.LockUnconfirmed:
+		return c.JSON(http.StatusAccepted, OpenReply{Granted: true, Reason: reason, Lock: string(lock)})
+	case controller.LockRefused:
+		return fail(http.StatusBadGateway, string(lock), "the lock's terminal refused the command: the door did not open")
+	case controller.LockNoReply:
+		return fail(http.StatusServiceUnavailable, string(lock), "the lock's terminal did not answer: the door did not open")
+	}
+	return fail(http.StatusServiceUnavailable, string(controller.LockOffline), "the lock's terminal is offline: the door did not open")
 }
 
 func (s *Server) openDoor(c echo.Context) error {
 	sess, _ := sessionOf(c)
 	door := c.Param("name")
 	if sess.Role != controller.RoleDevice {
-		err := s.o.Opener.GuardOpen(c.Request().Context(), door, sess.Account)
+		lock, err := s.o.Opener.GuardOpen(c.Request().Context(), door, sess.Account)
 		if errors.Is(err, controller.ErrNotFound) {
 			return fail(http.StatusNotFound, "not_found", "no door "+door)
 		}
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, OpenReply{Granted: true, Reason: "opened_by_guard"})
+		return openAnswer(c, "opened_by_guard", lock)
 	}
 	if !s.opens.allow(sess.Device, s.now()) {
 		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")
@@ -125,9 +144,8 @@ func (s *Server) openDoor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
 	if !dec.Granted {
-		status = http.StatusForbidden
+		return c.JSON(http.StatusForbidden, OpenReply{Reason: dec.Reason})
 	}
-	return c.JSON(status, OpenReply{Granted: dec.Granted, Reason: dec.Reason})
+	return openAnswer(c, dec.Reason, dec.Lock)
 }

@@ -38,7 +38,7 @@ type Options struct {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
 	Metrics       http.Handler // Prometheus exposition; nil = no /metrics
-	Ready         func() error // nil = always ready
+	Health        func() controller.Health // for /readyz; nil = always ready
 	SecureCookies bool         // set the Secure flag (HTTPS)
 	// OpensPerMinute limits phone-open requests per device; 0 = 10.
 	OpensPerMinute int
@@ -164,13 +164,25 @@ func (s *Server) health(c echo.Context) error {
 
 // ready answers 200 once the controller runs its buses, 503 before and
 // after.
+// ReadyReply is the body of /readyz: "ready" (200) or "not_ready" (503)
+// with what is not, and the state of every part (controller.Health says
+// exactly what ready means).
+type ReadyReply struct {
+	Status string            `json:"status"`
+	Error  *APIError         `json:"error,omitempty"`
+	Health controller.Health `json:"health"`
+}
+
 func (s *Server) ready(c echo.Context) error {
-	if s.o.Ready != nil {
-		if err := s.o.Ready(); err != nil {
-			return fail(http.StatusServiceUnavailable, "not_ready", err.Error())
-		}
+	if s.o.Health == nil {
+		return c.JSON(http.StatusOK, ReadyReply{Status: "ready", Health: controller.Health{Ready: true}})
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	h := s.o.Health()
+	if !h.Ready {
+		return c.JSON(http.StatusServiceUnavailable, ReadyReply{Status: "not_ready",
+			Error: &APIError{"not_ready", strings.Join(h.NotReady, "; ")}, Health: h})
+	}
+	return c.JSON(http.StatusOK, ReadyReply{Status: "ready", Health: h})
 }
 
 // EventsPage is the body of GET /api/v1/events.

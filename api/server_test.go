@@ -39,7 +39,17 @@ func (f *fakeDoors) SetDoorMode(_ context.Context, name string, m door.Mode, _ s
 	return nil
 }
 
-type fakeOpener struct{ opened []string }
+type fakeOpener struct {
+	opened []string
+	lock   controller.LockResult // what the lock does ("" = confirmed)
+}
+
+func (f *fakeOpener) lockResult() controller.LockResult {
+	if f.lock == "" {
+		return controller.LockConfirmed
+	}
+	return f.lock
+}
 
 func (f *fakeOpener) PhoneOpen(_ context.Context, door, device string) (controller.Decision, error) {
 	if door != "main-gate" {
@@ -47,16 +57,16 @@ func (f *fakeOpener) PhoneOpen(_ context.Context, door, device string) (controll
 	}
 	f.opened = append(f.opened, device)
 	var d controller.Decision
-	d.Granted, d.Reason = true, "granted"
+	d.Granted, d.Reason, d.Lock = true, "granted", f.lockResult()
 	return d, nil
 }
 
-func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) error {
+func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) (controller.LockResult, error) {
 	if door != "main-gate" {
-		return controller.ErrNotFound
+		return "", controller.ErrNotFound
 	}
 	f.opened = append(f.opened, account)
-	return nil
+	return f.lockResult(), nil
 }
 
 // fakeEnroller enrols no real faces (no dlib here): every photo is refused
@@ -564,4 +574,31 @@ func TestBadInputEveryRoute(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, checked, 12)
 	assert.Equal(t, before, snapshot(), "nothing changed in the store")
+}
+
+// A door that was granted but whose lock did not release is never answered
+// as opened: the status and the body say what the lock did.
+func TestOpenAnswersWhatTheLockDid(t *testing.T) {
+	a := newTestServer(t)
+	tests := []struct {
+		lock   controller.LockResult
+		status int
+		body   string
+	}{
+		{controller.LockConfirmed, http.StatusOK, `"opened":true`},
+		{controller.LockHeldOpen, http.StatusOK, `"opened":true`},
+		{controller.LockUnconfirmed, http.StatusAccepted, `"opened":false`},
+		{controller.LockOffline, http.StatusServiceUnavailable, `"code":"lock_offline"`},
+		{controller.LockNoReply, http.StatusServiceUnavailable, `"code":"lock_no_reply"`},
+		{controller.LockRefused, http.StatusBadGateway, `"code":"lock_refused"`},
+	}
+	for _, tt := range tests {
+		a.opener.lock = tt.lock
+		status, body := a.do(t, http.MethodPost, "/api/v1/doors/main-gate/open", a.tokens["guard"], "")
+		assert.Equal(t, tt.status, status, "%s: %s", tt.lock, body)
+		assert.Contains(t, body, tt.body, tt.lock)
+		if !tt.lock.Opened() {
+			assert.NotContains(t, body, `"opened":true`, tt.lock)
+		}
+	}
 }

@@ -18,6 +18,8 @@ type Decision struct {
 	Identity Identity
 	Card     Card
 	Factors  string // what was presented, e.g. "card+pin"
+	// Lock is what the lock did with a grant's release ("" when denied).
+	Lock LockResult
 
 	photo   []byte          // the capture, for a crop when denied
 	box     image.Rectangle // the face in photo
@@ -122,11 +124,17 @@ func factorList(ps []policy.Presented) string {
 
 // conclude records a decision durably and only then opens the door and
 // answers on the reader. Called with d.mu held.
-func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec Decision) {
+//
+// It returns the decision as carried out (a grant that could not be
+// recorded is a denial) and, for a grant, the lock's release (nil when the
+// lock could not be asked: its terminal is offline, or the door is held
+// open in emergency unlock). The reader shows green only when the door is
+// being released.
+func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec Decision) (Decision, *lockWait) {
 	if dec.Reason == policy.NeedMoreFactors {
 		c.prompt(ctx, r)
 		c.askForFace(ctx, r, dec.Missing)
-		return
+		return dec, nil
 	}
 	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.pdName[r.pd], Side: string(r.side), Reason: dec.Reason,
 		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail, FaceRef: dec.faceRef}
@@ -178,10 +186,18 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 		// Silent: the person at the door sees an ordinary grant.
 		c.record(ctx, Event{Kind: KindDuress, Door: d.name(), Identity: dec.Identity.ID, Name: dec.Identity.Name, Alarm: true})
 	}
+	var w *lockWait
+	released := false
 	if dec.Granted {
-		c.act(ctx, d, d.sm.Grant(c.now()))
+		w = c.act(ctx, d, d.sm.Grant(c.now()))
+		released = (w != nil && !w.failed) || d.mode() == policy.EmergencyUnlock
+		dec.Lock = LockOffline
+		if d.mode() == policy.EmergencyUnlock {
+			dec.Lock = LockHeldOpen
+		}
 	}
-	c.feedback(ctx, r, dec.Granted)
+	c.feedback(ctx, r, released)
+	return dec, w
 }
 
 // keypad collects keys at a reader; '#' ends a PIN, '*' clears it.

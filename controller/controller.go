@@ -57,8 +57,9 @@ type Controller struct {
 	loops     map[string]*osdp.Loop
 	online    map[pdKey]bool
 	secure    map[pdKey]bool
-	lockReq   map[uint64]string // OUT request id → door
+	lockReq   map[lockReqKey]*lockWait // OUT request → who waits for its answer
 	fire      map[inputRef]bool
+	ports     map[string]portState // "bus/<name>", "converter/<name>" → last known state
 	schedules map[string]*policy.Schedule
 	alertsMu  sync.Mutex
 	alerts    *alerts.Watcher
@@ -92,7 +93,7 @@ func New(o Options) (*Controller, error) {
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
-		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}, fire: map[inputRef]bool{},
+		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[lockReqKey]*lockWait{}, fire: map[inputRef]bool{}, ports: map[string]portState{},
 		metrics: newMetrics(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
@@ -184,6 +185,7 @@ func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
 	return serialport.NewReopener(serialport.ReopenConfig{
 		Open: func() (serialport.Port, error) { return serialport.Open(cfg) },
 		OnState: func(up bool, err error) {
+			c.setPort("bus/"+b.Name, up, err)
 			if up {
 				log.Info("serial port open")
 			} else {
@@ -230,6 +232,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		port, err := c.open(b)
 		if err != nil {
 			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
+		}
+		if _, reopens := port.(*serialport.Reopener); !reopens {
+			c.setPort("bus/"+b.Name, true, nil) // a port handed in open (tests)
 		}
 		sent := c.metrics.framesSent
 		bus := b.Name
@@ -289,16 +294,6 @@ func (c *Controller) Run(ctx context.Context) error {
 	default:
 		return nil
 	}
-}
-
-// Ready reports whether Run is driving the buses.
-func (c *Controller) Ready() error {
-	c.ctxMu.Lock()
-	defer c.ctxMu.Unlock()
-	if c.ctx == nil || c.ctx.Err() != nil {
-		return errors.New("controller not running")
-	}
-	return nil
 }
 
 // runCtx is Run's context, for callbacks that arrive on other goroutines.
@@ -416,11 +411,11 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		c.record(ctx, Event{Kind: KindPDSecure, PD: name, Detail: detail, Alarm: e.Err != nil})
 	case osdp.EventResult:
 		c.mu.Lock()
-		d, ok := c.lockReq[e.Req]
-		delete(c.lockReq, e.Req)
+		w, ok := c.lockReq[lockReqKey{k.bus, e.Req}]
+		delete(c.lockReq, lockReqKey{k.bus, e.Req})
 		c.mu.Unlock()
-		if ok && e.Err != nil {
-			c.record(ctx, Event{Kind: KindLockFailed, Door: d, PD: name, Detail: e.Err.Error(), Alarm: true})
+		if ok {
+			c.lockDone(ctx, k, w, e.Err)
 		}
 	case osdp.EventReport:
 		c.report(ctx, k, e.Msg)

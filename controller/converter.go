@@ -21,6 +21,7 @@ func (c *Controller) openConverter(cv ConverterConfig) io.ReadWriteCloser {
 	return serialport.NewReopener(serialport.ReopenConfig{
 		Open: func() (serialport.Port, error) { return serialport.Open(cfg) },
 		OnState: func(up bool, err error) {
+			c.setPort("converter/"+cv.Name, up, err)
 			if up {
 				log.Info("converter port open")
 			} else {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -93,42 +94,156 @@ func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Acti
 	return d, acts, nil
 }
 
-// act carries out a door's actions in order. Called with d.mu held.
-func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) {
+// act carries out a door's actions in order and returns the release it
+// asked the lock for (nil if none). Called with d.mu held.
+//
+// A release's "door.unlocked" is not recorded when the state machine emits
+// it but when the lock's terminal acknowledges the command; if the terminal
+// is offline, refuses it or never answers, "door.lock_failed" is recorded
+// instead (see lockDone). The record says what the door did, not what it
+// was asked.
+func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lockWait {
+	var release, last *lockWait
 	for _, a := range acts {
-		var rec door.Action
 		switch a.Kind {
 		case door.Unlock:
-			c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutTempOnThenOff, Timer: uint16(min(a.Duration/(100*time.Millisecond), 65535))})
+			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutTempOnThenOff, Timer: uint16(min(a.Duration/(100*time.Millisecond), 65535))}, true)
+			release = last
 		case door.UnlockHold:
-			c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOnAbort})
+			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOnAbort}, true)
+			release = last
 		case door.Lock:
-			c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOffAbort})
+			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOffAbort}, false)
 		case door.Emit:
-			rec = a
+			ev := Event{Kind: a.Event, Door: d.name(), Detail: a.Detail}
+			if a.Event == door.EventUnlocked && last != nil && last.release {
+				last.hold(ev) // recorded when the lock acknowledges
+				continue
+			}
+			switch a.Event {
+			case door.EventForcedOpen, door.EventHeldOpen, door.EventUnsecured:
+				ev.Alarm = true
+			case door.EventLockFailed:
+				ev.PD, ev.Reason, ev.Alarm = c.pdName[d.lock], ReasonLockOffline, true
+			}
+			c.record(ctx, ev)
 		}
-		if rec.Kind == 0 {
-			continue
-		}
-		alarm := rec.Event == door.EventForcedOpen || rec.Event == door.EventHeldOpen || rec.Event == door.EventUnsecured
-		c.record(ctx, Event{Kind: rec.Event, Door: d.name(), Detail: rec.Detail, Alarm: alarm})
 	}
+	return release
 }
 
-func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord) {
+// LockResult says what a door's lock did with a release.
+type LockResult string
+
+const (
+	LockConfirmed   LockResult = "confirmed"    // the lock's terminal acknowledged: the door is released
+	LockOffline     LockResult = ReasonLockOffline // not sent: the terminal is offline
+	LockRefused     LockResult = ReasonLockRefused
+	LockNoReply     LockResult = ReasonLockNoReply
+	LockUnconfirmed LockResult = "unconfirmed" // asked, no answer yet (see the door's events for the outcome)
+	LockHeldOpen    LockResult = "held_open"   // emergency unlock: the door is already released
+)
+
+// Opened reports whether the door is known to be released.
+func (r LockResult) Opened() bool { return r == LockConfirmed || r == LockHeldOpen }
+
+// lockReqKey names a command on a bus (request ids are per bus).
+type lockReqKey struct {
+	bus string
+	id  uint64
+}
+
+// lockWait is a command to a door's lock waiting for the terminal's answer.
+type lockWait struct {
+	door    string
+	release bool
+	failed  bool            // not sent at all (set before driveLock returns)
+	held    *Event          // recorded on acknowledgement (door.unlocked)
+	done    chan LockResult // receives the result once
+}
+
+func (w *lockWait) hold(ev Event) { w.held = &ev }
+
+// result waits up to wait for the lock's answer.
+func (w *lockWait) result(ctx context.Context, wait time.Duration) LockResult {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case r := <-w.done:
+		return r
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return LockUnconfirmed
+}
+
+func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord, release bool) *lockWait {
 	r.Output = byte(d.cfg.Lock.Output)
+	w := &lockWait{door: d.name(), release: release, done: make(chan LockResult, 1)}
 	loop := c.loop(d.lock.bus)
 	if loop == nil {
-		return
+		c.lockDone(ctx, d.lock, w, fmt.Errorf("%w: no bus %q", osdp.ErrOffline, d.lock.bus))
+		return w
 	}
-	id, err := loop.Submit(ctx, d.lock.addr, osdp.Out{Records: []osdp.OutRecord{r}})
-	if err != nil {
-		c.record(ctx, Event{Kind: KindLockFailed, Door: d.name(), PD: c.pdName[d.lock], Reason: ReasonLockOffline, Detail: err.Error(), Alarm: true})
-		return
-	}
+	// Registered under c.mu before the answer can arrive (it is handled
+	// on this bus's event goroutine, which also takes c.mu).
 	c.mu.Lock()
-	c.lockReq[id] = d.name()
+	id, err := loop.Submit(ctx, d.lock.addr, osdp.Out{Records: []osdp.OutRecord{r}})
+	if err == nil {
+		c.lockReq[lockReqKey{d.lock.bus, id}] = w
+	}
 	c.mu.Unlock()
+	if err != nil {
+		w.failed = true
+		c.lockDone(ctx, d.lock, w, err)
+	}
+	return w
+}
+
+// lockAnswerWait bounds how long a person who asked for a door (a guard's
+// or a phone's open) waits for the lock's answer before being told that it
+// is not confirmed yet. The bus gives up on a silent terminal after its
+// retries, so the door's events always say what happened in the end.
+const lockAnswerWait = 3 * time.Second
+
+// outcome is what a grant's release came to, waiting for the lock's answer
+// up to lockAnswerWait. Called without d.mu.
+func (dec Decision) outcome(ctx context.Context, w *lockWait) LockResult {
+	if !dec.Granted {
+		return ""
+	}
+	if w == nil {
+		return dec.Lock // offline or held open, known at once
+	}
+	return w.result(ctx, lockAnswerWait)
+}
+
+// lockDone records what became of a lock command and hands the result to
+// whoever waits for it.
+func (c *Controller) lockDone(ctx context.Context, k pdKey, w *lockWait, err error) {
+	res := LockConfirmed
+	var nak *osdp.NAKError
+	switch {
+	case err == nil:
+	case errors.As(err, &nak):
+		res = LockRefused
+	case errors.Is(err, osdp.ErrTimeout):
+		res = LockNoReply
+	default:
+		res = LockOffline
+	}
+	if res == LockConfirmed {
+		if w.held != nil {
+			c.record(ctx, *w.held)
+		}
+	} else {
+		detail := err.Error()
+		if w.release {
+			detail = "door not opened: " + detail
+		}
+		c.record(ctx, Event{Kind: KindLockFailed, Door: w.door, PD: c.pdName[k], Reason: string(res), Detail: detail, Alarm: true})
+	}
+	w.done <- res
 }
 
 // SetDoorMode puts a door into normal, emergency_unlock or lockdown mode.

@@ -24,7 +24,8 @@ const (
 	KindDoorClosed  = door.EventClosed
 	KindForcedOpen  = door.EventForcedOpen
 	KindDoorMode    = door.EventMode
-	KindLockFailed  = "door.lock_failed"
+	KindLockFailed  = door.EventLockFailed
+	KindUnlocked    = door.EventUnlocked
 	KindFire        = "emergency.fire"
 	KindSystemStart = "system.start"
 	KindSystemStop  = "system.stop"
@@ -41,7 +42,9 @@ const (
 	ReasonWrongPIN     = "wrong_pin"
 	ReasonPINNoCard    = "pin_without_card"
 	ReasonNoSchedule   = "schedule_missing"
-	ReasonLockOffline  = "lock_offline"
+	ReasonLockOffline  = "lock_offline"  // the lock's terminal is offline: the door did not open
+	ReasonLockRefused  = "lock_refused"  // the lock's terminal refused the command (NAK)
+	ReasonLockNoReply  = "lock_no_reply" // the lock's terminal never acknowledged the command
 	ReasonInternal     = "internal_error"
 	ReasonNotRecorded  = "not_recorded"
 	ReasonFactorTimout = "factor_timeout"

@@ -163,30 +163,36 @@ func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (
 	}
 	r := readerRef{pd: pdKey{bus: "phone/" + deviceID}, side: policy.Entry}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Phone, Identity: id.ID, At: c.now()}, cred.Blacklisted, Card{})
 	if dec.Reason == policy.NeedMoreFactors {
 		// A phone cannot complete a card+PIN door: it needs what the door asks.
 		dec.Decision = policy.Decision{Reason: policy.NotAllowedFactor}
 	}
-	c.conclude(ctx, d, r, dec)
+	dec, w := c.conclude(ctx, d, r, dec)
+	d.mu.Unlock()
+	dec.Lock = dec.outcome(ctx, w)
 	return dec, nil
 }
 
 // GuardOpen opens a door by hand for a guard at the console; the guard's
-// account is in the event.
-func (c *Controller) GuardOpen(ctx context.Context, doorName, account string) error {
+// account is in the event. It reports what the lock did (see LockResult).
+func (c *Controller) GuardOpen(ctx context.Context, doorName, account string) (LockResult, error) {
 	d := c.doorByName(doorName)
 	if d == nil {
-		return fmt.Errorf("%w: door %q", ErrNotFound, doorName)
+		return "", fmt.Errorf("%w: door %q", ErrNotFound, doorName)
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	ev, err := c.store.Append(ctx, c.stamp(Event{Kind: KindGranted, Door: doorName, Reason: "opened_by_guard", Detail: "by " + account}))
 	if err != nil {
-		return err
+		d.mu.Unlock()
+		return "", err
 	}
 	c.observe(ctx, ev)
-	c.act(ctx, d, d.sm.Grant(c.now()))
-	return nil
+	w := c.act(ctx, d, d.sm.Grant(c.now()))
+	dec := Decision{Decision: policy.Decision{Granted: true}, Lock: LockOffline}
+	if d.mode() == policy.EmergencyUnlock {
+		dec.Lock = LockHeldOpen
+	}
+	d.mu.Unlock()
+	return dec.outcome(ctx, w), nil
 }

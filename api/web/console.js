@@ -33,7 +33,12 @@ async function loadDoors() {
     open.textContent = "Open";
     open.dataset.door = door.name;
     open.onclick = async () => {
-      try { await api.call("POST", "/api/v1/doors/" + encodeURIComponent(door.name) + "/open"); say("door-msg", door.name + " opened"); }
+      try {
+        const r = await api.call("POST", "/api/v1/doors/" + encodeURIComponent(door.name) + "/open");
+        // Only what the lock confirmed is shown as opened.
+        if (r.opened) say("door-msg", door.name + " opened");
+        else say("door-msg", door.name + ": asked to open, the lock has not confirmed yet", true);
+      }
       catch (err) { say("door-msg", err.message, true); }
     };
     div.appendChild(open);

@@ -5,7 +5,8 @@ function device() { return localStorage.getItem("menwei-device"); }
 async function open(door) {
   try {
     const r = await api.call("POST", "/api/v1/doors/" + encodeURIComponent(door) + "/open", undefined, { Authorization: "Device " + device() });
-    say("open-msg", door + ": " + (r.granted ? "opened" : r.reason), !r.granted);
+    // Only what the lock confirmed is shown as opened.
+    say("open-msg", door + ": " + (r.opened ? "opened" : "asked to open, not confirmed yet"), !r.opened);
   } catch (err) { say("open-msg", door + ": " + err.message, true); }
 }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/api"
 	"menwei/controller"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
@@ -250,4 +252,127 @@ func TestHTTPS(t *testing.T) {
 	require.NotNil(t, resp.TLS)
 	require.NotEmpty(t, resp.Cookies())
 	assert.True(t, resp.Cookies()[0].Secure, "the session cookie is Secure over HTTPS")
+}
+
+// kindsAfter lists the kinds of the events after seq, oldest first.
+func (g *gate) kindsAfter(seq uint64) (kinds []string, last []controller.Event) {
+	for _, e := range g.events() {
+		if e.Seq > seq {
+			kinds = append(kinds, e.Kind)
+			last = append(last, e)
+		}
+	}
+	return kinds, last
+}
+
+func (g *gate) headSeq() uint64 {
+	var head uint64
+	for _, e := range g.events() {
+		head = max(head, e.Seq)
+	}
+	return head
+}
+
+// A guard's open is answered, and recorded, as what the lock did: opened
+// only when the lock's terminal acknowledged the release; refused (NAK) and
+// offline are errors, recorded as door.lock_failed and never door.unlocked.
+func TestGuardOpenSaysWhatTheLockDid(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: pd, seed: true})
+	g.waitOnline(false)
+
+	open := func(want int) (map[string]any, []string) {
+		t.Helper()
+		before := g.headSeq()
+		status, body := g.post("/api/v1/doors/main-gate/open", map[string]any{})
+		require.Equal(t, want, status, "%v", body)
+		var kinds []string
+		require.Eventually(t, func() bool {
+			kinds, _ = g.kindsAfter(before)
+			return len(kinds) >= 2
+		}, 10*time.Second, 20*time.Millisecond, "the grant and what the lock did are recorded")
+		time.Sleep(100 * time.Millisecond) // nothing else follows
+		kinds, _ = g.kindsAfter(before)
+		return body, kinds
+	}
+
+	body, kinds := open(http.StatusOK)
+	assert.Equal(t, true, body["opened"])
+	assert.Equal(t, []string{controller.KindGranted, controller.KindUnlocked}, kinds)
+	waitOut(t, g.pd, osdp.OutTempOnThenOff)
+
+	g.pd.SetMode(osdppd.NAKAll)
+	body, kinds = open(http.StatusBadGateway)
+	assert.Equal(t, "lock_refused", body["error"].(map[string]any)["code"])
+	assert.Equal(t, []string{controller.KindGranted, controller.KindLockFailed}, kinds, "refused: not unlocked")
+
+	g.pd.SetMode(osdppd.Silent)
+	require.Eventually(t, func() bool {
+		var st struct {
+			PDs []controller.PDStatus `json:"pds"`
+		}
+		g.get("/api/v1/pds", &st)
+		return !st.PDs[0].Online
+	}, 20*time.Second, 50*time.Millisecond)
+	// The last of what going offline records (after pd.offline and its alert).
+	g.waitEvent("lock offline", func(e controller.Event) bool { return e.Kind == "door.lock_offline" })
+	body, kinds = open(http.StatusServiceUnavailable)
+	assert.Equal(t, "lock_offline", body["error"].(map[string]any)["code"])
+	assert.Equal(t, []string{controller.KindGranted, controller.KindLockFailed}, kinds, "offline: not unlocked")
+	assert.NotContains(t, kinds, controller.KindUnlocked)
+}
+
+func (g *gate) readyz() (int, api.ReadyReply) {
+	g.t.Helper()
+	resp, err := http.Get(g.url + "/readyz")
+	require.NoError(g.t, err)
+	defer resp.Body.Close()
+	var r api.ReadyReply
+	require.NoError(g.t, json.NewDecoder(resp.Body).Decode(&r))
+	return resp.StatusCode, r
+}
+
+// Ready means every part works (controller.Health): a terminal offline or
+// a bus whose serial device does not exist is not ready, and says which.
+func TestReadyMeansEveryPartWorks(t *testing.T) {
+	g := startGate(t, osdppd.Config{}, "")
+	g.waitOnline(false)
+	status, r := g.readyz()
+	require.Equal(t, http.StatusOK, status, "%+v", r)
+	assert.True(t, r.Health.Ready)
+	require.Len(t, r.Health.Terminals, 1)
+	assert.True(t, r.Health.Terminals[0].Online)
+	require.Len(t, r.Health.Ports, 1)
+	assert.True(t, r.Health.Ports[0].Open)
+
+	g.pd.SetMode(osdppd.Silent)
+	require.Eventually(t, func() bool { status, r = g.readyz(); return status == http.StatusServiceUnavailable },
+		20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, "not_ready", r.Status)
+	assert.Equal(t, []string{"pd gate-reader offline"}, r.Health.NotReady)
+	assert.Contains(t, r.Error.Message, "pd gate-reader offline")
+
+	dir := t.TempDir()
+	cfg, err := controller.ParseConfig([]byte(fmt.Sprintf(`
+data_dir: %s
+http: { listen: "127.0.0.1:0" }
+buses:
+  - name: gate
+    device: %s
+    pds: [{ name: gate-reader, address: 101 }]
+doors:
+  - name: main-gate
+    readers: [{ pd: gate-reader }]
+    lock: { pd: gate-reader, output: 0 }
+`, dir, filepath.Join(dir, "no-such-tty"))), dir)
+	require.NoError(t, err)
+	seed(t, cfg.Store.Dir)
+	g2 := run(t, cfg, nil, dir)
+	require.Eventually(t, func() bool { status, r = g2.readyz(); return len(r.Health.Ports) == 1 && r.Health.Ports[0].Error != "" },
+		10*time.Second, 50*time.Millisecond)
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.False(t, r.Health.Ports[0].Open)
+	assert.Contains(t, r.Error.Message, "bus gate: serial port")
+	assert.Contains(t, r.Error.Message, "pd gate-reader offline")
 }

@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...O
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, People: store, Enroller: ctl, Log: log,
-			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Ready: ctl.Ready,
+			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
 			SecureCookies: cfg.HTTP.Cert != ""}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

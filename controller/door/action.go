@@ -71,6 +71,10 @@ const (
 	EventLockOffline     = "door.lock_offline" // Detail: the assumption made
 	EventLockOnline      = "door.lock_online"  // also ends an unsecured alarm
 	EventUnsecured       = "door.unsecured"    // alarm: fail-safe lock offline
+	// EventLockFailed: a release the lock could not carry out, so the door
+	// did not open (Detail says why). The controller records the same kind
+	// when the lock's terminal refuses or never acknowledges the command.
+	EventLockFailed = "door.lock_failed"
 )
 
 // Details of Emit actions.
@@ -79,4 +83,5 @@ const (
 	DetailREX               = "rex"
 	DetailFailSafeOffline   = "fail-safe: lock assumed released"
 	DetailFailSecureOffline = "fail-secure: lock assumed locked"
+	DetailLockOffline       = "lock offline: not released"
 )

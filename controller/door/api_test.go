@@ -90,7 +90,7 @@ func TestDeadline(t *testing.T) {
 		{"held open alarm raised", Config{Contact: true}, []step{{at: 0, in: opens}, {at: 30 * s, in: tick}}, -1},
 		{"emergency", Config{Contact: true}, []step{{at: 0, in: grant}, {at: 1 * s, in: emerg}}, -1},
 		{"excuse window is not a deadline", Config{Contact: true}, []step{{at: 0, in: rex}}, -1},
-		{"offline pulse", Config{}, []step{{at: 0, in: offline}, {at: 1 * s, in: grant}}, 4 * s},
+		{"grant while offline starts no pulse", Config{}, []step{{at: 0, in: offline}, {at: 1 * s, in: grant}}, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

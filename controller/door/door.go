@@ -81,6 +81,9 @@ func (d *Door) REX(now time.Time) []Action {
 	if !d.cfg.REXUnlocks || d.mode != Normal {
 		return emit(acts, EventREX, "")
 	}
+	if !d.lockOnline {
+		return d.release(now, emit(acts, EventREX, ""), d.cfg.REXPulse, DetailREX)
+	}
 	until := d.extend(now, d.cfg.REXPulse)
 	acts = d.drive(acts, Unlock, until.Sub(now))
 	acts = emit(acts, EventREX, "")
@@ -244,8 +247,14 @@ func (d *Door) extend(now time.Time, p time.Duration) time.Time {
 	return d.pulseUntil
 }
 
-// release starts or extends a release of at least p.
+// release starts or extends a release of at least p. With the lock's
+// terminal offline nothing can be released: the door did not open, and
+// saying so is the only truthful record. No release is kept for later
+// either, so the lock coming back does not open a door nobody waits at.
 func (d *Door) release(now time.Time, acts []Action, p time.Duration, why string) []Action {
+	if !d.lockOnline {
+		return emit(acts, EventLockFailed, DetailLockOffline)
+	}
 	until := d.extend(now, p)
 	acts = d.drive(acts, Unlock, until.Sub(now))
 	return emit(acts, EventUnlocked, why)

@@ -221,10 +221,11 @@ func TestDoor(t *testing.T) {
 			{3 * s, tick, acts(ev(EventRelocked)), offSecure},
 			{4 * s, online, acts(lock, ev(EventLockOnline)), idle},
 		}},
-		{"grant while offline is delivered when online", withContact, []step{
+		{"grant while offline: not opened, not kept for later", withContact, []step{
 			{0, offline, acts(evd(EventLockOffline, DetailFailSecureOffline)), offSecure},
-			{1 * s, grant, acts(unlocked), nil},
-			{2 * s, online, acts(unlock(2*s), ev(EventLockOnline)), released},
+			{1 * s, grant, acts(evd(EventLockFailed, DetailLockOffline)), offSecure},
+			{2 * s, online, acts(lock, ev(EventLockOnline)), idle},
+			{2 * s, opens, acts(ev(EventOpened)), nil}, // the grant still excuses an opening
 		}},
 		{"open door still waiting to relock when the lock comes back", withContact, []step{
 			{0, closes, nil, nil},

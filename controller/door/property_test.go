@@ -146,7 +146,15 @@ func (c *checker) check(name string, acts []Action, before, after State) {
 				}
 			case EventLockOffline:
 				online = false
-			case EventOpened, EventClosed, EventREX, EventUnlocked, EventRelocked,
+			case EventLockFailed:
+				if online {
+					fail("lock failed while the lock is online")
+				}
+			case EventUnlocked:
+				if !online {
+					fail("unlocked while the lock is offline")
+				}
+			case EventOpened, EventClosed, EventREX, EventRelocked,
 				EventMode, EventLockOnline, EventUnsecured:
 			default:
 				fail("unknown event %q", a.Event)

@@ -1,0 +1,133 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Health is what /readyz reports: every part the gate needs, and whether it
+// is working now.
+//
+// Ready means every one of these holds: the controller is running its
+// loops; the store is open (events can be made durable); every bus's and
+// converter's serial port is open; every OSDP terminal is online, on its
+// secure channel when it has a key; every fingerprint module answers. A gate
+// that is not ready may still decide at the doors whose parts work: NotReady
+// names the parts that do not.
+type Health struct {
+	Ready     bool             `json:"ready"`
+	Running   bool             `json:"running"`
+	Store     bool             `json:"store"`
+	Ports     []PortHealth     `json:"ports"`
+	Terminals []TerminalHealth `json:"terminals"`
+	// NotReady lists what is wrong, one item each ("pd gate-reader offline").
+	NotReady []string `json:"not_ready,omitempty"`
+}
+
+// PortHealth is one serial port: a bus, a converter or a fingerprint module.
+type PortHealth struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"` // bus, converter
+	Device string `json:"device"`
+	Open   bool   `json:"open"`
+	Error  string `json:"error,omitempty"`
+}
+
+// TerminalHealth is one terminal: an OSDP PD or a fingerprint module.
+type TerminalHealth struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"` // osdp, fingerprint
+	Online bool   `json:"online"`
+	// Secure is set for a PD with a key: it must be on its secure channel.
+	Secure *bool `json:"secure,omitempty"`
+}
+
+// portState is the last known state of a serial port (under Controller.mu).
+type portState struct {
+	open bool
+	err  string
+}
+
+// setPort records a port's state; called by the port's reopener.
+func (c *Controller) setPort(name string, open bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := portState{open: open}
+	if err != nil {
+		st.err = err.Error()
+	}
+	c.ports[name] = st
+}
+
+// Health reports the state of every part (see Health).
+func (c *Controller) Health() Health {
+	var h Health
+	c.ctxMu.Lock()
+	h.Running = c.ctx != nil && c.ctx.Err() == nil
+	c.ctxMu.Unlock()
+	h.Store = c.store.db != nil && !c.store.db.IsClosed()
+	if !h.Running {
+		h.NotReady = append(h.NotReady, "controller not running")
+	}
+	if !h.Store {
+		h.NotReady = append(h.NotReady, "store closed")
+	}
+	c.mu.Lock()
+	port := func(name, kind, device string) {
+		st := c.ports[kind+"/"+name]
+		p := PortHealth{Name: name, Kind: kind, Device: device, Open: st.open, Error: st.err}
+		if !p.Open {
+			why := "not open yet"
+			if p.Error != "" {
+				why = p.Error
+			}
+			h.NotReady = append(h.NotReady, fmt.Sprintf("%s %s: serial port %s unavailable (%s)", kind, name, device, why))
+		}
+		h.Ports = append(h.Ports, p)
+	}
+	for _, b := range c.cfg.Buses {
+		port(b.Name, "bus", b.Device)
+	}
+	for _, cv := range c.cfg.Converters {
+		port(cv.Name, "converter", cv.Device)
+	}
+	for _, b := range c.cfg.Buses {
+		for _, p := range b.PDs {
+			k := pdKey{b.Name, byte(*p.Address)}
+			t := TerminalHealth{Name: p.Name, Kind: "osdp", Online: c.online[k]}
+			ok := t.Online
+			if p.Key() != nil {
+				sec := c.secure[k]
+				t.Secure = &sec
+				ok = ok && sec
+			}
+			switch {
+			case !t.Online:
+				h.NotReady = append(h.NotReady, "pd "+p.Name+" offline")
+			case !ok:
+				h.NotReady = append(h.NotReady, "pd "+p.Name+" not on its secure channel")
+			}
+			h.Terminals = append(h.Terminals, t)
+		}
+	}
+	c.mu.Unlock()
+	if c.fingers != nil {
+		for _, m := range c.fingers.Status() {
+			h.Terminals = append(h.Terminals, TerminalHealth{Name: m.Name, Kind: "fingerprint", Online: m.Online})
+			if !m.Online {
+				h.NotReady = append(h.NotReady, "fingerprint module "+m.Name+" offline")
+			}
+		}
+	}
+	h.Ready = len(h.NotReady) == 0
+	return h
+}
+
+// Ready reports nil when Health says ready, else an error listing what is
+// not.
+func (c *Controller) Ready() error {
+	if h := c.Health(); !h.Ready {
+		return fmt.Errorf("not ready: %s", strings.Join(h.NotReady, "; "))
+	}
+	return nil
+}
