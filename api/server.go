@@ -37,9 +37,9 @@ type Options struct {
 	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
-	Metrics       http.Handler // Prometheus exposition; nil = no /metrics
+	Metrics       http.Handler             // Prometheus exposition; nil = no /metrics
 	Health        func() controller.Health // for /readyz; nil = always ready
-	SecureCookies bool         // set the Secure flag (HTTPS)
+	SecureCookies bool                     // set the Secure flag (HTTPS)
 	// OpensPerMinute limits phone-open requests per device; 0 = 10.
 	OpensPerMinute int
 	Now            func() time.Time // nil = time.Now

@@ -136,7 +136,7 @@ func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lo
 type LockResult string
 
 const (
-	LockConfirmed   LockResult = "confirmed"    // the lock's terminal acknowledged: the door is released
+	LockConfirmed   LockResult = "confirmed"       // the lock's terminal acknowledged: the door is released
 	LockOffline     LockResult = ReasonLockOffline // not sent: the terminal is offline
 	LockRefused     LockResult = ReasonLockRefused
 	LockNoReply     LockResult = ReasonLockNoReply
