@@ -242,7 +242,8 @@ func (s *Server) listPDs(c echo.Context) error {
 // Doors is what the API needs to show and command doors.
 type Doors interface {
 	Doors() []controller.DoorStatus
-	SetDoorMode(ctx context.Context, door string, m door.Mode, why string) error
+	// SetDoorModes changes every door or none.
+	SetDoorModes(ctx context.Context, doors []string, m door.Mode, why string) error
 }
 
 // ModeRequest is the body of POST /api/v1/doors/{name}/mode and /api/v1/emergency.
@@ -314,16 +315,15 @@ func (s *Server) setMode(c echo.Context, names []string) error {
 	if sess, ok := sessionOf(c); ok {
 		why += " (by " + sess.Account + ")"
 	}
-	for _, n := range names {
-		err := s.o.Doors.SetDoorMode(c.Request().Context(), n, m, why)
-		switch {
-		case errors.Is(err, controller.ErrNotFound):
-			return fail(http.StatusNotFound, "not_found", fmt.Sprintf("no door named %q", n))
-		case errors.Is(err, door.ErrEmergency):
-			return fail(http.StatusConflict, "emergency", fmt.Sprintf("door %q is in emergency unlock: set it to normal first", n))
-		case err != nil:
-			return err
-		}
+	// All or nothing: a request naming an unknown door changes no door.
+	err = s.o.Doors.SetDoorModes(c.Request().Context(), names, m, why)
+	switch {
+	case errors.Is(err, controller.ErrNotFound):
+		return fail(http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), controller.ErrNotFound.Error()+": ")+": no such door; no door was changed")
+	case errors.Is(err, door.ErrEmergency):
+		return fail(http.StatusConflict, "emergency", strings.TrimPrefix(err.Error(), "controller: ")+": set it to normal first; no door was changed")
+	case err != nil:
+		return err
 	}
 	return s.listDoors(c)
 }

@@ -31,11 +31,15 @@ func (f *fakeDoors) Doors() []controller.DoorStatus {
 	return []controller.DoorStatus{{Name: "main-gate", Mode: f.modes["main-gate"].String()}}
 }
 
-func (f *fakeDoors) SetDoorMode(_ context.Context, name string, m door.Mode, _ string) error {
-	if name != "main-gate" {
-		return controller.ErrNotFound
+func (f *fakeDoors) SetDoorModes(_ context.Context, names []string, m door.Mode, _ string) error {
+	for _, name := range names {
+		if name != "main-gate" {
+			return fmt.Errorf("%w: door %q", controller.ErrNotFound, name)
+		}
 	}
-	f.modes[name] = m
+	for _, name := range names {
+		f.modes[name] = m
+	}
 	return nil
 }
 

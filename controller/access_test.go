@@ -273,3 +273,42 @@ func TestVisitorPassCodeAtKeypad(t *testing.T) {
 		assert.NotEqual(t, code, c.Key, "the code is stored hashed")
 	}
 }
+
+// A request for several doors is all or nothing: one unknown door, or one
+// door in emergency unlock for a lockdown, and no door changes, nothing is
+// stored and nothing is recorded.
+func TestSetDoorModesAllOrNothing(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	modes := func() map[string]string {
+		m := map[string]string{}
+		for _, d := range e.c.Doors() {
+			m[d.Name] = d.Mode
+		}
+		return m
+	}
+	head := func() uint64 { _, h := e.s.Stats(); return h }
+	before, seq := modes(), head()
+
+	err := e.c.SetDoorModes(ctx, []string{"gate", "nope", "nada"}, door.Lockdown, "test")
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Contains(t, err.Error(), `"nope", "nada"`)
+	assert.Equal(t, before, modes(), "no door changed")
+	assert.Equal(t, seq, head(), "nothing recorded")
+	m, err := e.s.DoorMode("gate")
+	require.NoError(t, err)
+	assert.NotEqual(t, "lockdown", m, "nothing stored")
+
+	require.NoError(t, e.c.SetDoorMode(ctx, "lobby", door.EmergencyUnlock, "test"))
+	before, seq = modes(), head()
+	err = e.c.SetDoorModes(ctx, []string{"gate", "lobby"}, door.Lockdown, "test")
+	require.ErrorIs(t, err, door.ErrEmergency)
+	assert.Contains(t, err.Error(), "lobby")
+	assert.Equal(t, before, modes(), "gate not locked down either")
+	assert.Equal(t, seq, head())
+
+	require.NoError(t, e.c.SetDoorModes(ctx, []string{"gate", "lobby", "gate"}, door.Normal, "test"))
+	for d, m := range modes() {
+		assert.Equal(t, "normal", m, d)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -250,31 +251,77 @@ func (c *Controller) lockDone(ctx context.Context, k pdKey, w *lockWait, err err
 // The mode is stored first, so it survives a restart; only another call
 // changes it.
 func (c *Controller) SetDoorMode(ctx context.Context, doorName string, m door.Mode, why string) error {
-	d := c.doorByName(doorName)
-	if d == nil {
-		return fmt.Errorf("%w: door %q", ErrNotFound, doorName)
+	return c.SetDoorModes(ctx, []string{doorName}, m, why)
+}
+
+// SetDoorModes puts several doors into a mode, all or nothing: every name
+// is checked first (an unknown door is ErrNotFound, lockdown of a door in
+// emergency unlock is door.ErrEmergency, each naming every such door), the
+// modes are stored in one transaction, and only then are the doors driven.
+// A request that fails changes no door.
+func (c *Controller) SetDoorModes(ctx context.Context, names []string, m door.Mode, why string) error {
+	var (
+		doors            []*doorRT
+		unknown, blocked []string
+	)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		d := c.doorByName(n)
+		if d == nil {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+			continue
+		}
+		doors = append(doors, d)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cur := d.sm.State().Mode
-	if cur == m {
-		return nil
+	if len(unknown) > 0 {
+		return fmt.Errorf("%w: door %s", ErrNotFound, strings.Join(unknown, ", "))
 	}
-	if m == door.Lockdown && cur == door.EmergencyUnlock {
-		return fmt.Errorf("controller: door %s: %w", doorName, door.ErrEmergency)
+	// Locks are always taken in configuration order, so two requests for
+	// overlapping doors cannot deadlock.
+	slices.SortFunc(doors, func(a, b *doorRT) int { return slices.Index(c.doors, a) - slices.Index(c.doors, b) })
+	for _, d := range doors {
+		d.mu.Lock()
+		defer d.mu.Unlock()
 	}
-	if err := c.store.SetDoorMode(doorName, m.String()); err != nil {
+	var change []*doorRT
+	for _, d := range doors {
+		cur := d.sm.State().Mode
+		if cur == m {
+			continue
+		}
+		if m == door.Lockdown && cur == door.EmergencyUnlock {
+			blocked = append(blocked, d.name())
+		}
+		change = append(change, d)
+	}
+	if len(blocked) > 0 {
+		return fmt.Errorf("controller: door %s: %w", strings.Join(blocked, ", "), door.ErrEmergency)
+	}
+	modes := map[string]string{}
+	for _, d := range change {
+		modes[d.name()] = m.String()
+	}
+	if err := c.store.SetDoorModes(modes); err != nil {
 		return err
 	}
-	if why != "" {
-		c.record(ctx, Event{Kind: "door.mode_requested", Door: doorName, Detail: m.String() + ": " + why})
+	for _, d := range change {
+		if why != "" {
+			c.record(ctx, Event{Kind: "door.mode_requested", Door: d.name(), Detail: m.String() + ": " + why})
+		}
+		acts, err := d.sm.SetMode(c.now(), m)
+		if err != nil {
+			// Checked above, so this is a bug; the stored mode is applied at
+			// the next start.
+			c.log.Error("door mode not applied", "door", d.name(), "err", err)
+			continue
+		}
+		c.act(ctx, d, acts)
+		d.pending, d.keys = nil, map[int][]byte{}
 	}
-	acts, err := d.sm.SetMode(c.now(), m)
-	if err != nil {
-		return err
-	}
-	c.act(ctx, d, acts)
-	d.pending, d.keys = nil, map[int][]byte{}
 	return nil
 }
 

@@ -182,5 +182,17 @@ func (s *Store) DoorMode(doorName string) (string, error) {
 
 // SetDoorMode stores a door's mode.
 func (s *Store) SetDoorMode(doorName, mode string) error {
-	return s.db.Update(func(txn *badger.Txn) error { return setJSON(txn, keyDoorMode+doorName, mode) })
+	return s.SetDoorModes(map[string]string{doorName: mode})
+}
+
+// SetDoorModes stores several doors' modes in one transaction.
+func (s *Store) SetDoorModes(modes map[string]string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		for d, m := range modes {
+			if err := setJSON(txn, keyDoorMode+d, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -20,7 +20,7 @@ type doorsFake struct{ mode door.Mode }
 func (d *doorsFake) Doors() []controller.DoorStatus {
 	return []controller.DoorStatus{{Name: "main-gate", Mode: d.mode.String(), Locked: true}}
 }
-func (d *doorsFake) SetDoorMode(_ context.Context, _ string, m door.Mode, _ string) error {
+func (d *doorsFake) SetDoorModes(_ context.Context, _ []string, m door.Mode, _ string) error {
 	d.mode = m
 	return nil
 }
