@@ -120,7 +120,7 @@ func (s *Server) export(c echo.Context) error {
 		return fail(http.StatusServiceUnavailable, "unavailable", "no export")
 	}
 	format := c.QueryParam("format")
-	if format == "" {
+	if _, given := c.QueryParams()["format"]; !given {
 		format = "jsonl"
 	}
 	ctype := map[string]string{"jsonl": "application/x-ndjson", "csv": "text/csv"}[format]

@@ -34,7 +34,10 @@ type People interface {
 // Enroller enrols what needs the controller: faces (the model), fingers
 // (a module), and removing a person everywhere.
 type Enroller interface {
-	EnrollFace(ctx context.Context, identity, id string, photo []byte) error
+	// FaceOf checks a photo (exactly one face) and returns its descriptor,
+	// changing nothing; EnrollDescriptor then enrols it.
+	FaceOf(ctx context.Context, photo []byte) ([128]float32, error)
+	EnrollDescriptor(identity, id string, d [128]float32) error
 	EnrollFinger(ctx context.Context, module, identity string) (int, error)
 	RemoveIdentity(ctx context.Context, id string) error
 }
@@ -250,7 +253,11 @@ const maxPhoto = 8 << 20
 func readPhoto(c echo.Context) ([]byte, error) {
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxPhoto+(1<<20))
 	fh, err := c.FormFile("photo")
-	if err != nil {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, fail(http.StatusRequestEntityTooLarge, "too_large", "photo over 8 MiB")
+	case err != nil:
 		return nil, fail(http.StatusBadRequest, "bad_request", "photo: a multipart form with a file field named photo (JPEG or PNG, up to 8 MiB)")
 	}
 	if fh.Size > maxPhoto {
@@ -290,9 +297,13 @@ func (s *Server) enrolFace(c echo.Context) error {
 	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
 		return storeError(err)
 	}
-	id := "photo-" + strconv.FormatInt(s.now().UnixNano(), 36)
-	if err := s.o.Enroller.EnrollFace(c.Request().Context(), c.Param("id"), id, photo); err != nil {
+	d, err := s.o.Enroller.FaceOf(c.Request().Context(), photo)
+	if err != nil {
 		return faceError(err)
+	}
+	id := "photo-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	if err := s.o.Enroller.EnrollDescriptor(c.Param("id"), id, d); err != nil {
+		return storeError(err)
 	}
 	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: "face enrolled"})
 	return c.JSON(http.StatusCreated, map[string]string{"face": id})
@@ -306,35 +317,52 @@ func (s *Server) createVisitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	host := c.FormValue("host")
-	if _, err := s.o.People.Identity(host); err != nil {
-		return fail(http.StatusBadRequest, "bad_request", "host: no resident "+host)
+	form := map[string]string{}
+	for _, k := range []string{"name", "host", "from", "until", "uses", "doors"} {
+		form[k] = c.FormValue(k)
+		if err := textError(k, form[k]); err != nil {
+			return err
+		}
 	}
-	p := &controller.Pass{From: s.now().UTC()}
-	if v := c.FormValue("from"); v != "" {
+	host := form["host"]
+	if _, err := s.o.People.Identity(host); err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "host: no resident "+strconv.Quote(host))
+	}
+	now := s.now().UTC()
+	p := &controller.Pass{From: now}
+	if v := form["from"]; v != "" {
 		if p.From, err = time.Parse(time.RFC3339, v); err != nil {
 			return fail(http.StatusBadRequest, "bad_request", "from: an RFC 3339 time")
 		}
 	}
-	if p.Until, err = time.Parse(time.RFC3339, c.FormValue("until")); err != nil {
+	if p.Until, err = time.Parse(time.RFC3339, form["until"]); err != nil {
 		return fail(http.StatusBadRequest, "bad_request", "until: an RFC 3339 time")
 	}
-	if v := c.FormValue("uses"); v != "" {
+	if !p.Until.After(now) {
+		return fail(http.StatusBadRequest, "bad_request", "until: must be in the future")
+	}
+	if v := form["uses"]; v != "" {
 		if p.MaxUses, err = strconv.Atoi(v); err != nil || p.MaxUses < 0 {
 			return fail(http.StatusBadRequest, "bad_request", "uses: a number ≥ 0")
 		}
 	}
-	if v := c.FormValue("doors"); v != "" {
+	if v := form["doors"]; v != "" {
 		p.Doors = strings.Split(v, ",")
 	}
-	id := fmt.Sprintf("v-%s", strconv.FormatInt(s.now().UnixNano(), 36))
-	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: c.FormValue("name"), Host: host, Pass: p}
+	// The photo is checked before anything is made, so a refused visitor
+	// leaves no trace but the refusal.
+	d, err := s.o.Enroller.FaceOf(c.Request().Context(), photo)
+	if err != nil {
+		return faceError(err)
+	}
+	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
+	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: form["name"], Host: host, Pass: p}
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
 	}
-	if err := s.o.Enroller.EnrollFace(c.Request().Context(), id, "visit", photo); err != nil {
+	if err := s.o.Enroller.EnrollDescriptor(id, "visit", d); err != nil {
 		_ = s.o.Enroller.RemoveIdentity(c.Request().Context(), id) // nothing half-made stays
-		return faceError(err)
+		return storeError(err)
 	}
 	code, err := s.o.People.NewPassCode(id)
 	if err != nil {

@@ -275,7 +275,7 @@ func decodeStrict(c echo.Context, v any) error {
 	if dec.More() {
 		return fail(http.StatusBadRequest, "bad_request", "trailing data after the JSON body")
 	}
-	return nil
+	return checkText(v)
 }
 
 func (s *Server) listDoors(c echo.Context) error {

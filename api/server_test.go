@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -77,8 +78,12 @@ func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) (control
 // as having no face, which is what a photo of a wall gives.
 type fakeEnroller struct{ s *controller.Store }
 
-func (f *fakeEnroller) EnrollFace(context.Context, string, string, []byte) error {
-	return fmt.Errorf("fake: %w", face.ErrNoFace)
+func (f *fakeEnroller) FaceOf(context.Context, []byte) ([128]float32, error) {
+	return [128]float32{}, fmt.Errorf("fake: %w", face.ErrNoFace)
+}
+
+func (f *fakeEnroller) EnrollDescriptor(string, string, [128]float32) error {
+	return errors.New("fake: no face index")
 }
 
 func (f *fakeEnroller) EnrollFinger(context.Context, string, string) (int, error) {
@@ -215,6 +220,44 @@ func TestBadQueriesGetOneErrorShape(t *testing.T) {
 	}
 	status, _ = a.do(t, http.MethodPost, "/api/v1/emergency", a.tokens["guard"], `{"mode":"`+strings.Repeat("x", 70<<10)+`"}`)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	for _, q := range []string{"format=", "format=xml"} {
+		status, body := a.do(t, http.MethodGet, "/api/v1/events/export?"+q, a.tokens["guard"], "")
+		assert.Equal(t, http.StatusBadRequest, status, q)
+		assert.Contains(t, body, "format: jsonl or csv", q)
+	}
+}
+
+// Text that is not valid UTF-8 or holds control characters is refused with
+// a 400 naming the field, and nothing is stored.
+func TestTextFieldsRefuseBadText(t *testing.T) {
+	a := newTestServer(t)
+	before, err := a.store.Identity("li")
+	require.NoError(t, err)
+	cards, err := a.store.Credentials("li")
+	require.NoError(t, err)
+	tests := []struct {
+		method, path, body, field string
+	}{
+		{http.MethodPut, "/api/v1/residents/li", "{\"id\":\"li\",\"name\":\"Li\xff\xfe\"}", "name"},
+		{http.MethodPost, "/api/v1/residents", `{"id":"zhang","name":"\u0000"}`, "name"},
+		{http.MethodPost, "/api/v1/residents", `{"id":"zhang","name":"Zhang","unit":"3-201\n"}`, "unit"},
+		{http.MethodPost, "/api/v1/residents", `{"id":"zhang","name":"Zhang","groups":["ok","b\u001bad"]}`, "groups[1]"},
+		{http.MethodPost, "/api/v1/residents/li/cards", `{"card":"1:4444\u0000"}`, "card"},
+		{http.MethodPost, "/api/v1/emergency", `{"mode":"normal","reason":"fire\u0007"}`, "reason"},
+	}
+	for _, tt := range tests {
+		status, body := a.do(t, tt.method, tt.path, a.tokens["admin"], tt.body)
+		assert.Equal(t, http.StatusBadRequest, status, "%s %s", tt.path, tt.body)
+		assert.Contains(t, body, `"message":"`+tt.field+`: `, tt.body)
+	}
+	li, err := a.store.Identity("li")
+	require.NoError(t, err)
+	assert.Equal(t, before, li, "unchanged")
+	_, err = a.store.Identity("zhang")
+	assert.ErrorIs(t, err, controller.ErrNotFound, "not created")
+	creds, err := a.store.Credentials("li")
+	require.NoError(t, err)
+	assert.Equal(t, cards, creds, "no card stored")
 }
 
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
@@ -483,6 +526,84 @@ func TestPeopleBadInput(t *testing.T) {
 	vs, err := a.store.Identities(policy.Visitor)
 	require.NoError(t, err)
 	assert.Empty(t, vs)
+}
+
+// postVisitor sends a visitor registration with the given form and photo.
+func (a *testAPI) postVisitor(t *testing.T, form map[string]string, photo []byte) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range form {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("photo", "p.jpg")
+	require.NoError(t, err)
+	fw.Write(photo)
+	require.NoError(t, mw.Close())
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/visitors", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A refused visitor leaves no trace but the refusal: no identity, and no
+// "identity.removed" for one that was never announced. Status codes follow
+// the cause and messages name the field.
+func TestVisitorRefusals(t *testing.T) {
+	a := newTestServer(t)
+	_, head := a.store.Stats()
+	good := func() map[string]string {
+		return map[string]string{"name": "Guest", "host": "li", "until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+	}
+	with := func(k, v string) map[string]string { f := good(); f[k] = v; return f }
+	tests := []struct {
+		form   map[string]string
+		photo  []byte
+		status int
+		msg    string
+	}{
+		{good(), []byte("\xff\xd8 a photo with no face (the fake engine finds none)"), http.StatusUnprocessableEntity, "no face"},
+		{good(), make([]byte, 9<<20), http.StatusRequestEntityTooLarge, "photo over 8 MiB"},
+		{with("until", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)), []byte("x"), http.StatusBadRequest, "until: must be in the future"},
+		{with("name", "G\x00uest"), []byte("x"), http.StatusBadRequest, "name: control character"},
+		{with("name", "G\xffuest"), []byte("x"), http.StatusBadRequest, "name: not valid UTF-8"},
+		{with("host", "nobody"), []byte("x"), http.StatusBadRequest, `host: no resident \"nobody\"`},
+	}
+	for _, tt := range tests {
+		status, body := a.postVisitor(t, tt.form, tt.photo)
+		assert.Equal(t, tt.status, status, "%s: %s", tt.msg, body)
+		assert.Contains(t, body, tt.msg)
+	}
+	vs, err := a.store.Identities(policy.Visitor)
+	require.NoError(t, err)
+	assert.Empty(t, vs)
+	_, after := a.store.Stats()
+	assert.Equal(t, head, after, "nothing recorded")
+}
+
+// A 404 names what was not found.
+func TestNotFoundNamesKindAndID(t *testing.T) {
+	a := newTestServer(t)
+	for path, want := range map[string]string{
+		"/api/v1/residents/nobody": `identity \"nobody\"`,
+		"/api/v1/visitors/v-none":  `identity \"v-none\"`,
+	} {
+		method := http.MethodGet
+		if strings.Contains(path, "visitors") {
+			method = http.MethodDelete
+		}
+		status, body := a.do(t, method, path, a.tokens["admin"], "")
+		assert.Equal(t, http.StatusNotFound, status, path)
+		assert.Contains(t, body, want, path)
+	}
+	status, body := a.do(t, http.MethodDelete, "/api/v1/residents/li/cards", a.tokens["admin"], `{"card":"1:999"}`)
+	assert.Equal(t, http.StatusNotFound, status, body)
+	assert.Contains(t, body, "no such card")
+	assert.NotContains(t, body, "999", "no card number in errors")
 }
 
 func TestExport(t *testing.T) {

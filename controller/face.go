@@ -122,7 +122,7 @@ func (s *Store) Crop(seq uint64) ([]byte, error) {
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(binary.BigEndian.AppendUint64([]byte(keyCrop), seq))
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			return ErrNotFound
+			return fmt.Errorf("%w: face crop of event %d", ErrNotFound, seq)
 		}
 		if err != nil {
 			return err

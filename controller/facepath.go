@@ -73,17 +73,28 @@ func (c *Controller) loadFaces() (int, error) {
 // EnrollFace computes the descriptor of the only face in a photo (JPEG or
 // PNG) and enrols it for the identity: stored first, then indexed.
 func (c *Controller) EnrollFace(ctx context.Context, identity, id string, photo []byte) error {
+	d, err := c.FaceOf(ctx, photo)
+	if err != nil {
+		return err
+	}
+	return c.EnrollDescriptor(identity, id, d)
+}
+
+// FaceOf checks a photo for enrolment and returns the descriptor of its
+// only face; it changes nothing, so a caller can refuse a bad photo before
+// creating anything.
+func (c *Controller) FaceOf(ctx context.Context, photo []byte) ([128]float32, error) {
 	if c.embed == nil {
-		return fmt.Errorf("controller: enrol face: %w", face.ErrUnavailable)
+		return [128]float32{}, fmt.Errorf("controller: enrol face: %w", face.ErrUnavailable)
 	}
 	if c.faces == nil {
-		return errors.New("controller: enrol face: no face index configured")
+		return [128]float32{}, errors.New("controller: enrol face: no face index configured")
 	}
 	f, err := c.embed.One(ctx, photo)
 	if err != nil {
-		return fmt.Errorf("controller: enrol face: %w", err)
+		return [128]float32{}, fmt.Errorf("controller: enrol face: %w", err)
 	}
-	return c.EnrollDescriptor(identity, id, f.Descriptor)
+	return f.Descriptor, nil
 }
 
 // EnrollDescriptor enrols a descriptor computed elsewhere (a terminal).

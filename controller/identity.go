@@ -177,7 +177,7 @@ func (s *Store) Identities(kind policy.Kind) ([]Identity, error) {
 func (s *Store) DeleteIdentity(id string) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get([]byte(keyIdentity + id)); errors.Is(err, badger.ErrKeyNotFound) {
-			return ErrNotFound
+			return notFound(keyIdentity + id)
 		}
 		var keys [][]byte
 		if err := iterJSON(txn, keyCredential, func(c *Credential) {
@@ -249,7 +249,7 @@ func (s *Store) RemoveCredential(kind policy.Factor, key string) error {
 	}
 	return s.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get([]byte(credKey(kind, key))); errors.Is(err, badger.ErrKeyNotFound) {
-			return ErrNotFound
+			return notFound(credKey(kind, key))
 		}
 		return txn.Delete([]byte(credKey(kind, key)))
 	})

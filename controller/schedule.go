@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ const keyDoorMode = "mode/" // mode/<door> → mode name
 func (s *Store) DoorMode(doorName string) (string, error) {
 	var m string
 	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyDoorMode+doorName, &m) })
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return "", nil
 	}
 	return m, err

@@ -127,12 +127,41 @@ func (s *Store) Close() error {
 func getJSON(txn *badger.Txn, key string, v any) error {
 	item, err := txn.Get([]byte(key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return ErrNotFound
+		return notFound(key)
 	}
 	if err != nil {
 		return err
 	}
 	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+// notFound names what a missing key held, and its id where that is not a
+// secret: a credential (a card number, a PIN), a session's or a pairing
+// code's hash is named by its kind only.
+func notFound(key string) error {
+	kind, id, _ := strings.Cut(key, "/")
+	switch kind + "/" {
+	case keyIdentity:
+		return fmt.Errorf("%w: identity %q", ErrNotFound, id)
+	case keyCredential:
+		k, _, _ := strings.Cut(id, "/")
+		return fmt.Errorf("%w: %s credential", ErrNotFound, k)
+	case keyAccount:
+		return fmt.Errorf("%w: account %q", ErrNotFound, id)
+	case keyDevice:
+		return fmt.Errorf("%w: device %q", ErrNotFound, id)
+	case keySession:
+		return fmt.Errorf("%w: session", ErrNotFound)
+	case keyPairing:
+		return fmt.Errorf("%w: pairing code", ErrNotFound)
+	case keyDoorMode:
+		return fmt.Errorf("%w: stored mode of door %q", ErrNotFound, id)
+	case keyFinger:
+		return fmt.Errorf("%w: fingerprint template", ErrNotFound)
+	case keySchedule:
+		return fmt.Errorf("%w: schedule %q", ErrNotFound, id)
+	}
+	return fmt.Errorf("%w: %s", ErrNotFound, kind)
 }
 
 func setJSON(txn *badger.Txn, key string, v any) error {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/jpeg"
-	"image/png"
+	_ "image/png" // decoded for image.Decode
 	"os"
 	"path/filepath"
 )
@@ -77,7 +79,10 @@ func quality(r image.Rectangle) float32 {
 	return min(float32(side)/150, 1)
 }
 
-// prepare checks size and format and returns JPEG bytes for dlib.
+// prepare checks size and format and returns JPEG bytes for dlib. dlib's
+// JPEG loader takes three-channel (YCbCr) JPEGs only, so a PNG, and a
+// grayscale or CMYK JPEG, is re-encoded as a colour JPEG: a black-and-white
+// photo is still a photo, not "not an image".
 func prepare(img []byte, c *Config) ([]byte, error) {
 	if len(img) > c.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(img), c.MaxBytes)
@@ -89,16 +94,18 @@ func prepare(img []byte, c *Config) ([]byte, error) {
 	if cfg.Width*cfg.Height > c.MaxPixels {
 		return nil, fmt.Errorf("%w: %d×%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, c.MaxPixels)
 	}
-	if format == "jpeg" {
+	if format == "jpeg" && cfg.ColorModel == color.YCbCrModel {
 		return img, nil
 	}
-	m, err := png.Decode(bytes.NewReader(img))
+	m, _, err := image.Decode(bytes.NewReader(img))
 	if err != nil {
 		return nil, ErrNotImage
 	}
+	rgb := image.NewRGBA(m.Bounds())
+	draw.Draw(rgb, rgb.Bounds(), m, m.Bounds().Min, draw.Src)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 95}); err != nil {
-		return nil, fmt.Errorf("face: convert png: %w", err)
+	if err := jpeg.Encode(&buf, rgb, &jpeg.Options{Quality: 95}); err != nil {
+		return nil, fmt.Errorf("face: convert %s: %w", format, err)
 	}
 	return buf.Bytes(), nil
 }

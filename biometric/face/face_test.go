@@ -7,6 +7,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"math"
@@ -136,4 +137,34 @@ func TestModelsMissing(t *testing.T) {
 	_, err := Open(Config{ModelDir: t.TempDir()})
 	assert.ErrorIs(t, err, ErrModelsMissing)
 	assert.Contains(t, err.Error(), "make models")
+}
+
+// Black-and-white photos are photos: a grayscale PNG or JPEG with a face is
+// enrolled, one without a face is "no face", never "not an image" (dlib's
+// loader takes colour JPEGs only).
+func TestGrayscalePhotos(t *testing.T) {
+	e := embedder(t)
+	ctx := context.Background()
+	group := photo(t, "sample1.jpg")
+	faces, err := e.Faces(ctx, group)
+	require.NoError(t, err)
+	one := crop(t, group, faces[0].Box)
+	gray := image.NewGray(one.Bounds())
+	draw.Draw(gray, gray.Bounds(), one, one.Bounds().Min, draw.Src)
+
+	var pngBuf bytes.Buffer
+	require.NoError(t, png.Encode(&pngBuf, gray))
+	for name, img := range map[string][]byte{"png": pngBuf.Bytes(), "jpeg": encJPEG(t, gray, 90)} {
+		f, err := e.One(ctx, img)
+		require.NoError(t, err, "grayscale %s", name)
+		assert.Less(t, dist(f.Descriptor, faces[0].Descriptor), 0.45, "grayscale %s: the same person", name)
+	}
+
+	blank := image.NewGray(image.Rect(0, 0, 64, 64))
+	pngBuf.Reset()
+	require.NoError(t, png.Encode(&pngBuf, blank))
+	for name, img := range map[string][]byte{"png": pngBuf.Bytes(), "jpeg": encJPEG(t, blank, 90)} {
+		_, err := e.One(ctx, img)
+		assert.ErrorIs(t, err, ErrNoFace, "blank grayscale %s", name)
+	}
 }

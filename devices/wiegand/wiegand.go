@@ -17,9 +17,11 @@
 package wiegand
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -228,12 +230,12 @@ func ParseKey(key string) (bits int, data []byte, err error) {
 		if len(parts) != 3 {
 			return 0, nil, fmt.Errorf("wiegand: %q: want raw:BITS:HEX", key)
 		}
-		var b int
-		if _, err := fmt.Sscan(parts[1], &b); err != nil {
+		b, err := strconv.Atoi(parts[1])
+		if err != nil || b <= 0 {
 			return 0, nil, fmt.Errorf("wiegand: %q: bits", key)
 		}
-		var hexData []byte
-		if _, err := fmt.Sscanf(parts[2], "%x", &hexData); err != nil || (b+7)/8 != len(hexData) {
+		hexData, err := hex.DecodeString(parts[2])
+		if err != nil || (b+7)/8 != len(hexData) {
 			return 0, nil, fmt.Errorf("wiegand: %q: %d bits need %d bytes of hex", key, b, (b+7)/8)
 		}
 		return b, hexData, nil
@@ -244,11 +246,12 @@ func ParseKey(key string) (bits int, data []byte, err error) {
 	}
 	var fac, num uint64
 	switch {
+	// Whole decimal numbers only: "4444x" must not read as card 4444.
 	case f.Facility[1] == 0 && len(parts) == 2:
-		_, err = fmt.Sscan(parts[1], &num)
+		num, err = strconv.ParseUint(parts[1], 10, 64)
 	case f.Facility[1] > 0 && len(parts) == 3:
-		if _, err = fmt.Sscan(parts[1], &fac); err == nil {
-			_, err = fmt.Sscan(parts[2], &num)
+		if fac, err = strconv.ParseUint(parts[1], 10, 64); err == nil {
+			num, err = strconv.ParseUint(parts[2], 10, 64)
 		}
 	default:
 		err = errors.New("wrong number of fields")

@@ -102,7 +102,8 @@ func TestRawPassThroughAnd37BitChoice(t *testing.T) {
 }
 
 func TestParseKeyErrors(t *testing.T) {
-	for _, k := range []string{"", "h10301", "h10301:1", "h10301:x:1", "foo:1:2", "raw:26", "raw:26:zz", "raw:26:0102", "h10302:1:2"} {
+	for _, k := range []string{"", "h10301", "h10301:1", "h10301:x:1", "foo:1:2", "raw:26", "raw:26:zz", "raw:26:0102", "h10302:1:2",
+		"h10301:1:4444x", "h10301:1:4444 junk", "h10301:1:4444\x00", "h10301: 1:4444", "h10301:+1:4444", "raw:26:01020304x", "raw:26x:01020304"} {
 		_, _, err := ParseKey(k)
 		assert.Error(t, err, k)
 	}
