@@ -27,7 +27,9 @@ func (d *doorsFake) SetDoorModes(_ context.Context, _ []string, m door.Mode, _ s
 
 type enrollerFake struct{ s *controller.Store }
 
-func (enrollerFake) FaceOf(context.Context, []byte) ([128]float32, error) { return [128]float32{1}, nil }
+func (enrollerFake) FaceOf(context.Context, []byte) ([128]float32, error) {
+	return [128]float32{1}, nil
+}
 func (enrollerFake) EnrollDescriptor(string, string, [128]float32) error { return nil }
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
