@@ -82,8 +82,9 @@ type PDConfig struct {
 	// session with SCBK-D and installs SCBK with KEYSET. Remove afterwards.
 	Install  bool `yaml:"install"`
 	Checksum bool `yaml:"checksum"` // 8-bit checksum instead of CRC-16
-	// LibosdpStatusQuirk accepts status replies sealed as SCS_15, as
-	// libosdp 3.2.0 PDs send them.
+	// LibosdpStatusQuirk accepts status replies sealed as SCS_15 with
+	// plaintext data. No libosdp release needs it (v1.0.0–v3.2.0 seal them
+	// as SCS_18); only a libosdp master build did. See docs/osdp-interop.md.
 	LibosdpStatusQuirk bool `yaml:"libosdp_status_quirk"`
 
 	key []byte

@@ -103,6 +103,10 @@ func NewBus(cfg BusConfig) (*Bus, error) {
 		if pc.Name == "" {
 			pc.Name = fmt.Sprintf("pd%d", pc.Addr)
 		}
+		if pc.StatusSCS15Quirk {
+			b.log.Warn("pd accepts status replies sealed as SCS_15 in clear (libosdp_status_quirk); no libosdp release needs it",
+				"pd", pc.Name)
+		}
 		if pc.SCBK != nil {
 			pc.SCBK = append([]byte(nil), pc.SCBK...)
 		} else {
@@ -323,8 +327,17 @@ func (b *Bus) openReply(p *pd, f *Frame) error {
 // Receive hands the bus a frame read from the line.
 func (b *Bus) Receive(f Frame, now time.Time) {
 	p := b.busy
+	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) {
+		b.log.Debug("ignoring frame", "frame", f.String())
+		return
+	}
 	busy := f.Code == ReplyBUSY && len(f.Data) == 0 && (f.Seq == 0 || f.Seq == p.out.seq)
-	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) || (f.Seq != p.out.seq && !busy) {
+	if restarted(p, f) {
+		b.busy = nil
+		b.restartedPD(p, f, now)
+		return
+	}
+	if f.Seq != p.out.seq && !busy {
 		b.log.Debug("ignoring frame", "frame", f.String())
 		return
 	}
@@ -351,9 +364,15 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 		}
 		return
 	}
+	plainNAK := IsPlainNAK(&f)
 	if err := b.openReply(p, &f); err != nil {
 		b.linkDown(p, now, scErr("reply", err))
 		return
+	}
+	if plainNAK && p.sess != nil && !p.plainNAKLogged {
+		p.plainNAKLogged = true
+		p.log.Info("pd seals its NAKs as SCS_16 with the code in clear (libosdp 3.2.x); accepted: the MAC verified and the code is no secret",
+			"cmd", CodeName(p.out.code, false), "nak", f.Data[0])
 	}
 	p.lastValid, p.misses = now, 0
 	out := p.out
@@ -426,6 +445,29 @@ func (b *Bus) busyReply(p *pd, f Frame, now time.Time) {
 		p.queue = append([]*request{out.req}, p.queue...)
 	}
 	p.reuseSeq = &out.seq
+}
+
+// restarted reports the sign of a PD that lost its state while we kept
+// ours: a plaintext NAK with sequence 0 answering a command of another
+// sequence. libosdp PDs answer so after a restart, where the spec would
+// have them answer with our sequence number. Nothing in it is trusted but
+// the hint to start the link again: it carries no data, and a line that can
+// inject it can as well garble every frame.
+func restarted(p *pd, f Frame) bool {
+	return f.Code == ReplyNAK && f.Seq == 0 && p.out.seq != 0 && f.SCB == nil && len(f.Data) > 0
+}
+
+// restartedPD starts the link to a PD that answered as restarted at once,
+// rather than resending to it until the offline rule.
+func (b *Bus) restartedPD(p *pd, f Frame, now time.Time) {
+	// Not wrapped as a *NAKError: that would read as a secure channel refusal.
+	err := fmt.Errorf("%w: %s answered with NAK %#02x and sequence 0", ErrRestarted, CodeName(p.out.code, false), f.Data[0])
+	if p.phase != phaseOnline {
+		b.attemptFailed(p, now, err)
+		return
+	}
+	b.linkDown(p, now, err)
+	p.due = now // reconnect now: it is there, only its state is new
 }
 
 func (b *Bus) nak(p *pd, out *inflight, f Frame, now time.Time) {

@@ -81,7 +81,7 @@ type sim struct {
 	bus    *Bus
 	now    time.Time
 	wire   time.Duration
-	pds    map[byte]*fakePD
+	pds    map[byte]simPD
 	sent   []sent
 	events []Event
 }
@@ -89,11 +89,20 @@ type sim struct {
 var t0 = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 
 func newSim(t *testing.T, cfg BusConfig, fakes ...*fakePD) *sim {
+	s := newSimOf(t, cfg)
+	for _, f := range fakes {
+		s.pds[f.addr] = f
+	}
+	return s
+}
+
+// newSimOf is newSim for any kind of fake PD.
+func newSimOf(t *testing.T, cfg BusConfig, fakes ...*libosdpPD) *sim {
 	cfg.Jitter = func() float64 { return 0.5 }
 	cfg.Rand = bytes.NewReader(make([]byte, 1<<16))
 	b, err := NewBus(cfg)
 	require.NoError(t, err)
-	s := &sim{t: t, bus: b, now: t0, wire: 10 * time.Millisecond, pds: map[byte]*fakePD{}}
+	s := &sim{t: t, bus: b, now: t0, wire: 10 * time.Millisecond, pds: map[byte]simPD{}}
 	for _, f := range fakes {
 		s.pds[f.addr] = f
 	}

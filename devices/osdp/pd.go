@@ -20,7 +20,8 @@ type PDConfig struct {
 	Install bool
 	// Checksum uses the 8-bit checksum instead of CRC-16 (old PDs).
 	Checksum bool
-	// StatusSCS15Quirk accepts status replies sealed as SCS_15 (libosdp 3.2.0).
+	// StatusSCS15Quirk accepts status replies sealed as SCS_15, as one
+	// libosdp master build did (no release: docs/osdp-interop.md).
 	StatusSCS15Quirk bool
 }
 
@@ -87,6 +88,8 @@ type pd struct {
 	keys    SessionKeys
 	sess    *Session
 	scDone  bool // session established for the current link
+
+	plainNAKLogged bool // told the log once that this PD seals NAKs as SCS_16
 	keyDone bool // KEYSET succeeded on this link
 
 	lastValid time.Time // last valid reply
