@@ -81,16 +81,16 @@ type pd struct {
 	resetSeq bool  // next command uses sequence 0
 	reuseSeq *byte // next command repeats this sequence (after a sealed BUSY)
 
-	scbk    [KeySize]byte
-	keySel  byte
-	rndA    [8]byte
-	ccrypt  CCrypt
-	keys    SessionKeys
-	sess    *Session
-	scDone  bool // session established for the current link
+	scbk   [KeySize]byte
+	keySel byte
+	rndA   [8]byte
+	ccrypt CCrypt
+	keys   SessionKeys
+	sess   *Session
+	scDone bool // session established for the current link
 
 	plainNAKLogged bool // told the log once that this PD seals NAKs as SCS_16
-	keyDone bool // KEYSET succeeded on this link
+	keyDone        bool // KEYSET succeeded on this link
 
 	lastValid time.Time // last valid reply
 	due       time.Time // earliest time for the next command
