@@ -10,13 +10,20 @@ import (
 
 // LoopConfig configures a Loop.
 type LoopConfig struct {
-	Bus         BusConfig
-	Port        io.ReadWriteCloser // the line; the Loop closes it when Run returns
+	Bus BusConfig
+	// Port is the line; the Loop closes it when Run returns. If it has a
+	// Ready method (serialport.Reopener), the Loop writes only while the
+	// channel it returns is closed: nothing is sent into a port that is not
+	// open yet, or away, so no attempt is lost to it.
+	Port        io.ReadWriteCloser
 	Now         func() time.Time   // nil = time.Now
 	EventBuffer int                // 0 = 256
 	// OnSend, if set, is told the code of every command written (metrics).
 	OnSend func(code byte)
 }
+
+// readier is a port that can say whether it is open (serialport.Reopener).
+type readier interface{ Ready() <-chan struct{} }
 
 // Loop is the one goroutine that owns a bus: it writes what the Bus wants
 // sent, feeds it the frames read from the port, and hands events out.
@@ -125,10 +132,20 @@ func (l *Loop) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	writeErrs := 0
+	ready, _ := l.port.(readier)
 	for {
 		now := l.now()
 		l.bus.Tick(now)
-		if raw := l.bus.Next(now); raw != nil {
+		var portDown <-chan struct{} // set while the port is not open: wait for it
+		if ready != nil {
+			select {
+			case <-ready.Ready():
+			default:
+				portDown = ready.Ready()
+			}
+		}
+		// While the port is down only Tick runs: PDs still go offline.
+		if raw := l.nextUnless(portDown, now); raw != nil {
 			if _, err := l.port.Write(raw); err != nil {
 				// A lost write is a missed reply: the bus retries and, if the
 				// line stays dead, takes the PDs offline.
@@ -158,11 +175,20 @@ func (l *Loop) Run(ctx context.Context) error {
 			l.bus.Receive(rr.f, l.now())
 		case f := <-l.calls:
 			f()
+		case <-portDown:
 		case <-timer.C:
 		case <-ctx.Done():
 			return nil
 		}
 	}
+}
+
+// nextUnless asks the bus what to send, unless the port is down.
+func (l *Loop) nextUnless(portDown <-chan struct{}, now time.Time) []byte {
+	if portDown != nil {
+		return nil
+	}
+	return l.bus.Next(now)
 }
 
 // flush hands out pending events, still serving calls so a consumer that
