@@ -16,8 +16,8 @@ type LoopConfig struct {
 	// channel it returns is closed: nothing is sent into a port that is not
 	// open yet, or away, so no attempt is lost to it.
 	Port        io.ReadWriteCloser
-	Now         func() time.Time   // nil = time.Now
-	EventBuffer int                // 0 = 256
+	Now         func() time.Time // nil = time.Now
+	EventBuffer int              // 0 = 256
 	// OnSend, if set, is told the code of every command written (metrics).
 	OnSend func(code byte)
 }
