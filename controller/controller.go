@@ -58,6 +58,7 @@ type Controller struct {
 	online    map[pdKey]bool
 	secure    map[pdKey]bool
 	lockReq   map[uint64]string // OUT request id → door
+	pdState   map[pdKey]*pdState
 	fire      map[inputRef]bool
 	schedules map[string]*policy.Schedule
 	alertsMu  sync.Mutex
@@ -92,7 +93,7 @@ func New(o Options) (*Controller, error) {
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
-		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}, fire: map[inputRef]bool{},
+		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[uint64]string{}, pdState: map[pdKey]*pdState{}, fire: map[inputRef]bool{},
 		metrics: newMetrics(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
@@ -397,9 +398,8 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		c.record(ctx, Event{Kind: KindPDOnline, PD: name, Detail: detail})
 		c.lockOnline(ctx, k, true)
 		// Learn the inputs (door contacts, fire alarm) as they are now.
-		if _, err := loop.Submit(ctx, e.Addr, osdp.IStat{}); err != nil {
-			c.log.Debug("input status request failed", "pd", name, "err", err)
-		}
+		c.inputsOnline(k)
+		c.askInputs(ctx, k, loop)
 	case osdp.EventOffline:
 		c.mu.Lock()
 		c.online[k], c.secure[k] = false, false
@@ -414,6 +414,9 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		}
 		c.record(ctx, Event{Kind: KindPDSecure, PD: name, Detail: detail, Alarm: e.Err != nil})
 	case osdp.EventResult:
+		if c.statusResult(k, e) {
+			return
+		}
 		c.mu.Lock()
 		d, ok := c.lockReq[e.Req]
 		delete(c.lockReq, e.Req)
@@ -434,20 +437,15 @@ func errText(err error) string {
 }
 
 func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
-	name := c.pdName[k]
 	switch m := m.(type) {
 	case osdp.Raw:
 		c.cardRead(ctx, k, m)
 	case osdp.Keypad:
 		c.keypad(ctx, k, m)
 	case osdp.LStatR:
-		if m.Tamper != 0 {
-			c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper", Alarm: true})
-		}
-		if m.Power != 0 {
-			c.record(ctx, Event{Kind: KindPDPower, PD: name, Detail: "power failure", Alarm: true})
-		}
+		c.localStatus(ctx, k, m)
 	case osdp.IStatR:
+		c.inputsArrived(k)
 		c.inputs(ctx, k, m.Inputs)
 	case osdp.MfgRep:
 		c.mfgReport(ctx, k, m)
