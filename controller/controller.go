@@ -194,7 +194,7 @@ func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
 }
 
 func (c *Controller) busConfig(b BusConfig) osdp.BusConfig {
-	bc := osdp.BusConfig{Name: b.Name, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
+	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
 	for _, p := range b.PDs {
 		bc.PDs = append(bc.PDs, osdp.PDConfig{Addr: byte(*p.Address), Name: p.Name, SCBK: p.Key(),
 			Install: p.Install, Checksum: p.Checksum, StatusSCS15Quirk: p.LibosdpStatusQuirk})

@@ -16,8 +16,23 @@ type BusConfig struct {
 	Name string
 	PDs  []PDConfig
 
+	// Baud is the line rate, used to know how long a frame takes on the
+	// wire (bytes × 10 / baud: 8N1). 0 = 9600, the spec's default rate.
+	Baud int
+
 	PollInterval time.Duration // 0 = 50ms between POLLs to one PD
-	ReplyTimeout time.Duration // 0 = 200ms, the spec's maximum reply delay
+	// ReplyTimeout bounds the silence before a reply starts, counted from
+	// the end of our frame on the wire (spec §5.7: the reply delay bounds
+	// when a reply must start), and the silence between bytes of a reply
+	// that is arriving. A reply that is arriving is never cut off for its
+	// length: 1,000 bytes at 9600 baud take over a second. 0 = 200ms.
+	ReplyTimeout time.Duration
+	// ProbeWindow is how long the line waits for a PD that is not answering
+	// (offline, or missing replies) to start its reply when a healthy PD
+	// needs the line: a dead PD is probed in the spare time between live
+	// PDs' exchanges and never holds up their commands. When no one else
+	// needs the line the probe gets the whole ReplyTimeout. 0 = 50ms.
+	ProbeWindow  time.Duration
 	OfflineAfter time.Duration // 0 = 8s without a valid reply (spec §5.7)
 	RetryMax     time.Duration // 0 = 2s: cap on the wait before resending after misses
 	ConnectMin   time.Duration // 0 = 500ms: first wait before reconnecting an offline PD
@@ -37,6 +52,10 @@ func (c *BusConfig) setDefaults() {
 	}
 	def(&c.PollInterval, 50*time.Millisecond)
 	def(&c.ReplyTimeout, 200*time.Millisecond)
+	def(&c.ProbeWindow, 50*time.Millisecond)
+	if c.Baud == 0 {
+		c.Baud = 9600
+	}
 	def(&c.OfflineAfter, 8*time.Second)
 	def(&c.RetryMax, 2*time.Second)
 	def(&c.ConnectMin, 500*time.Millisecond)
@@ -69,7 +88,10 @@ func (c *BusConfig) validate() error {
 		}
 		seen[c.PDs[i].Addr] = true
 	}
-	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
+	if c.Baud < 0 {
+		return fmt.Errorf("osdp: bus %q: negative baud %d", c.Name, c.Baud)
+	}
+	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.ProbeWindow, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
 		if d < 0 {
 			return fmt.Errorf("osdp: bus %q: negative duration %v", c.Name, d)
 		}
@@ -191,7 +213,7 @@ func (b *Bus) Next(now time.Time) []byte {
 			return nil
 		}
 	}
-	p.out.sentAt = now
+	p.out.sentAt, p.out.rxAt = now, time.Time{}
 	b.busy = p
 	return p.out.raw
 }
@@ -205,10 +227,67 @@ func indexOf(pds []*pd, p *pd) int {
 	return 0
 }
 
+// LineTime is how long n bytes take on the wire: 10 bits each (8N1).
+func (b *Bus) LineTime(n int) time.Duration {
+	return time.Duration(n) * 10 * time.Second / time.Duration(b.cfg.Baud)
+}
+
+// Arriving tells the bus that reply bytes are coming in (the owner calls it
+// whenever it reads bytes, before a whole frame is there). A reply that is
+// arriving is waited for, however long it is.
+func (b *Bus) Arriving(now time.Time) {
+	if p := b.busy; p != nil && now.After(p.out.rxAt) {
+		p.out.rxAt = now
+	}
+}
+
+// probing reports whether the PD's frames are probes: it is connecting
+// (offline) or has missed replies. A probe must not keep the line from
+// healthy PDs.
+func probing(p *pd) bool { return p.phase != phaseOnline || p.misses > 0 }
+
+// replyDeadline is when the awaited reply counts as missed.
+func (b *Bus) replyDeadline() time.Time {
+	p := b.busy
+	o := p.out
+	txEnd := o.sentAt.Add(b.LineTime(len(o.raw)))
+	if !o.rxAt.IsZero() {
+		// Bytes are arriving: wait while they keep coming.
+		return maxTime(txEnd, o.rxAt).Add(b.cfg.ReplyTimeout)
+	}
+	full := txEnd.Add(b.cfg.ReplyTimeout)
+	if !probing(p) {
+		return full
+	}
+	// A probe gets the line until a healthy PD needs it, but at least
+	// ProbeWindow after it left the wire.
+	others := full
+	for _, q := range b.pds {
+		if q != p && q.online && !probing(q) {
+			others = minTime(others, b.dueAt(q))
+		}
+	}
+	return minTime(full, maxTime(others, txEnd.Add(b.cfg.ProbeWindow)))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // Wake is the next time Tick or Next has work, if nothing arrives before.
 func (b *Bus) Wake(now time.Time) time.Time {
 	if b.busy != nil {
-		return b.busy.out.sentAt.Add(b.cfg.ReplyTimeout)
+		return b.replyDeadline()
 	}
 	w := now.Add(time.Hour)
 	for _, p := range b.pds {
@@ -226,7 +305,7 @@ func (b *Bus) Wake(now time.Time) time.Time {
 
 // Tick handles reply timeouts and the offline rule.
 func (b *Bus) Tick(now time.Time) {
-	if p := b.busy; p != nil && !now.Before(p.out.sentAt.Add(b.cfg.ReplyTimeout)) {
+	if p := b.busy; p != nil && !now.Before(b.replyDeadline()) {
 		b.busy = nil
 		b.missed(p, now)
 	}

@@ -141,13 +141,6 @@ func (s *sim) run(d time.Duration) {
 	s.events = append(s.events, s.bus.Events()...)
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
 func (s *sim) eventsOf(kind EventKind, addr byte) []Event {
 	var out []Event
 	for _, e := range s.events {

@@ -105,11 +105,12 @@ func (l *Loop) Run(ctx context.Context) error {
 	defer close(l.events)
 	defer close(l.done)
 	frames := make(chan readResult)
+	arriving := make(chan struct{}, 1) // bytes came in: a reply is on its way
 	stop := make(chan struct{})
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		r := NewReader(l.port)
+		r := NewReader(arrivals{l.port, arriving})
 		for {
 			f, err := r.Next()
 			select {
@@ -173,6 +174,8 @@ func (l *Loop) Run(ctx context.Context) error {
 				return fmt.Errorf("osdp: bus %s: read: %w", l.bus.cfg.Name, rr.err)
 			}
 			l.bus.Receive(rr.f, l.now())
+		case <-arriving:
+			l.bus.Arriving(l.now())
 		case f := <-l.calls:
 			f()
 		case <-portDown:
@@ -181,6 +184,24 @@ func (l *Loop) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// arrivals tells the loop whenever bytes come in, so that the bus keeps
+// waiting for a long reply while it arrives (1 KB takes a second at 9600).
+type arrivals struct {
+	r  io.Reader
+	ch chan struct{}
+}
+
+func (a arrivals) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		select {
+		case a.ch <- struct{}{}:
+		default: // the loop has not taken the last one yet: same news
+		}
+	}
+	return n, err
 }
 
 // nextUnless asks the bus what to send, unless the port is down.

@@ -66,6 +66,7 @@ type inflight struct {
 	seq    byte
 	raw    []byte
 	sentAt time.Time
+	rxAt   time.Time // when reply bytes last arrived; zero: none yet
 }
 
 // pd is the control panel's state for one PD. It is driven by Bus and never
