@@ -419,3 +419,47 @@ func TestBusDrainsReportsQuickly(t *testing.T) {
 	assert.Less(t, len(s.sentTo(5, start, start.Add(250*time.Millisecond))), 30)
 	assert.GreaterOrEqual(t, len(s.sentTo(5, start, start.Add(210*time.Millisecond))), 20)
 }
+
+// A dead PD is probed in spare time only: a command to a live PD submitted
+// while the dead one is being probed goes out within ProbeWindow, and the
+// live PD's polls keep their pace.
+func TestBusDeadPDDoesNotDelayLiveCommands(t *testing.T) {
+	cfg := BusConfig{PDs: []PDConfig{{Addr: 1}, {Addr: 2}}, ConnectMax: time.Second} // probe often
+	live, dead := &fakePD{addr: 1}, &fakePD{addr: 2, silent: true}
+	s := newSim(t, cfg, live, dead)
+	s.run(20 * time.Second)
+	require.Len(t, s.eventsOf(EventOnline, 1), 1)
+
+	var worstCmd time.Duration
+	for range 10 {
+		// Stop right after a probe of the dead PD has gone out.
+		for s.bus.busy == nil || s.bus.busy.cfg.Addr != 2 {
+			s.run(time.Millisecond)
+		}
+		probe := s.bus.busy.out
+		at := s.now
+		_, err := s.bus.Submit(1, Out{[]OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}}})
+		require.NoError(t, err)
+		mark := len(s.sent)
+		s.run(400 * time.Millisecond)
+		var sentAt time.Time
+		for _, x := range s.sent[mark:] {
+			if x.frame.Addr == 1 && x.frame.Code == CmdOUT {
+				sentAt = x.at
+				break
+			}
+		}
+		require.False(t, sentAt.IsZero(), "the OUT went")
+		worstCmd = max(worstCmd, sentAt.Sub(at))
+		bound := probe.sentAt.Add(s.bus.LineTime(len(probe.raw)) + s.bus.cfg.ProbeWindow).Sub(at)
+		assert.LessOrEqual(t, sentAt.Sub(at), bound, "the OUT waits at most for the probe's window")
+	}
+
+	polls := s.sentTo(1, t0.Add(time.Second), s.now)
+	var worstGap time.Duration
+	for i := 1; i < len(polls); i++ {
+		worstGap = max(worstGap, polls[i].Sub(polls[i-1]))
+	}
+	t.Logf("with a dead PD probed every ≤1 s: command waited at most %v; live PD's worst gap between frames %v", worstCmd, worstGap)
+	assert.LessOrEqual(t, worstGap, s.bus.cfg.PollInterval+s.bus.cfg.ProbeWindow+s.bus.LineTime(16)+2*s.wire)
+}
