@@ -93,7 +93,7 @@ type PDConfig struct {
 	// a face terminal, or not declared.
 	Face string `yaml:"face"`
 	// FaceMaxBytes is the largest JPEG capture the terminal sends; 0 =
-	// 6144 (what the emulated terminal sends). It must cross the line
+	// 6144 (facepd.FitsAt9600, a face crop sized for 9600 baud). It must cross the line
 	// within the reassembly window: docs/face-terminal.md has the table.
 	FaceMaxBytes int `yaml:"face_max_bytes"`
 
@@ -328,7 +328,7 @@ func (c *Config) setDefaults(baseDir string) {
 var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true, 57600: true, 115200: true, 230400: true}
 
 // DefaultFaceMaxBytes is the JPEG capture size assumed when a jpeg face
-// terminal does not say (firmware-mocks/facepd's default).
+// terminal does not say (firmware-mocks/facepd.FitsAt9600).
 const DefaultFaceMaxBytes = 6144
 
 // checkFace refuses a face terminal whose captures cannot cross its line

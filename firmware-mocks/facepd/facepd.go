@@ -46,9 +46,10 @@ type Config struct {
 	MaxSide      int   // JPEG mode: the photo sent is scaled to at most this; 0 = 640 px
 	// MaxBytes caps a JPEG capture, as a real terminal's face crop is
 	// capped: the JPEG quality and then the size are lowered until the
-	// capture fits. 0 = 6144, which crosses a 9600-baud line within the
-	// control panel's reassembly window (docs/face-terminal.md); a whole
-	// 640 px photo is ~37 KB and needs 57600 baud or more.
+	// capture fits. FitsAt9600 crosses a 9600-baud line within the control
+	// panel's reassembly window (docs/face-terminal.md). 0 = no cap: the
+	// whole photo at MaxSide (~37 KB at 640 px), which only a pty or a
+	// line of 57600 baud or more carries in time.
 	MaxBytes int
 	Quality  byte // 0 = 80
 }
@@ -83,7 +84,7 @@ func New(cfg Config) (*Terminal, error) {
 		cfg.MaxSide = 640
 	}
 	if cfg.MaxBytes == 0 {
-		cfg.MaxBytes = DefaultMaxBytes
+		cfg.MaxBytes = math.MaxInt
 	}
 	if cfg.MaxBytes < minBytes {
 		return nil, fmt.Errorf("facepd: max bytes %d: at least %d", cfg.MaxBytes, minBytes)
@@ -161,8 +162,9 @@ func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osd
 	return t.capture(solicited), nil
 }
 
-// DefaultMaxBytes is the capture cap of Config.MaxBytes 0.
-const DefaultMaxBytes = 6144
+// FitsAt9600 is a capture cap (Config.MaxBytes) that crosses a 9600-baud
+// line within the control panel's reassembly window.
+const FitsAt9600 = 6144
 
 const minBytes = 1024 // below this no JPEG of a face is left
 

@@ -81,7 +81,7 @@ func newCP(t *testing.T, cfg Config) *cp {
 }
 
 func TestJPEGModeSendsFragmentsThatReassemble(t *testing.T) {
-	c := newCP(t, Config{Mode: JPEGMode, FragmentSize: 300, MaxBytes: 1 << 20}) // no cap: see the size test below
+	c := newCP(t, Config{Mode: JPEGMode, FragmentSize: 300})
 	big := image.NewRGBA(image.Rect(0, 0, 1600, 1000))
 	for i := range big.Pix {
 		big.Pix[i] = byte(i * 7)
@@ -157,9 +157,9 @@ func TestConfig(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// By default a capture is what a real terminal sends over a 9600-baud line:
-// a JPEG of at most 6 KiB, small enough to cross the line within the
-// control panel's reassembly window; a whole 640 px photo is not.
+// Capped as a terminal on a 9600-baud line caps its captures, a JPEG of at
+// most 6 KiB crosses the line within the control panel's reassembly
+// window; the whole 640 px photo would not.
 func TestJPEGCapturesFitTheLine(t *testing.T) {
 	big := image.NewRGBA(image.Rect(0, 0, 1600, 1000))
 	for i := range big.Pix {
@@ -168,7 +168,7 @@ func TestJPEGCapturesFitTheLine(t *testing.T) {
 	var photo bytes.Buffer
 	require.NoError(t, jpeg.Encode(&photo, big, nil))
 
-	c := newCP(t, Config{Mode: JPEGMode})
+	c := newCP(t, Config{Mode: JPEGMode, MaxBytes: FitsAt9600})
 	require.NoError(t, c.pd.Show(context.Background(), photo.Bytes()))
 	var r faceterm.Reassembler
 	var got []byte
@@ -179,7 +179,7 @@ func TestJPEGCapturesFitTheLine(t *testing.T) {
 		got = append(got[:0], out...)
 	}
 	require.NotEmpty(t, got)
-	assert.LessOrEqual(t, len(got), DefaultMaxBytes)
+	assert.LessOrEqual(t, len(got), FitsAt9600)
 	assert.LessOrEqual(t, len(got), faceterm.MaxCapture(9600), "crosses a 9600-baud line in time")
 	assert.Len(t, msgs, (len(got)+999)/1000, "1,000-byte fragments")
 	_, err := jpeg.Decode(bytes.NewReader(got))
