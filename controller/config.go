@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"menwei/controller/policy"
+	"menwei/devices/faceterm"
 	"menwei/devices/wiegand"
 )
 
@@ -82,9 +83,19 @@ type PDConfig struct {
 	// session with SCBK-D and installs SCBK with KEYSET. Remove afterwards.
 	Install  bool `yaml:"install"`
 	Checksum bool `yaml:"checksum"` // 8-bit checksum instead of CRC-16
-	// LibosdpStatusQuirk accepts status replies sealed as SCS_15, as
-	// libosdp 3.2.0 PDs send them.
+	// LibosdpStatusQuirk accepts status replies sealed as SCS_15 with
+	// plaintext data. No libosdp release needs it (v1.0.0–v3.2.0 seal them
+	// as SCS_18); only a libosdp master build did. See docs/osdp-interop.md.
 	LibosdpStatusQuirk bool `yaml:"libosdp_status_quirk"`
+	// Face says the PD is a face terminal and how it sends captures:
+	// "descriptor" (512 bytes, works at every rate) or "jpeg" (the photo in
+	// fragments; the line rate limits its size, see FaceMaxBytes). "" = not
+	// a face terminal, or not declared.
+	Face string `yaml:"face"`
+	// FaceMaxBytes is the largest JPEG capture the terminal sends; 0 =
+	// 6144 (facepd.FitsAt9600, a face crop sized for 9600 baud). It must cross the line
+	// within the reassembly window: docs/face-terminal.md has the table.
+	FaceMaxBytes int `yaml:"face_max_bytes"`
 
 	key []byte
 }
@@ -316,6 +327,41 @@ func (c *Config) setDefaults(baseDir string) {
 
 var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true, 57600: true, 115200: true, 230400: true}
 
+// DefaultFaceMaxBytes is the JPEG capture size assumed when a jpeg face
+// terminal does not say (firmware-mocks/facepd.FitsAt9600).
+const DefaultFaceMaxBytes = 6144
+
+// checkFace refuses a face terminal whose captures cannot cross its line
+// within the reassembly window (faceterm.WireTime, faceterm.MaxCapture).
+func (p *PDConfig) checkFace(pf string, baud int) error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch p.Face {
+	case "", "descriptor":
+		if p.FaceMaxBytes != 0 {
+			return bad(pf+".face_max_bytes", "only for face: jpeg")
+		}
+		return nil
+	case "jpeg":
+	default:
+		return bad(pf+".face", "%q: descriptor or jpeg", p.Face)
+	}
+	size := p.FaceMaxBytes
+	if size == 0 {
+		size = DefaultFaceMaxBytes
+	}
+	if size < 0 {
+		return bad(pf+".face_max_bytes", "must not be negative")
+	}
+	if most := faceterm.MaxCapture(baud); size > most {
+		return bad(pf+".face_max_bytes", "a %d-byte JPEG capture takes %.1fs on a %d-baud line, and a capture must arrive within %v (with room for the other PDs): "+
+			"at %d baud JPEG captures up to %d bytes work; send smaller captures, raise the line rate, or use face: descriptor",
+			size, faceterm.WireTime(size, 0, baud).Seconds(), baud, faceterm.ReassemblyWindow, baud, most)
+	}
+	return nil
+}
+
 func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
@@ -383,6 +429,9 @@ func (c *Config) validate() error {
 			}
 			if p.Install && p.key == nil {
 				return bad(pf+".install", "install mode needs the scbk to install")
+			}
+			if err := p.checkFace(pf, b.Baud); err != nil {
+				return err
 			}
 		}
 	}

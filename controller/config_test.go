@@ -3,6 +3,7 @@ package controller
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +64,40 @@ func TestParseConfigErrorsNameTheField(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
+	}
+}
+
+// Which face modes, capture sizes and rates work: a JPEG capture must cross
+// the line within the reassembly window; descriptors work at every rate.
+func TestParseConfigFaceTerminalFitsItsLine(t *testing.T) {
+	withPD := func(baud int, pd string) string {
+		c := strings.Replace(goodConfig, "device: tty-gate", "device: tty-gate\n    baud: "+strconv.Itoa(baud), 1)
+		return strings.Replace(c, "scbk: 0102030405060708090a0b0c0d0e0f10", "scbk: 0102030405060708090a0b0c0d0e0f10\n        "+pd, 1)
+	}
+	for _, tt := range []struct {
+		baud int
+		pd   string
+		want string // "" = accepted
+	}{
+		{9600, "face: descriptor", ""},
+		{1200, "face: descriptor", ""},
+		{9600, "face: jpeg", ""}, // 6 KiB default
+		{9600, "{face: jpeg, face_max_bytes: 37000}", "buses[0].pds[0].face_max_bytes: a 37000-byte JPEG capture takes 41.2s on a 9600-baud line"},
+		{115200, "{face: jpeg, face_max_bytes: 37000}", ""},
+		{1200, "face: jpeg", "at 1200 baud JPEG captures up to 891 bytes work"},
+		{9600, "face: png", `buses[0].pds[0].face: "png": descriptor or jpeg`},
+		{9600, "face_max_bytes: 100", "buses[0].pds[0].face_max_bytes: only for face: jpeg"},
+	} {
+		pd := tt.pd
+		if strings.HasPrefix(pd, "{") { // flow style: spell the keys out
+			pd = strings.NewReplacer("{", "", "}", "", ", ", "\n        ").Replace(pd)
+		}
+		_, err := ParseConfig([]byte(withPD(tt.baud, pd)), t.TempDir())
+		if tt.want == "" {
+			assert.NoError(t, err, "%d baud, %s", tt.baud, tt.pd)
+			continue
+		}
+		require.Error(t, err, "%d baud, %s", tt.baud, tt.pd)
+		assert.Contains(t, err.Error(), tt.want)
 	}
 }

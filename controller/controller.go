@@ -58,6 +58,7 @@ type Controller struct {
 	online    map[pdKey]bool
 	secure    map[pdKey]bool
 	lockReq   map[lockReqKey]*lockWait // OUT request → who waits for its answer
+	pdState   map[pdKey]*pdState
 	fire      map[inputRef]bool
 	ports     map[string]portState // "bus/<name>", "converter/<name>" → last known state
 	schedules map[string]*policy.Schedule
@@ -93,7 +94,8 @@ func New(o Options) (*Controller, error) {
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
-		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[lockReqKey]*lockWait{}, fire: map[inputRef]bool{}, ports: map[string]portState{},
+		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[lockReqKey]*lockWait{}, pdState: map[pdKey]*pdState{},
+		fire: map[inputRef]bool{}, ports: map[string]portState{},
 		metrics: newMetrics(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
@@ -196,7 +198,7 @@ func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
 }
 
 func (c *Controller) busConfig(b BusConfig) osdp.BusConfig {
-	bc := osdp.BusConfig{Name: b.Name, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
+	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
 	for _, p := range b.PDs {
 		bc.PDs = append(bc.PDs, osdp.PDConfig{Addr: byte(*p.Address), Name: p.Name, SCBK: p.Key(),
 			Install: p.Install, Checksum: p.Checksum, StatusSCS15Quirk: p.LibosdpStatusQuirk})
@@ -393,9 +395,8 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		c.record(ctx, Event{Kind: KindPDOnline, PD: name, Detail: detail})
 		c.lockOnline(ctx, k, true)
 		// Learn the inputs (door contacts, fire alarm) as they are now.
-		if _, err := loop.Submit(ctx, e.Addr, osdp.IStat{}); err != nil {
-			c.log.Debug("input status request failed", "pd", name, "err", err)
-		}
+		c.inputsOnline(k)
+		c.askInputs(ctx, k, loop)
 	case osdp.EventOffline:
 		c.mu.Lock()
 		c.online[k], c.secure[k] = false, false
@@ -410,6 +411,9 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		}
 		c.record(ctx, Event{Kind: KindPDSecure, PD: name, Detail: detail, Alarm: e.Err != nil})
 	case osdp.EventResult:
+		if c.statusResult(k, e) {
+			return
+		}
 		c.mu.Lock()
 		w, ok := c.lockReq[lockReqKey{k.bus, e.Req}]
 		delete(c.lockReq, lockReqKey{k.bus, e.Req})
@@ -430,20 +434,15 @@ func errText(err error) string {
 }
 
 func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
-	name := c.pdName[k]
 	switch m := m.(type) {
 	case osdp.Raw:
 		c.cardRead(ctx, k, m)
 	case osdp.Keypad:
 		c.keypad(ctx, k, m)
 	case osdp.LStatR:
-		if m.Tamper != 0 {
-			c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper", Alarm: true})
-		}
-		if m.Power != 0 {
-			c.record(ctx, Event{Kind: KindPDPower, PD: name, Detail: "power failure", Alarm: true})
-		}
+		c.localStatus(ctx, k, m)
 	case osdp.IStatR:
+		c.inputsArrived(k)
 		c.inputs(ctx, k, m.Inputs)
 	case osdp.MfgRep:
 		c.mfgReport(ctx, k, m)

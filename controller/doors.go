@@ -434,6 +434,7 @@ func (c *Controller) lockOnline(ctx context.Context, k pdKey, online bool) {
 // tick runs the doors' timers and ends stale multi-factor attempts.
 func (c *Controller) tick(ctx context.Context) {
 	now := c.now()
+	c.retryInputs(ctx, now)
 	for _, d := range c.doors {
 		d.mu.Lock()
 		if dl := d.sm.Deadline(); !dl.IsZero() && !now.Before(dl) {

@@ -22,7 +22,7 @@ var (
 // lost and the capture is dropped). Each source (a PD) has its own captures.
 type Reassembler struct {
 	MaxSize    int           // 0 = 512 KiB
-	Timeout    time.Duration // 0 = 10s from the first fragment
+	Timeout    time.Duration // 0 = ReassemblyWindow (10s) from the first fragment
 	MaxPending int           // 0 = 4 captures in progress per source
 
 	pending map[key]*partial
@@ -48,7 +48,7 @@ func (r *Reassembler) limits() (int, time.Duration, int) {
 		size = 512 << 10
 	}
 	if to == 0 {
-		to = 10 * time.Second
+		to = ReassemblyWindow
 	}
 	if n == 0 {
 		n = 4

@@ -16,8 +16,23 @@ type BusConfig struct {
 	Name string
 	PDs  []PDConfig
 
+	// Baud is the line rate, used to know how long a frame takes on the
+	// wire (bytes × 10 / baud: 8N1). 0 = 9600, the spec's default rate.
+	Baud int
+
 	PollInterval time.Duration // 0 = 50ms between POLLs to one PD
-	ReplyTimeout time.Duration // 0 = 200ms, the spec's maximum reply delay
+	// ReplyTimeout bounds the silence before a reply starts, counted from
+	// the end of our frame on the wire (spec §5.7: the reply delay bounds
+	// when a reply must start), and the silence between bytes of a reply
+	// that is arriving. A reply that is arriving is never cut off for its
+	// length: 1,000 bytes at 9600 baud take over a second. 0 = 200ms.
+	ReplyTimeout time.Duration
+	// ProbeWindow is how long the line waits for a PD that is not answering
+	// (offline, or missing replies) to start its reply when a healthy PD
+	// needs the line: a dead PD is probed in the spare time between live
+	// PDs' exchanges and never holds up their commands. When no one else
+	// needs the line the probe gets the whole ReplyTimeout. 0 = 50ms.
+	ProbeWindow  time.Duration
 	OfflineAfter time.Duration // 0 = 8s without a valid reply (spec §5.7)
 	RetryMax     time.Duration // 0 = 2s: cap on the wait before resending after misses
 	ConnectMin   time.Duration // 0 = 500ms: first wait before reconnecting an offline PD
@@ -37,6 +52,10 @@ func (c *BusConfig) setDefaults() {
 	}
 	def(&c.PollInterval, 50*time.Millisecond)
 	def(&c.ReplyTimeout, 200*time.Millisecond)
+	def(&c.ProbeWindow, 50*time.Millisecond)
+	if c.Baud == 0 {
+		c.Baud = 9600
+	}
 	def(&c.OfflineAfter, 8*time.Second)
 	def(&c.RetryMax, 2*time.Second)
 	def(&c.ConnectMin, 500*time.Millisecond)
@@ -69,7 +88,10 @@ func (c *BusConfig) validate() error {
 		}
 		seen[c.PDs[i].Addr] = true
 	}
-	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
+	if c.Baud < 0 {
+		return fmt.Errorf("osdp: bus %q: negative baud %d", c.Name, c.Baud)
+	}
+	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.ProbeWindow, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
 		if d < 0 {
 			return fmt.Errorf("osdp: bus %q: negative duration %v", c.Name, d)
 		}
@@ -102,6 +124,10 @@ func NewBus(cfg BusConfig) (*Bus, error) {
 	for _, pc := range cfg.PDs {
 		if pc.Name == "" {
 			pc.Name = fmt.Sprintf("pd%d", pc.Addr)
+		}
+		if pc.StatusSCS15Quirk {
+			b.log.Warn("pd accepts status replies sealed as SCS_15 in clear (libosdp_status_quirk); no libosdp release needs it",
+				"pd", pc.Name)
 		}
 		if pc.SCBK != nil {
 			pc.SCBK = append([]byte(nil), pc.SCBK...)
@@ -187,7 +213,7 @@ func (b *Bus) Next(now time.Time) []byte {
 			return nil
 		}
 	}
-	p.out.sentAt = now
+	p.out.sentAt, p.out.rxAt = now, time.Time{}
 	b.busy = p
 	return p.out.raw
 }
@@ -201,10 +227,67 @@ func indexOf(pds []*pd, p *pd) int {
 	return 0
 }
 
+// LineTime is how long n bytes take on the wire: 10 bits each (8N1).
+func (b *Bus) LineTime(n int) time.Duration {
+	return time.Duration(n) * 10 * time.Second / time.Duration(b.cfg.Baud)
+}
+
+// Arriving tells the bus that reply bytes are coming in (the owner calls it
+// whenever it reads bytes, before a whole frame is there). A reply that is
+// arriving is waited for, however long it is.
+func (b *Bus) Arriving(now time.Time) {
+	if p := b.busy; p != nil && now.After(p.out.rxAt) {
+		p.out.rxAt = now
+	}
+}
+
+// probing reports whether the PD's frames are probes: it is connecting
+// (offline) or has missed replies. A probe must not keep the line from
+// healthy PDs.
+func probing(p *pd) bool { return p.phase != phaseOnline || p.misses > 0 }
+
+// replyDeadline is when the awaited reply counts as missed.
+func (b *Bus) replyDeadline() time.Time {
+	p := b.busy
+	o := p.out
+	txEnd := o.sentAt.Add(b.LineTime(len(o.raw)))
+	if !o.rxAt.IsZero() {
+		// Bytes are arriving: wait while they keep coming.
+		return maxTime(txEnd, o.rxAt).Add(b.cfg.ReplyTimeout)
+	}
+	full := txEnd.Add(b.cfg.ReplyTimeout)
+	if !probing(p) {
+		return full
+	}
+	// A probe gets the line until a healthy PD needs it, but at least
+	// ProbeWindow after it left the wire.
+	others := full
+	for _, q := range b.pds {
+		if q != p && q.online && !probing(q) {
+			others = minTime(others, b.dueAt(q))
+		}
+	}
+	return minTime(full, maxTime(others, txEnd.Add(b.cfg.ProbeWindow)))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // Wake is the next time Tick or Next has work, if nothing arrives before.
 func (b *Bus) Wake(now time.Time) time.Time {
 	if b.busy != nil {
-		return b.busy.out.sentAt.Add(b.cfg.ReplyTimeout)
+		return b.replyDeadline()
 	}
 	w := now.Add(time.Hour)
 	for _, p := range b.pds {
@@ -222,7 +305,7 @@ func (b *Bus) Wake(now time.Time) time.Time {
 
 // Tick handles reply timeouts and the offline rule.
 func (b *Bus) Tick(now time.Time) {
-	if p := b.busy; p != nil && !now.Before(p.out.sentAt.Add(b.cfg.ReplyTimeout)) {
+	if p := b.busy; p != nil && !now.Before(b.replyDeadline()) {
 		b.busy = nil
 		b.missed(p, now)
 	}
@@ -323,8 +406,17 @@ func (b *Bus) openReply(p *pd, f *Frame) error {
 // Receive hands the bus a frame read from the line.
 func (b *Bus) Receive(f Frame, now time.Time) {
 	p := b.busy
+	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) {
+		b.log.Debug("ignoring frame", "frame", f.String())
+		return
+	}
 	busy := f.Code == ReplyBUSY && len(f.Data) == 0 && (f.Seq == 0 || f.Seq == p.out.seq)
-	if p == nil || !f.Reply || (f.Addr != p.cfg.Addr && f.Addr != Broadcast) || (f.Seq != p.out.seq && !busy) {
+	if restarted(p, f) {
+		b.busy = nil
+		b.restartedPD(p, f, now)
+		return
+	}
+	if f.Seq != p.out.seq && !busy {
 		b.log.Debug("ignoring frame", "frame", f.String())
 		return
 	}
@@ -351,9 +443,15 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 		}
 		return
 	}
+	plainNAK := IsPlainNAK(&f)
 	if err := b.openReply(p, &f); err != nil {
 		b.linkDown(p, now, scErr("reply", err))
 		return
+	}
+	if plainNAK && p.sess != nil && !p.plainNAKLogged {
+		p.plainNAKLogged = true
+		p.log.Info("pd seals its NAKs as SCS_16 with the code in clear (libosdp 3.2.x); accepted: the MAC verified and the code is no secret",
+			"cmd", CodeName(p.out.code, false), "nak", f.Data[0])
 	}
 	p.lastValid, p.misses = now, 0
 	out := p.out
@@ -426,6 +524,29 @@ func (b *Bus) busyReply(p *pd, f Frame, now time.Time) {
 		p.queue = append([]*request{out.req}, p.queue...)
 	}
 	p.reuseSeq = &out.seq
+}
+
+// restarted reports the sign of a PD that lost its state while we kept
+// ours: a plaintext NAK with sequence 0 answering a command of another
+// sequence. libosdp PDs answer so after a restart, where the spec would
+// have them answer with our sequence number. Nothing in it is trusted but
+// the hint to start the link again: it carries no data, and a line that can
+// inject it can as well garble every frame.
+func restarted(p *pd, f Frame) bool {
+	return f.Code == ReplyNAK && f.Seq == 0 && p.out.seq != 0 && f.SCB == nil && len(f.Data) > 0
+}
+
+// restartedPD starts the link to a PD that answered as restarted at once,
+// rather than resending to it until the offline rule.
+func (b *Bus) restartedPD(p *pd, f Frame, now time.Time) {
+	// Not wrapped as a *NAKError: that would read as a secure channel refusal.
+	err := fmt.Errorf("%w: %s answered with NAK %#02x and sequence 0", ErrRestarted, CodeName(p.out.code, false), f.Data[0])
+	if p.phase != phaseOnline {
+		b.attemptFailed(p, now, err)
+		return
+	}
+	b.linkDown(p, now, err)
+	p.due = now // reconnect now: it is there, only its state is new
 }
 
 func (b *Bus) nak(p *pd, out *inflight, f Frame, now time.Time) {

@@ -81,7 +81,7 @@ type sim struct {
 	bus    *Bus
 	now    time.Time
 	wire   time.Duration
-	pds    map[byte]*fakePD
+	pds    map[byte]simPD
 	sent   []sent
 	events []Event
 }
@@ -89,11 +89,20 @@ type sim struct {
 var t0 = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 
 func newSim(t *testing.T, cfg BusConfig, fakes ...*fakePD) *sim {
+	s := newSimOf(t, cfg)
+	for _, f := range fakes {
+		s.pds[f.addr] = f
+	}
+	return s
+}
+
+// newSimOf is newSim for any kind of fake PD.
+func newSimOf(t *testing.T, cfg BusConfig, fakes ...*libosdpPD) *sim {
 	cfg.Jitter = func() float64 { return 0.5 }
 	cfg.Rand = bytes.NewReader(make([]byte, 1<<16))
 	b, err := NewBus(cfg)
 	require.NoError(t, err)
-	s := &sim{t: t, bus: b, now: t0, wire: 10 * time.Millisecond, pds: map[byte]*fakePD{}}
+	s := &sim{t: t, bus: b, now: t0, wire: 10 * time.Millisecond, pds: map[byte]simPD{}}
 	for _, f := range fakes {
 		s.pds[f.addr] = f
 	}
@@ -130,13 +139,6 @@ func (s *sim) run(d time.Duration) {
 		s.now = minTime(s.bus.Wake(s.now), end)
 	}
 	s.events = append(s.events, s.bus.Events()...)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 func (s *sim) eventsOf(kind EventKind, addr byte) []Event {
@@ -416,4 +418,48 @@ func TestBusDrainsReportsQuickly(t *testing.T) {
 	// 20 exchanges of 10 ms each, back to back: 200 ms, not 20 × 60 ms.
 	assert.Less(t, len(s.sentTo(5, start, start.Add(250*time.Millisecond))), 30)
 	assert.GreaterOrEqual(t, len(s.sentTo(5, start, start.Add(210*time.Millisecond))), 20)
+}
+
+// A dead PD is probed in spare time only: a command to a live PD submitted
+// while the dead one is being probed goes out within ProbeWindow, and the
+// live PD's polls keep their pace.
+func TestBusDeadPDDoesNotDelayLiveCommands(t *testing.T) {
+	cfg := BusConfig{PDs: []PDConfig{{Addr: 1}, {Addr: 2}}, ConnectMax: time.Second} // probe often
+	live, dead := &fakePD{addr: 1}, &fakePD{addr: 2, silent: true}
+	s := newSim(t, cfg, live, dead)
+	s.run(20 * time.Second)
+	require.Len(t, s.eventsOf(EventOnline, 1), 1)
+
+	var worstCmd time.Duration
+	for range 10 {
+		// Stop right after a probe of the dead PD has gone out.
+		for s.bus.busy == nil || s.bus.busy.cfg.Addr != 2 {
+			s.run(time.Millisecond)
+		}
+		probe := s.bus.busy.out
+		at := s.now
+		_, err := s.bus.Submit(1, Out{[]OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}}})
+		require.NoError(t, err)
+		mark := len(s.sent)
+		s.run(400 * time.Millisecond)
+		var sentAt time.Time
+		for _, x := range s.sent[mark:] {
+			if x.frame.Addr == 1 && x.frame.Code == CmdOUT {
+				sentAt = x.at
+				break
+			}
+		}
+		require.False(t, sentAt.IsZero(), "the OUT went")
+		worstCmd = max(worstCmd, sentAt.Sub(at))
+		bound := probe.sentAt.Add(s.bus.LineTime(len(probe.raw)) + s.bus.cfg.ProbeWindow).Sub(at)
+		assert.LessOrEqual(t, sentAt.Sub(at), bound, "the OUT waits at most for the probe's window")
+	}
+
+	polls := s.sentTo(1, t0.Add(time.Second), s.now)
+	var worstGap time.Duration
+	for i := 1; i < len(polls); i++ {
+		worstGap = max(worstGap, polls[i].Sub(polls[i-1]))
+	}
+	t.Logf("with a dead PD probed every ≤1 s: command waited at most %v; live PD's worst gap between frames %v", worstCmd, worstGap)
+	assert.LessOrEqual(t, worstGap, s.bus.cfg.PollInterval+s.bus.cfg.ProbeWindow+s.bus.LineTime(16)+2*s.wire)
 }

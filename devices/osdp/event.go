@@ -61,4 +61,5 @@ var (
 	ErrUnknownPD = errors.New("osdp: no such pd on this bus")
 	ErrNoSC      = errors.New("osdp: sc: pd does not support the secure channel")
 	ErrNotSecure = errors.New("osdp: command needs an established secure channel")
+	ErrRestarted = errors.New("osdp: pd restarted")
 )

@@ -10,13 +10,20 @@ import (
 
 // LoopConfig configures a Loop.
 type LoopConfig struct {
-	Bus         BusConfig
-	Port        io.ReadWriteCloser // the line; the Loop closes it when Run returns
-	Now         func() time.Time   // nil = time.Now
-	EventBuffer int                // 0 = 256
+	Bus BusConfig
+	// Port is the line; the Loop closes it when Run returns. If it has a
+	// Ready method (serialport.Reopener), the Loop writes only while the
+	// channel it returns is closed: nothing is sent into a port that is not
+	// open yet, or away, so no attempt is lost to it.
+	Port        io.ReadWriteCloser
+	Now         func() time.Time // nil = time.Now
+	EventBuffer int              // 0 = 256
 	// OnSend, if set, is told the code of every command written (metrics).
 	OnSend func(code byte)
 }
+
+// readier is a port that can say whether it is open (serialport.Reopener).
+type readier interface{ Ready() <-chan struct{} }
 
 // Loop is the one goroutine that owns a bus: it writes what the Bus wants
 // sent, feeds it the frames read from the port, and hands events out.
@@ -98,11 +105,12 @@ func (l *Loop) Run(ctx context.Context) error {
 	defer close(l.events)
 	defer close(l.done)
 	frames := make(chan readResult)
+	arriving := make(chan struct{}, 1) // bytes came in: a reply is on its way
 	stop := make(chan struct{})
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		r := NewReader(l.port)
+		r := NewReader(arrivals{l.port, arriving})
 		for {
 			f, err := r.Next()
 			select {
@@ -125,10 +133,20 @@ func (l *Loop) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	writeErrs := 0
+	ready, _ := l.port.(readier)
 	for {
 		now := l.now()
 		l.bus.Tick(now)
-		if raw := l.bus.Next(now); raw != nil {
+		var portDown <-chan struct{} // set while the port is not open: wait for it
+		if ready != nil {
+			select {
+			case <-ready.Ready():
+			default:
+				portDown = ready.Ready()
+			}
+		}
+		// While the port is down only Tick runs: PDs still go offline.
+		if raw := l.nextUnless(portDown, now); raw != nil {
 			if _, err := l.port.Write(raw); err != nil {
 				// A lost write is a missed reply: the bus retries and, if the
 				// line stays dead, takes the PDs offline.
@@ -156,13 +174,42 @@ func (l *Loop) Run(ctx context.Context) error {
 				return fmt.Errorf("osdp: bus %s: read: %w", l.bus.cfg.Name, rr.err)
 			}
 			l.bus.Receive(rr.f, l.now())
+		case <-arriving:
+			l.bus.Arriving(l.now())
 		case f := <-l.calls:
 			f()
+		case <-portDown:
 		case <-timer.C:
 		case <-ctx.Done():
 			return nil
 		}
 	}
+}
+
+// arrivals tells the loop whenever bytes come in, so that the bus keeps
+// waiting for a long reply while it arrives (1 KB takes a second at 9600).
+type arrivals struct {
+	r  io.Reader
+	ch chan struct{}
+}
+
+func (a arrivals) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		select {
+		case a.ch <- struct{}{}:
+		default: // the loop has not taken the last one yet: same news
+		}
+	}
+	return n, err
+}
+
+// nextUnless asks the bus what to send, unless the port is down.
+func (l *Loop) nextUnless(portDown <-chan struct{}, now time.Time) []byte {
+	if portDown != nil {
+		return nil
+	}
+	return l.bus.Next(now)
 }
 
 // flush hands out pending events, still serving calls so a consumer that

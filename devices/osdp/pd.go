@@ -20,7 +20,8 @@ type PDConfig struct {
 	Install bool
 	// Checksum uses the 8-bit checksum instead of CRC-16 (old PDs).
 	Checksum bool
-	// StatusSCS15Quirk accepts status replies sealed as SCS_15 (libosdp 3.2.0).
+	// StatusSCS15Quirk accepts status replies sealed as SCS_15, as one
+	// libosdp master build did (no release: docs/osdp-interop.md).
 	StatusSCS15Quirk bool
 }
 
@@ -65,6 +66,7 @@ type inflight struct {
 	seq    byte
 	raw    []byte
 	sentAt time.Time
+	rxAt   time.Time // when reply bytes last arrived; zero: none yet
 }
 
 // pd is the control panel's state for one PD. It is driven by Bus and never
@@ -80,14 +82,16 @@ type pd struct {
 	resetSeq bool  // next command uses sequence 0
 	reuseSeq *byte // next command repeats this sequence (after a sealed BUSY)
 
-	scbk    [KeySize]byte
-	keySel  byte
-	rndA    [8]byte
-	ccrypt  CCrypt
-	keys    SessionKeys
-	sess    *Session
-	scDone  bool // session established for the current link
-	keyDone bool // KEYSET succeeded on this link
+	scbk   [KeySize]byte
+	keySel byte
+	rndA   [8]byte
+	ccrypt CCrypt
+	keys   SessionKeys
+	sess   *Session
+	scDone bool // session established for the current link
+
+	plainNAKLogged bool // told the log once that this PD seals NAKs as SCS_16
+	keyDone        bool // KEYSET succeeded on this link
 
 	lastValid time.Time // last valid reply
 	due       time.Time // earliest time for the next command

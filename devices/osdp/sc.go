@@ -83,8 +83,10 @@ func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
 // chains. The CP and the PD each keep one; they advance in lock step.
 type Session struct {
 	// StatusSCS15Quirk accepts LSTATR/ISTATR/OSTATR/RSTATR replies that carry
-	// the command type SCS_15 (plaintext data, valid MAC), as libosdp 3.2.0
-	// PDs send them. Off by default: a conforming PD uses SCS_18.
+	// the command type SCS_15 (plaintext data, valid MAC). No libosdp release
+	// sends them (v1.0.0–v3.2.0 use SCS_18); a build of libosdp's master
+	// labelled 3.2.0 did, in the capture under testdata. Off by default; see
+	// docs/osdp-interop.md.
 	StatusSCS15Quirk bool
 
 	keys SessionKeys
@@ -181,7 +183,7 @@ func (s *Session) open(f *Frame, macOnly, encrypted byte, theirs *[KeySize]byte,
 		return ErrSCPlaintext
 	case t != macOnly && t != encrypted:
 		return fmt.Errorf("%w: %#02x", ErrSCType, t)
-	case t == macOnly && len(f.Data) != 0 && !plainOK:
+	case t == macOnly && len(f.Data) != 0 && !plainOK && !IsPlainNAK(f):
 		// Spec-legal but leaks the payload (a card number) in clear; refused.
 		return fmt.Errorf("%w: %#02x carries %d bytes of unencrypted data", ErrSCType, t, len(f.Data))
 	}
@@ -203,6 +205,18 @@ func (s *Session) open(f *Frame, macOnly, encrypted byte, theirs *[KeySize]byte,
 
 // SealCommand prepares a command frame for sending (CP side).
 func (s *Session) SealCommand(f *Frame) { s.seal(f, SCS15, SCS17, &s.cmac, s.rmac) }
+
+// IsPlainNAK reports a reply sealed the way libosdp 3.2.x PDs seal a NAK of a
+// command they cannot serve: SCS_16 (MAC only) around the one-byte NAK code,
+// not encrypted. The spec wants SCS_18 for a reply with data, but the code
+// says only which of nine standard refusals it is (Table 49) and carries
+// nothing secret, and the MAC still proves the PD sent it in this session
+// and in this place of the chain. So OpenReply accepts exactly this form —
+// a NAK, exactly one byte, under a verified MAC — and refuses every other
+// SCS_16 reply with data (a card number in clear, say).
+func IsPlainNAK(f *Frame) bool {
+	return f.Reply && f.SCBType() == SCS16 && f.Code == ReplyNAK && len(f.Data) == 1
+}
 
 // OpenReply verifies and decrypts a reply (CP side).
 func (s *Session) OpenReply(f *Frame) error {

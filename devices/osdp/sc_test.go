@@ -251,3 +251,54 @@ func TestSessionTamperedFrames(t *testing.T) {
 	stale := Frame{Addr: 5, Reply: true, Seq: 2, CRC: true, SCB: []byte{SCS16}, Code: ReplyACK, MAC: rmac[:4]}
 	assert.ErrorIs(t, cp.OpenReply(&stale), ErrSCMAC)
 }
+
+// sealPlain seals a reply as SCS_16 around plaintext data, as libosdp 3.2.x
+// PDs seal the NAK of a command they cannot serve.
+func sealPlain(s *Session, f *Frame) {
+	f.SCB = []byte{SCS16}
+	f.MAC = make([]byte, macLen)
+	s.rmac = s.mac(f.AppendMACInput(nil), s.cmac)
+	copy(f.MAC, s.rmac[:macLen])
+}
+
+// A MAC-verified SCS_16 NAK with its one-byte code in clear is accepted and
+// keeps the chain; no other SCS_16 reply with data is, and the MAC is still
+// checked.
+func TestSessionAcceptsLibosdpPlainNAK(t *testing.T) {
+	keys := DeriveKeys(SCBKD, [8]byte{1, 2, 3, 4, 5, 6, 7, 8})
+	rmac := keys.RMACI([KeySize]byte{9})
+	cp, pd := NewSession(keys, rmac), NewSession(keys, rmac)
+	exchange := func(rep Frame) (Frame, error) {
+		cmd := Frame{Addr: 5, Seq: 1, CRC: true, Code: CmdISTAT}
+		cp.SealCommand(&cmd)
+		require.NoError(t, pd.OpenCommand(&cmd))
+		sealPlain(pd, &rep)
+		enc, err := AppendEncode(nil, rep)
+		require.NoError(t, err)
+		got, _, err := Decode(enc)
+		require.NoError(t, err)
+		return got, cp.OpenReply(&got)
+	}
+
+	nak, err := exchange(Frame{Addr: 5, Reply: true, Seq: 1, CRC: true, Code: ReplyNAK, Data: []byte{NAKUnknownCmd}})
+	require.NoError(t, err)
+	assert.Equal(t, []byte{NAKUnknownCmd}, nak.Data)
+	ack := Frame{Addr: 5, Reply: true, Seq: 2, CRC: true, Code: ReplyACK}
+	cmd := Frame{Addr: 5, Seq: 2, CRC: true, Code: CmdPOLL}
+	cp.SealCommand(&cmd)
+	require.NoError(t, pd.OpenCommand(&cmd))
+	pd.SealReply(&ack)
+	require.NoError(t, cp.OpenReply(&ack), "the chain goes on after the NAK")
+
+	_, err = exchange(Frame{Addr: 5, Reply: true, Seq: 3, CRC: true, Code: ReplyRAW, Data: []byte{0, 1, 26, 0, 1, 2, 3, 0xc0}})
+	assert.ErrorIs(t, err, ErrSCType, "a card number in clear is refused")
+	cp, pd = NewSession(keys, rmac), NewSession(keys, rmac)
+	_, err = exchange(Frame{Addr: 5, Reply: true, Seq: 1, CRC: true, Code: ReplyNAK, Data: []byte{NAKUnknownCmd, 0x42}})
+	assert.ErrorIs(t, err, ErrSCType, "only the one-byte form")
+
+	cp, pd = NewSession(keys, rmac), NewSession(keys, rmac)
+	cmd = Frame{Addr: 5, Seq: 1, CRC: true, Code: CmdISTAT}
+	cp.SealCommand(&cmd)
+	forged := Frame{Addr: 5, Reply: true, Seq: 1, CRC: true, SCB: []byte{SCS16}, Code: ReplyNAK, Data: []byte{NAKUnknownCmd}, MAC: []byte{1, 2, 3, 4}}
+	assert.ErrorIs(t, cp.OpenReply(&forged), ErrSCMAC, "the MAC is still checked")
+}

@@ -187,6 +187,16 @@ func (r *Reopener) Close() error {
 	return err
 }
 
+// Ready returns a channel that is closed once a port is open. While the
+// device is away it is open, and a writer waits on it rather than writing
+// into a port that fails at once. Ask again after each failure: every
+// outage has a new channel.
+func (r *Reopener) Ready() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.up
+}
+
 // acquire returns the current port and its generation. With wait set it
 // waits for one while the device is away; without, it fails at once.
 func (r *Reopener) acquire(wait bool) (Port, uint64, error) {

@@ -381,3 +381,32 @@ func TestReopenerOverPty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, allBytes(), readMaster(t, newMaster, 256))
 }
+
+// Ready is open while there is no port and closed once there is one, so a
+// writer can wait for the device instead of losing writes to it.
+func TestReopenerReady(t *testing.T) {
+	sc := newScript(t, errNoDevice, nil)
+	rec := recorder{}
+	cfg := rec.config(sc.open)
+	look := make(chan struct{})
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+		select { // hold the retry until the test has looked
+		case <-look:
+		case <-ctx.Done():
+		}
+		return ctx.Err()
+	}
+	r := serialport.NewReopener(cfg)
+	defer r.Close()
+	for sc.count() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-r.Ready():
+		t.Fatal("ready before any port opened")
+	default:
+	}
+	close(look)
+	within(t, "ready", func() bool { <-r.Ready(); return true })
+	sc.device(t)
+}

@@ -44,7 +44,14 @@ type Config struct {
 	FragmentSize int   // 0 = 1000 bytes of JPEG per MFGREP
 	Liveness     byte  // 0 = 95; faceterm.LivenessUnknown for a terminal without it
 	MaxSide      int   // JPEG mode: the photo sent is scaled to at most this; 0 = 640 px
-	Quality      byte  // 0 = 80
+	// MaxBytes caps a JPEG capture, as a real terminal's face crop is
+	// capped: the JPEG quality and then the size are lowered until the
+	// capture fits. FitsAt9600 crosses a 9600-baud line within the control
+	// panel's reassembly window (docs/face-terminal.md). 0 = no cap: the
+	// whole photo at MaxSide (~37 KB at 640 px), which only a pty or a
+	// line of 57600 baud or more carries in time.
+	MaxBytes int
+	Quality  byte // 0 = 80
 }
 
 // Terminal is an emulated face terminal.
@@ -75,6 +82,12 @@ func New(cfg Config) (*Terminal, error) {
 	}
 	if cfg.MaxSide == 0 {
 		cfg.MaxSide = 640
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = math.MaxInt
+	}
+	if cfg.MaxBytes < minBytes {
+		return nil, fmt.Errorf("facepd: max bytes %d: at least %d", cfg.MaxBytes, minBytes)
 	}
 	if cfg.Mode == DescriptorMode && cfg.Embed == nil {
 		return nil, ErrNoEmbed
@@ -139,7 +152,7 @@ func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osd
 	scene := append([]byte(nil), photo...)
 	var err error
 	if t.cfg.Mode == JPEGMode {
-		if scene, err = shrink(photo, t.cfg.MaxSide); err != nil {
+		if scene, err = shrink(photo, t.cfg.MaxSide, t.cfg.MaxBytes); err != nil {
 			return nil, fmt.Errorf("facepd: not a photo the camera can take: %w", err)
 		}
 	}
@@ -149,22 +162,38 @@ func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osd
 	return t.capture(solicited), nil
 }
 
+// FitsAt9600 is a capture cap (Config.MaxBytes) that crosses a 9600-baud
+// line within the control panel's reassembly window.
+const FitsAt9600 = 6144
+
+const minBytes = 1024 // below this no JPEG of a face is left
+
 // shrink makes the photo a terminal would send: at most maxSide pixels on
-// its longest side, JPEG quality 85 (a few tens of kilobytes).
-func shrink(photo []byte, maxSide int) ([]byte, error) {
+// its longest side and at most maxBytes, trying JPEG quality 85 down to 40
+// at each size, then 80 % of the size, as a terminal fits its crop to the
+// line.
+func shrink(photo []byte, maxSide, maxBytes int) ([]byte, error) {
 	img, _, err := image.Decode(bytes.NewReader(photo))
 	if err != nil {
 		return nil, err
 	}
 	b := img.Bounds()
-	scale := min(1, float64(maxSide)/float64(max(b.Dx(), b.Dy())))
-	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
-	var out bytes.Buffer
-	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85}); err != nil {
-		return nil, err
+	side := min(maxSide, max(b.Dx(), b.Dy()))
+	for {
+		scale := float64(side) / float64(max(b.Dx(), b.Dy()))
+		dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
+		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+		for q := 85; q >= 40; q -= 15 {
+			var out bytes.Buffer
+			if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: q}); err != nil {
+				return nil, err
+			}
+			if out.Len() <= maxBytes || side <= 16 {
+				return out.Bytes(), nil
+			}
+		}
+		side = side * 4 / 5
 	}
-	return out.Bytes(), nil
 }
 
 // capture builds the MFGREP messages for the current scene. Called with mu held.

@@ -156,3 +156,35 @@ func TestConfig(t *testing.T) {
 	_, err = New(Config{Mode: JPEGMode, FragmentSize: 5000})
 	assert.Error(t, err)
 }
+
+// Capped as a terminal on a 9600-baud line caps its captures, a JPEG of at
+// most 6 KiB crosses the line within the control panel's reassembly
+// window; the whole 640 px photo would not.
+func TestJPEGCapturesFitTheLine(t *testing.T) {
+	big := image.NewRGBA(image.Rect(0, 0, 1600, 1000))
+	for i := range big.Pix {
+		big.Pix[i] = byte(i * 7)
+	}
+	var photo bytes.Buffer
+	require.NoError(t, jpeg.Encode(&photo, big, nil))
+
+	c := newCP(t, Config{Mode: JPEGMode, MaxBytes: FitsAt9600})
+	require.NoError(t, c.pd.Show(context.Background(), photo.Bytes()))
+	var r faceterm.Reassembler
+	var got []byte
+	msgs := c.drain()
+	for _, m := range msgs {
+		out, _, err := r.Add(time.Now(), "pd", m.(faceterm.Fragment))
+		require.NoError(t, err)
+		got = append(got[:0], out...)
+	}
+	require.NotEmpty(t, got)
+	assert.LessOrEqual(t, len(got), FitsAt9600)
+	assert.LessOrEqual(t, len(got), faceterm.MaxCapture(9600), "crosses a 9600-baud line in time")
+	assert.Len(t, msgs, (len(got)+999)/1000, "1,000-byte fragments")
+	_, err := jpeg.Decode(bytes.NewReader(got))
+	require.NoError(t, err, "still a JPEG")
+
+	_, err = New(Config{Mode: JPEGMode, MaxBytes: 10})
+	assert.Error(t, err, "too small for any face")
+}

@@ -1,0 +1,152 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"menwei/devices/osdp"
+)
+
+// What the controller remembers of each PD's own state between its reports:
+// the tamper switch and the power supply (LSTATR), and whether its inputs
+// are known yet (ISTATR).
+type pdState struct {
+	tamperKnown, tamper bool
+	powerKnown, power   bool // power: the PD reports a power failure
+
+	// The input status request sent when the PD came online. A PD that
+	// NAKs it (one not ready yet, or without a status handler) is asked
+	// again after istatWait, doubling up to istatMaxWait, until it answers
+	// or its inputs arrive on a POLL: a door contact must not stay unknown.
+	istatReq     uint64
+	inputsKnown  bool
+	istatDue     time.Time // zero: no retry planned
+	istatWait    time.Duration
+	istatRetries int
+}
+
+const (
+	istatFirstWait = time.Second
+	istatMaxWait   = time.Minute
+)
+
+// Event kinds for the changes of LSTATR, besides KindPDTamper and KindPDPower.
+const (
+	KindPDTamperCleared = "pd.tamper_cleared"
+	KindPDPowerRestored = "pd.power_restored"
+)
+
+func (c *Controller) state(k pdKey) *pdState {
+	s := c.pdState[k]
+	if s == nil {
+		s = &pdState{}
+		c.pdState[k] = s
+	}
+	return s
+}
+
+// localStatus records the tamper and power states of a PD when they change,
+// in both directions. A PD that reports the same state on every poll (or on
+// every LSTAT) records it once; a first report of "all well" records
+// nothing, a first report of tamper or power failure records it.
+func (c *Controller) localStatus(ctx context.Context, k pdKey, m osdp.LStatR) {
+	name := c.pdName[k]
+	tamper, power := m.Tamper != 0, m.Power != 0
+	c.mu.Lock()
+	s := c.state(k)
+	tamperChanged := s.tamperKnown && s.tamper != tamper || !s.tamperKnown && tamper
+	powerChanged := s.powerKnown && s.power != power || !s.powerKnown && power
+	s.tamperKnown, s.tamper = true, tamper
+	s.powerKnown, s.power = true, power
+	c.mu.Unlock()
+	switch {
+	case tamperChanged && tamper:
+		c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper", Alarm: true})
+	case tamperChanged:
+		c.record(ctx, Event{Kind: KindPDTamperCleared, PD: name, Detail: "tamper cleared"})
+	}
+	switch {
+	case powerChanged && power:
+		c.record(ctx, Event{Kind: KindPDPower, PD: name, Detail: "power failure", Alarm: true})
+	case powerChanged:
+		c.record(ctx, Event{Kind: KindPDPowerRestored, PD: name, Detail: "power restored"})
+	}
+}
+
+// askInputs sends the PD an input status request (at online, and on retry).
+func (c *Controller) askInputs(ctx context.Context, k pdKey, loop pdSubmitter) {
+	id, err := loop.Submit(ctx, k.addr, osdp.IStat{})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state(k)
+	if err != nil {
+		c.log.Debug("input status request failed", "pd", c.pdName[k], "err", err)
+		s.istatReq = 0
+		return
+	}
+	s.istatReq, s.istatDue = id, time.Time{}
+}
+
+// inputsOnline starts learning a PD's inputs afresh when it comes online.
+func (c *Controller) inputsOnline(k pdKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state(k)
+	s.inputsKnown, s.istatDue, s.istatWait, s.istatRetries = false, time.Time{}, 0, 0
+}
+
+// inputsArrived notes that a PD's inputs are known (ISTATR, solicited or not).
+func (c *Controller) inputsArrived(k pdKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state(k)
+	s.inputsKnown, s.istatDue = true, time.Time{}
+}
+
+// statusResult handles the outcome of an input status request and reports
+// whether the result was one. A refusal plans a retry; an offline PD is
+// asked again when it comes back.
+func (c *Controller) statusResult(k pdKey, e osdp.Event) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.pdState[k]
+	if s == nil || s.istatReq == 0 || s.istatReq != e.Req {
+		return false
+	}
+	s.istatReq = 0
+	if e.Err == nil || errors.Is(e.Err, osdp.ErrOffline) || s.inputsKnown {
+		return true
+	}
+	s.istatWait = min(max(2*s.istatWait, istatFirstWait), istatMaxWait)
+	s.istatDue = c.now().Add(s.istatWait)
+	s.istatRetries++
+	if s.istatRetries == 1 || s.istatRetries%10 == 0 {
+		c.log.Warn("pd refused the input status request; asking again", "pd", c.pdName[k], "err", e.Err,
+			"retries", s.istatRetries, "next_in", s.istatWait)
+	}
+	return true
+}
+
+// retryInputs sends the input status requests that are due (from tick).
+func (c *Controller) retryInputs(ctx context.Context, now time.Time) {
+	var due []pdKey
+	c.mu.Lock()
+	for k, s := range c.pdState {
+		if !s.istatDue.IsZero() && !now.Before(s.istatDue) && c.online[k] && !s.inputsKnown {
+			s.istatDue = time.Time{}
+			due = append(due, k)
+		}
+	}
+	c.mu.Unlock()
+	for _, k := range due {
+		if loop := c.loop(k.bus); loop != nil {
+			c.askInputs(ctx, k, loop)
+		}
+	}
+}
+
+// pdSubmitter is what the controller needs of a bus loop to send a command.
+type pdSubmitter interface {
+	Submit(ctx context.Context, addr byte, msg osdp.Message) (uint64, error)
+}

@@ -1,0 +1,134 @@
+package osdp_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/devices/faceterm"
+	"menwei/devices/osdp"
+	"menwei/devices/serialport/serialporttest"
+	"menwei/firmware-mocks/osdppd"
+)
+
+// pacedBus runs a Loop and emulated PDs on a line paced at baud.
+type pacedBus struct {
+	t      *testing.T
+	loop   *osdp.Loop
+	cp     *serialporttest.LineEnd
+	events chan osdp.Event
+	stop   func()
+}
+
+func startPaced(t *testing.T, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *pacedBus {
+	cpEnd, pdEnd := serialporttest.NewLine(baud)
+	cfg.Baud = baud
+	loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: cfg, Port: cpEnd})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); osdppd.Serve(ctx, pdEnd, pds...) }()
+	go func() { defer wg.Done(); loop.Run(ctx) }()
+	b := &pacedBus{t: t, loop: loop, cp: cpEnd, events: make(chan osdp.Event, 1024)}
+	b.stop = func() { cancel(); pdEnd.Close(); wg.Wait() }
+	t.Cleanup(b.stop)
+	return b
+}
+
+// until collects events until ok says enough, failing after patience.
+func (b *pacedBus) until(what string, seen *[]osdp.Event, ok func(osdp.Event) bool) {
+	b.t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case e := <-b.loop.Events():
+			*seen = append(*seen, e)
+			if ok(e) {
+				return
+			}
+		case <-timeout:
+			b.t.Fatalf("%s: never happened", what)
+		}
+	}
+}
+
+// retransmits counts frames the CP wrote twice in a row to the same PD:
+// the bus resends the same bytes only when it gave a reply up.
+func (b *pacedBus) retransmits() int {
+	n := 0
+	w := b.cp.Writes()
+	for i := 1; i < len(w); i++ {
+		if bytes.Equal(w[i], w[i-1]) {
+			n++
+		}
+	}
+	return n
+}
+
+// At 9600 baud a face terminal's 1,000-byte JPEG fragments take over a
+// second each on the wire, five times the reply timeout. Under the secure
+// channel, with another PD on the line: the capture arrives whole, nothing
+// is resent, nobody goes offline, the line never sees two talkers, and the
+// other PD's card and OUT go through.
+func TestLoopLongRepliesOnAPacedLine(t *testing.T) {
+	face, err := osdppd.New(osdppd.Config{Addr: 1, SCBK: key})
+	require.NoError(t, err)
+	reader, err := osdppd.New(osdppd.Config{Addr: 2, SCBK: key})
+	require.NoError(t, err)
+	b := startPaced(t, 9600, osdp.BusConfig{PDs: []osdp.PDConfig{{Addr: 1, SCBK: key}, {Addr: 2, SCBK: key}}}, face, reader)
+
+	var seen []osdp.Event
+	online := 0
+	b.until("both online", &seen, func(e osdp.Event) bool {
+		if e.Kind == osdp.EventOnline {
+			online++
+		}
+		return online == 2
+	})
+
+	photo := make([]byte, 3000)
+	for i := range photo {
+		photo[i] = byte(i * 7)
+	}
+	for _, f := range faceterm.Split(faceterm.Capture{ID: 9, Liveness: 90, Quality: 80}, photo, 1000) {
+		face.QueueMfgReply(osdp.MfgRep{Vendor: faceterm.VendorCode, Data: faceterm.AppendFragment(nil, f)})
+	}
+	reader.PresentWiegand26(1, 1234)
+	var re faceterm.Reassembler
+	var got []byte
+	card, outDone := false, false
+	b.until("capture, card and OUT", &seen, func(e osdp.Event) bool {
+		switch m := e.Msg.(type) {
+		case osdp.MfgRep:
+			fm, err := faceterm.Decode(m.Data)
+			require.NoError(t, err)
+			jpeg, _, err := re.Add(time.Now(), "face", fm.(faceterm.Fragment))
+			require.NoError(t, err)
+			if jpeg != nil {
+				got = jpeg
+			}
+		case osdp.Raw:
+			card = true
+			_, err := b.loop.Submit(context.Background(), 2, osdp.Out{Records: []osdp.OutRecord{{Output: 0, Control: osdp.OutTempOnThenOff, Timer: 30}}})
+			require.NoError(t, err)
+		}
+		outDone = outDone || e.Kind == osdp.EventResult
+		return got != nil && outDone
+	})
+	assert.Equal(t, photo, got, "the capture arrives whole")
+	assert.True(t, card)
+	for _, e := range seen {
+		assert.NotEqual(t, osdp.EventOffline, e.Kind, "nobody goes offline: %v", e.Err)
+		if e.Kind == osdp.EventResult {
+			assert.NoError(t, e.Err, "the OUT is acknowledged")
+		}
+	}
+	assert.Zero(t, b.retransmits(), "no reply given up mid-frame")
+	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
+}
