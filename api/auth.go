@@ -27,7 +27,7 @@ const (
 	sessionTTL    = 12 * time.Hour
 	// Who may call a route besides the roles: anyone, or any signed-in account.
 	anyone   = "*"
-	signedIn = "signed-in"
+	signedIn = "signed-in" // an admin's or a guard's session, not a phone
 )
 
 type ctxKey int
@@ -55,7 +55,9 @@ func (s *Server) route(method, path string, h echo.HandlerFunc, who ...string) {
 		}
 		allowed := false
 		for _, w := range who {
-			allowed = allowed || w == signedIn || w == sess.Role
+			// signedIn is an account's session; a phone's device credential
+			// is not one, and reaches only the routes naming RoleDevice.
+			allowed = allowed || (w == signedIn && sess.Role != controller.RoleDevice) || w == sess.Role
 		}
 		if !allowed {
 			return fail(http.StatusForbidden, "forbidden", "your account may not do this")
@@ -125,12 +127,16 @@ func (s *Server) login(c echo.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
-	if !s.limits.open("acct/"+req.Name, s.now()) {
-		return fail(http.StatusTooManyRequests, "locked", "this account is locked for 15 minutes after repeated wrong passwords")
+	// Wrong passwords lock the account for this address only, so a stranger
+	// guessing from elsewhere cannot lock the owner out; each address is
+	// also held to perMinute attempts above, whatever the account.
+	lockKey := "acct/" + ip + "/" + req.Name
+	if !s.limits.open(lockKey, s.now()) {
+		return fail(http.StatusTooManyRequests, "locked", "too many wrong passwords for this account from this address; wait 15 minutes")
 	}
 	a, err := s.o.Auth.CheckPassword(req.Name, req.Password)
 	if errors.Is(err, controller.ErrBadLogin) {
-		s.limits.failed("acct/"+req.Name, s.now())
+		s.limits.failed(lockKey, s.now())
 		s.audit(c, controller.Event{Kind: "auth.login_failed", Detail: "account " + req.Name + " from " + ip})
 		return fail(http.StatusUnauthorized, "bad_login", "wrong account name or password")
 	}
@@ -178,7 +184,10 @@ func (s *Server) audit(c echo.Context, e controller.Event) {
 }
 
 // limiter counts attempts: at most perMinute per key, and lockout after
-// lockAfter failures within lockFor.
+// lockAfter failures within lockFor. It lives in memory only: a restart of
+// menweid forgets every count and lockout (the rate limits start afresh).
+// Keys come from callers (addresses, account names), so the maps are swept
+// of stale keys when they grow, keeping memory bounded.
 type limiter struct {
 	mu        sync.Mutex
 	perMinute int
@@ -202,9 +211,30 @@ func recent(ts []time.Time, now time.Time, within time.Duration) []time.Time {
 	return out
 }
 
+// maxKeys is how many keys the limiter holds before it sweeps stale ones.
+const maxKeys = 10000
+
+// sweep drops keys with nothing recent. Called with l.mu held.
+func (l *limiter) sweep(now time.Time) {
+	if len(l.hits)+len(l.fails) < maxKeys {
+		return
+	}
+	for k, ts := range l.hits {
+		if len(recent(ts, now, time.Minute)) == 0 {
+			delete(l.hits, k)
+		}
+	}
+	for k, ts := range l.fails {
+		if len(recent(ts, now, l.lockFor)) == 0 {
+			delete(l.fails, k)
+		}
+	}
+}
+
 func (l *limiter) allow(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.sweep(now)
 	h := recent(l.hits[key], now, time.Minute)
 	if len(h) >= l.perMinute {
 		l.hits[key] = h
@@ -224,5 +254,6 @@ func (l *limiter) open(key string, now time.Time) bool {
 func (l *limiter) failed(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.sweep(now)
 	l.fails[key] = append(l.fails[key], now)
 }

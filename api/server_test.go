@@ -266,7 +266,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
-			if w == anyone || (w == signedIn && role != "") || w == role {
+			if w == anyone || (w == signedIn && role != "" && role != controller.RoleDevice) || w == role {
 				return true
 			}
 		}
@@ -277,7 +277,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, r := range s.routes {
 		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", "li").Replace(r.Path)
 		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin, controller.RoleDevice} {
-			if r.Path == "/api/v1/logout" || r.Path == "/api/v1/devices/:id" {
+			if (r.Path == "/api/v1/logout" && role != controller.RoleDevice) || r.Path == "/api/v1/devices/:id" {
 				continue // would end the sessions the other rows use
 			}
 			status, body := a.do(t, r.Method, path, a.auth(role), bodies[r.Path])
@@ -726,4 +726,36 @@ func TestOpenAnswersWhatTheLockDid(t *testing.T) {
 			assert.NotContains(t, body, `"opened":true`, tt.lock)
 		}
 	}
+}
+
+// Wrong passwords from one address lock the account for that address only:
+// a stranger cannot lock the owner out from elsewhere.
+func TestLockoutCannotBeTurnedAgainstTheOwner(t *testing.T) {
+	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.PutAccount("ada", controller.RoleAdmin, pw))
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s := New(Options{Auth: store, Audit: store, Now: func() time.Time { return now }})
+	login := func(addr, password string) int {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"name":"ada","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = addr + ":40000"
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 30 {
+		now = now.Add(7 * time.Second) // under the per-address rate limit
+		status := login("10.9.9.9", "guess")
+		if i < 10 {
+			assert.Equal(t, http.StatusUnauthorized, status, "guess %d", i)
+		} else {
+			assert.Equal(t, http.StatusTooManyRequests, status, "guess %d: locked for this address", i)
+		}
+	}
+	assert.Equal(t, http.StatusTooManyRequests, login("10.9.9.9", pw), "even the right password, from the guessing address")
+	assert.Equal(t, http.StatusOK, login("10.0.0.5", pw), "the owner, from the gatehouse PC, signs in")
+	now = now.Add(16 * time.Minute)
+	assert.Equal(t, http.StatusOK, login("10.9.9.9", pw), "the lock ends after 15 minutes")
 }
