@@ -38,6 +38,9 @@ const (
 	defaultLevel    = 3
 	defaultBaud     = 57600
 	defaultPktBytes = 128
+
+	maxBaudMultiple  = 12 // 115200 baud
+	maxSecurityLevel = 5
 )
 
 func (c *Config) validate() error {
@@ -47,10 +50,10 @@ func (c *Config) validate() error {
 	if _, ok := fpm.PacketSizeCode(c.PacketSize); c.PacketSize != 0 && !ok {
 		return fmt.Errorf("fpmodule: packet size %d: not 32, 64, 128 or 256", c.PacketSize)
 	}
-	if c.SecurityLevel < 0 || c.SecurityLevel > 5 {
+	if c.SecurityLevel < 0 || c.SecurityLevel > maxSecurityLevel {
 		return fmt.Errorf("fpmodule: security level %d out of range 1..5", c.SecurityLevel)
 	}
-	if c.Baud < 0 || c.Baud%9600 != 0 || c.Baud/9600 > 12 {
+	if c.Baud < 0 || c.Baud%9600 != 0 || c.Baud/9600 > maxBaudMultiple {
 		return fmt.Errorf("fpmodule: baud %d: not 9600 × 1..12", c.Baud)
 	}
 	return nil
@@ -63,6 +66,7 @@ type Module struct {
 	cfg Config
 	log *slog.Logger
 
+	params   params    // what SetSysPara changes
 	slots    [][]byte  // library pages; nil when empty
 	image    *image    // the image buffer; nil when it holds no valid image
 	bufs     [3][]byte // char buffers 1 and 2; index 0 unused
@@ -74,6 +78,16 @@ type Module struct {
 	verified bool      // VfyPwd succeeded
 	silent   bool      // answer nothing
 	garbage  bool      // precede answers with noise
+}
+
+// params are the basic parameters SetSysPara sets and ReadSysPara reports;
+// they start as configured.
+type params struct {
+	baud, securityLevel, packetSize int
+}
+
+func (c *Config) params() params {
+	return params{baud: c.Baud, securityLevel: c.SecurityLevel, packetSize: c.PacketSize}
 }
 
 // image is what GenImg captured.
@@ -107,9 +121,10 @@ func New(cfg Config) (*Module, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Module{
-		cfg:   cfg,
-		log:   cfg.Log.With("fpmodule", fmt.Sprintf("%08x", cfg.Addr)),
-		slots: make([][]byte, cfg.Slots),
+		cfg:    cfg,
+		log:    cfg.Log.With("fpmodule", fmt.Sprintf("%08x", cfg.Addr)),
+		params: cfg.params(),
+		slots:  make([][]byte, cfg.Slots),
 	}, nil
 }
 
@@ -192,6 +207,12 @@ func (m *Module) command(contents []byte) []fpm.Packet {
 		return m.templateNum()
 	case fpm.ReadIndexTable:
 		return m.readIndexTable(c)
+	case fpm.UpImage:
+		return m.upImage()
+	case fpm.SetSysPara:
+		return m.setSysPara(c)
+	case fpm.HighSpeedSearch:
+		return m.highSpeedSearch(c)
 	}
 	return m.ack(fpm.CodePacket, nil)
 }
