@@ -21,7 +21,17 @@
 //	vfypwd.go          VfyPwd (0x13)          highspeedsearch.go  HighSpeedSearch (0x1B)
 //	templatenum.go     TemplateNum (0x1D)     readindextable.go   ReadIndexTable (0x1F)
 //	script.go          the control surface: put a finger on, take it off, wipe...
-//	serve.go           the module on a serial line
+//	timing.go          how long each instruction takes on a real module
+//	serve.go           the module on a serial line, answering in its own time
+//
+// # Time
+//
+// A real module takes hundreds of milliseconds to capture, convert and
+// search. On the line ([Module.Serve]) the emulator waits as long before it
+// answers: [Config.Timing], on the injected [Config.After]. The zero Timing
+// answers at once, which keeps tests fast; [R307Timing] is a real module's
+// (GenImg 300 ms with a finger, Img2Tz 200 ms, Search 150-300 ms, ...).
+// [Module.Handle] never waits.
 //
 // # Fingers
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"menwei/devices/fpm"
 )
@@ -25,6 +26,12 @@ type Config struct {
 	SecurityLevel int
 	// Baud is reported by ReadSysPara, a multiple of 9600; 0 means 57600.
 	Baud int
+	// Timing is how long Serve takes over each instruction before it
+	// answers; the zero Timing answers at once. R307Timing is a real
+	// module's.
+	Timing Timing
+	// After is the clock of those waits; nil means time.After.
+	After func(time.Duration) <-chan time.Time
 	// Log receives protocol events; nil discards them.
 	Log *slog.Logger
 }
@@ -56,7 +63,7 @@ func (c *Config) validate() error {
 	if c.Baud < 0 || c.Baud%9600 != 0 || c.Baud/9600 > maxBaudMultiple {
 		return fmt.Errorf("fpmodule: baud %d: not 9600 × 1..12", c.Baud)
 	}
-	return nil
+	return c.Timing.validate()
 }
 
 // Module is one emulated fingerprint module. All its methods are safe for
@@ -120,6 +127,9 @@ func New(cfg Config) (*Module, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
 	return &Module{
 		cfg:    cfg,
 		log:    cfg.Log.With("fpmodule", fmt.Sprintf("%08x", cfg.Addr)),
@@ -134,21 +144,31 @@ func New(cfg Config) (*Module, error) {
 // packets that get no answer: data packets, packets to another address, and
 // everything while Silent.
 func (m *Module) Handle(p fpm.Packet) [][]byte {
+	wire, _ := m.handle(p)
+	return wire
+}
+
+// handle is Handle, and how long the module works on the packet before its
+// answer goes out (Config.Timing).
+func (m *Module) handle(p fpm.Packet) ([][]byte, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.silent || p.Addr != m.cfg.Addr {
-		return nil
+		return nil, 0
 	}
-	var out []fpm.Packet
+	var (
+		out  []fpm.Packet
+		busy time.Duration
+	)
 	switch p.PID {
 	case fpm.PIDCommand:
 		m.down = nil // a command abandons a download
-		out = m.command(p.Data)
+		out, busy = m.command(p.Data)
 	case fpm.PIDData, fpm.PIDDataLast:
 		m.receive(p)
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, 0
 	}
 	var wire [][]byte
 	if m.garbage {
@@ -158,21 +178,31 @@ func (m *Module) Handle(p fpm.Packet) [][]byte {
 		b, err := fpm.AppendEncode(nil, q)
 		if err != nil { // a bug in a handler, not a wire condition
 			m.log.Error("reply does not encode", "packet", q, "err", err)
-			return nil
+			return nil, 0
 		}
 		wire = append(wire, b)
 	}
-	return wire
+	return wire, busy
 }
 
-// command parses and runs one instruction.
-func (m *Module) command(contents []byte) []fpm.Packet {
+// command parses and runs one instruction, and times it.
+func (m *Module) command(contents []byte) ([]fpm.Packet, time.Duration) {
 	c, err := fpm.ParseCommand(contents)
 	if err != nil {
 		m.log.Debug("command refused", "err", err)
-		return m.ack(fpm.CodePacket, nil)
+		return m.ack(fpm.CodePacket, nil), m.cfg.Timing.Other
 	}
 	m.log.Debug("command", "ins", c.Instruction())
+	out := m.run(c)
+	var ack []byte
+	if len(out) > 0 {
+		ack = out[0].Data
+	}
+	return out, m.cfg.Timing.busy(c, ack, len(m.slots))
+}
+
+// run dispatches one parsed instruction.
+func (m *Module) run(c fpm.Command) []fpm.Packet {
 	if _, ok := c.(fpm.VfyPwd); !ok && m.cfg.Password != 0 && !m.verified {
 		return m.ack(fpm.CodePasswordRequired, nil)
 	}
