@@ -89,7 +89,7 @@ for who in guard admin; do
 done
 
 bin/menwei-emu -link data/tty-gate -pd "101:${KEY}" -pd "102:${KEY2}" -pd "103:${KEY3}:face-jpeg" \
-	-wiegand data/tty-wiegand:hex-cr -fingerprint data/tty-finger -control 127.0.0.1:7071 2> data/emu.log &
+	-wiegand data/tty-wiegand:hex-cr -fingerprint data/tty-finger -fingerprint-timing r307 -control 127.0.0.1:7071 2> data/emu.log &
 EMU=$!
 trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && [ -e data/tty-finger ] && break; sleep 0.1; done
