@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -293,7 +294,9 @@ func (c *control) setKey(w http.ResponseWriter, r *http.Request, pd *osdppd.PD, 
 }
 
 // showFace puts a photo in front of a face terminal's camera: the body is
-// the JPEG itself, or {"file": "path"}; ?liveness=N sets the liveness score.
+// the JPEG itself, or {"file": "path"}; ?liveness=N is the liveness score of
+// this presentation only; without it the face gets the terminal's default
+// live score, whatever an earlier presentation had.
 func (c *control) showFace(w http.ResponseWriter, r *http.Request, _ *osdppd.PD, spec pdSpec) error {
 	t := c.faces[spec.Addr]
 	if t == nil {
@@ -315,14 +318,15 @@ func (c *control) showFace(w http.ResponseWriter, r *http.Request, _ *osdppd.PD,
 			return bad(err)
 		}
 	}
+	show := t.Show
 	if l := r.URL.Query().Get("liveness"); l != "" {
 		n, err := strconv.ParseUint(l, 10, 8)
 		if err != nil || (n > 100 && n != 255) {
 			return bad(errors.New("liveness: 0…100, or 255 for not measured"))
 		}
-		t.SetLiveness(byte(n))
+		show = func(ctx context.Context, photo []byte) error { return t.ShowLiveness(ctx, photo, byte(n)) }
 	}
-	if err := t.Show(r.Context(), photo); err != nil {
+	if err := show(r.Context(), photo); err != nil {
 		return bad(err)
 	}
 	return done(w)

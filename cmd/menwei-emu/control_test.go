@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/devices/faceterm"
+	"menwei/devices/osdp"
+	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
 )
 
@@ -76,4 +82,60 @@ func TestControlRequests(t *testing.T) {
 	assert.Equal(t, "garbage", s.Mode)
 	assert.True(t, s.HasKey)
 	assert.NotContains(t, rec.Body.String(), key)
+}
+
+// The liveness given with one face is that face's only: the next face shown
+// without one is live, so the spoof example does not refuse every later face.
+func TestFaceLivenessPerPresentation(t *testing.T) {
+	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppd.Config{Addr: 9}})
+	require.NoError(t, err)
+	h := newControl([]*osdppd.PD{term.PD}, map[byte]*facepd.Terminal{9: term}, []pdSpec{{Addr: 9, Face: "jpeg"}},
+		keyStore{}, slog.New(slog.DiscardHandler)).routes()
+	var photo bytes.Buffer
+	require.NoError(t, jpeg.Encode(&photo, image.NewGray(image.Rect(0, 0, 64, 64)), nil))
+
+	show := func(query string) byte {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/pd/9/face"+query, bytes.NewReader(photo.Bytes())))
+		require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+		return firstCaptureLiveness(t, term.PD)
+	}
+	assert.Equal(t, byte(95), show(""))
+	assert.Equal(t, byte(20), show("?liveness=20"), "the spoof")
+	assert.Equal(t, byte(95), show(""), "the next face is live again")
+	assert.Equal(t, byte(255), show("?liveness=255"))
+	assert.Equal(t, byte(95), show(""))
+}
+
+// firstCaptureLiveness polls pd until it has nothing to report and returns
+// the liveness of the first capture fragment it sent.
+func firstCaptureLiveness(t *testing.T, pd *osdppd.PD) byte {
+	t.Helper()
+	live := -1
+	for n := 0; ; n++ {
+		seq := byte(0) // the first POLL restarts the sequence
+		if n > 0 {
+			seq = byte((n-1)%3 + 1)
+		}
+		f := osdp.Frame{Addr: pd.Addr(), Seq: seq, CRC: true, Code: osdp.CmdPOLL}
+		raw, err := osdp.AppendEncode(nil, f)
+		require.NoError(t, err)
+		in, _, err := osdp.Decode(raw)
+		require.NoError(t, err)
+		out, _, err := osdp.Decode(pd.Handle(in))
+		require.NoError(t, err)
+		if out.Code == osdp.ReplyACK {
+			require.GreaterOrEqual(t, live, 0, "no capture sent")
+			return byte(live)
+		}
+		require.Equal(t, byte(osdp.ReplyMFGREP), out.Code)
+		m, err := osdp.ParseReply(out.Code, out.Data)
+		require.NoError(t, err)
+		fm, err := faceterm.Decode(m.(osdp.MfgRep).Data)
+		require.NoError(t, err)
+		if fr, ok := fm.(faceterm.Fragment); ok && live < 0 {
+			live = int(fr.Liveness)
+		}
+	}
 }

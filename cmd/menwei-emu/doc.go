@@ -9,6 +9,14 @@
 // that address, with that secure channel key, in install mode. -key-dir keeps
 // each PD's key after a KEYSET, so a restarted emulator still has it.
 //
+// -fingerprint LINK adds an R30x/AS608 fingerprint module
+// (menwei/firmware-mocks/fpmodule) on a pseudo-terminal of its own.
+// -fingerprint-addr, -fingerprint-password and -fingerprint-packet-size set
+// its address (0xffffffff), handshake password (0, none) and data packet
+// size (128); -fingerprint-timing r307, the default, makes it take as long
+// as a real module over each instruction (capture 300 ms, char file 200 ms,
+// search 150-300 ms), -fingerprint-timing instant answers at once.
+//
 // Control surface (JSON; loopback only unless -control says otherwise):
 //
 //	GET  /pd                 all PDs' state
@@ -21,4 +29,6 @@
 //	POST /pd/{addr}/mode     {"mode":"normal|silent|garbage|nak|plaintext"}
 //	POST /pd/{addr}/busy     {"n":3}
 //	POST /pd/{addr}/key      {"scbk":"hex"} ("" removes the key)
+//	POST /fingerprint/finger {"id":7}: a finger on the module's sensor
+//	POST /fingerprint/lift   the finger off
 package main

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"menwei/devices/fpm"
 	"menwei/devices/osdp"
 )
 
@@ -45,6 +46,25 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.KeyDir, "key-dir", "", "keep each PD's key after KEYSET in `DIR`")
 	fs.StringVar(&cfg.Wiegand, "wiegand", "", "a Wiegand converter on its own pty: `LINK:FRAMING` (hex-cr, dec-crlf, stx-etx)")
 	fs.StringVar(&cfg.Fingerprint, "fingerprint", "", "a fingerprint module on its own pty, linked at `LINK`")
+	cfg.FingerAddr = fpm.DefaultAddr
+	fs.Func("fingerprint-addr", "the fingerprint module's `ADDRESS`, 32 bits, decimal or 0x-hex (default 0xffffffff)", func(s string) error {
+		a, err := strconv.ParseUint(s, 0, 32)
+		if err != nil || a == 0 {
+			return errors.New("an address is 1..0xffffffff")
+		}
+		cfg.FingerAddr = uint32(a)
+		return nil
+	})
+	fs.Func("fingerprint-password", "the fingerprint module's handshake `PASSWORD`, 32 bits, decimal or 0x-hex (default 0: none)", func(s string) error {
+		p, err := strconv.ParseUint(s, 0, 32)
+		if err != nil {
+			return errors.New("a password is 0..0xffffffff")
+		}
+		cfg.FingerPassword = uint32(p)
+		return nil
+	})
+	fs.IntVar(&cfg.FingerPacketSize, "fingerprint-packet-size", 128, "the fingerprint module's data packet size in `BYTES`: 32, 64, 128 or 256")
+	fs.StringVar(&cfg.FingerTiming, "fingerprint-timing", "r307", "how long the fingerprint module takes: `r307` (a real module's: capture 300 ms, search 150-300 ms...) or instant")
 	fs.StringVar(&cfg.Models, "models", "", "dlib face models `DIR`, for face terminals in descriptor mode")
 	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install][:face-jpeg|:face-descriptor]` (repeatable)", func(s string) error {
 		spec, err := parsePDSpec(s)

@@ -39,3 +39,34 @@ func TestParseFlags(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 	}
 }
+
+func TestParseFingerprintFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"-pd", "1", "-fingerprint", "/tmp/fp"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0xFFFFFFFF), cfg.FingerAddr, "factory address")
+	assert.Zero(t, cfg.FingerPassword, "no password")
+	assert.Equal(t, 128, cfg.FingerPacketSize)
+	assert.Equal(t, "r307", cfg.FingerTiming, "a real module's timing")
+
+	cfg, err = parseFlags([]string{"-pd", "1", "-fingerprint", "/tmp/fp", "-fingerprint-addr", "0x01020304",
+		"-fingerprint-password", "0xdeadbeef", "-fingerprint-packet-size", "32", "-fingerprint-timing", "instant"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0x01020304), cfg.FingerAddr)
+	assert.Equal(t, uint32(0xDEADBEEF), cfg.FingerPassword)
+	assert.Equal(t, 32, cfg.FingerPacketSize)
+	assert.Equal(t, "instant", cfg.FingerTiming)
+	fc, err := cfg.fingerprintConfig()
+	require.NoError(t, err)
+	assert.Zero(t, fc.Timing)
+
+	for _, bad := range [][]string{
+		{"-fingerprint-addr", "0"},
+		{"-fingerprint-addr", "0x100000000"},
+		{"-fingerprint-password", "-1"},
+		{"-fingerprint-packet-size", "100"},
+		{"-fingerprint-timing", "slow"},
+	} {
+		_, err := parseFlags(append([]string{"-pd", "1", "-fingerprint", "/tmp/fp"}, bad...), io.Discard)
+		assert.Error(t, err, "%q", bad)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"menwei/biometric/face"
+	"menwei/devices/fpm"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 	"menwei/firmware-mocks/facepd"
@@ -51,7 +52,16 @@ type config struct {
 	Wiegand string
 	// Fingerprint is an optional fingerprint module on a pty of its own: the link path.
 	Fingerprint string
-	Log         *slog.Logger
+	// FingerAddr, FingerPassword and FingerPacketSize configure it
+	// (fpmodule.Config): 0 means the factory settings 0xFFFFFFFF, none
+	// and 128.
+	FingerAddr       uint32
+	FingerPassword   uint32
+	FingerPacketSize int
+	// FingerTiming is how long it takes over each instruction: "r307" (a
+	// real module's, fpmodule.R307Timing) or "instant"; "" means instant.
+	FingerTiming string
+	Log          *slog.Logger
 
 	ready func(control, tty string) // called once serving (tests learn the port)
 }
@@ -68,6 +78,9 @@ func (c *config) validate() error {
 	if len(c.PDs) == 0 {
 		return errors.New("at least one -pd is needed")
 	}
+	if _, err := c.fingerprintConfig(); err != nil {
+		return err
+	}
 	seen := map[byte]bool{}
 	for _, p := range c.PDs {
 		if seen[p.Addr] {
@@ -76,6 +89,22 @@ func (c *config) validate() error {
 		seen[p.Addr] = true
 	}
 	return nil
+}
+
+// fingerprintConfig is the emulated fingerprint module the flags ask for.
+func (c *config) fingerprintConfig() (fpmodule.Config, error) {
+	fc := fpmodule.Config{Addr: c.FingerAddr, Password: c.FingerPassword, PacketSize: c.FingerPacketSize, Log: c.Log}
+	switch c.FingerTiming {
+	case "", "instant":
+	case "r307":
+		fc.Timing = fpmodule.R307Timing()
+	default:
+		return fc, fmt.Errorf("-fingerprint-timing %q: r307 or instant", c.FingerTiming)
+	}
+	if _, ok := fpm.PacketSizeCode(c.FingerPacketSize); c.FingerPacketSize != 0 && !ok {
+		return fc, fmt.Errorf("-fingerprint-packet-size %d: 32, 64, 128 or 256", c.FingerPacketSize)
+	}
+	return fc, nil
 }
 
 func parseKey(s string) ([]byte, error) {
@@ -184,10 +213,16 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 		defer removeLink(cfg.Fingerprint, fpair.Path, log)
-		if finger, err = fpmodule.New(fpmodule.Config{Log: log}); err != nil {
+		fc, err := cfg.fingerprintConfig()
+		if err != nil {
 			return err
 		}
-		log.Info("fingerprint module", "tty", cfg.Fingerprint)
+		fc.Log = log
+		if finger, err = fpmodule.New(fc); err != nil {
+			return fmt.Errorf("-fingerprint: %w", err)
+		}
+		log.Info("fingerprint module", "tty", cfg.Fingerprint, "addr", fmt.Sprintf("%08x", fc.Addr),
+			"password", fc.Password != 0, "packet_size", fc.PacketSize, "timing", cfg.FingerTiming)
 		defer func() { _ = fpair.Master.Close() }()
 		fpServe := func(ctx context.Context) { _ = finger.Serve(ctx, fpair.Master) }
 		fingerServe = fpServe

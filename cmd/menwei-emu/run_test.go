@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/devices/fpm"
 	"menwei/devices/osdp"
+	"menwei/devices/serialport"
 	"menwei/firmware-mocks/osdppd/ptypair"
 )
 
@@ -255,4 +257,42 @@ func TestRunBadKeyFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "pd-1.scbk"), []byte("nothex"), 0o600))
 	err := run(context.Background(), config{KeyDir: dir, PDs: []pdSpec{{Addr: 1}}})
 	assert.ErrorContains(t, err, "pd-1.scbk")
+}
+
+// The fingerprint module answers at the address, with the password and the
+// packet size given on the command line, and nothing else.
+func TestRunFingerprintModule(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "ttyFinger")
+	cfg := config{PDs: []pdSpec{{Addr: 1}}, Fingerprint: link,
+		FingerAddr: 0x0A0B0C0D, FingerPassword: 0x1234, FingerPacketSize: 32, FingerTiming: "r307"}
+	e := start(t, cfg)
+	defer e.stop()
+	ctx := t.Context()
+	drive := func(addr, password uint32) *fpm.Module {
+		t.Helper()
+		port, err := serialport.Open(serialport.Config{Device: link, Baud: 57600})
+		require.NoError(t, err)
+		m, err := fpm.New(fpm.Config{Port: port, Addr: addr, Password: password, Timeout: 500 * time.Millisecond})
+		require.NoError(t, err)
+		return m
+	}
+
+	m := drive(fpm.DefaultAddr, 0x1234)
+	_, err := m.Handshake(ctx)
+	assert.ErrorIs(t, err, fpm.ErrTimeout, "the factory address gets no answer")
+	require.NoError(t, m.Close())
+
+	m = drive(0x0A0B0C0D, 0)
+	_, err = m.Handshake(ctx)
+	assert.ErrorIs(t, err, fpm.ErrBadPassword)
+	require.NoError(t, m.Close())
+
+	m = drive(0x0A0B0C0D, 0x1234)
+	defer func() { require.NoError(t, m.Close()) }()
+	sp, err := m.Handshake(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0x0A0B0C0D), sp.Addr)
+	assert.Equal(t, 32, sp.PacketSize)
+	assert.Equal(t, http.StatusNoContent, e.post("/fingerprint/finger", `{"id":7}`).StatusCode)
+	require.NoError(t, m.Capture(ctx), "a real module's capture time is within the timeout")
 }

@@ -11,21 +11,24 @@ type Instruction byte
 
 // Instruction codes (R307 user manual, "Module instruction system").
 const (
-	InsGenImg         Instruction = 0x01 // capture the finger into the image buffer
-	InsImg2Tz         Instruction = 0x02 // image buffer → char file in a char buffer
-	InsMatch          Instruction = 0x03 // compare char buffers 1 and 2
-	InsSearch         Instruction = 0x04 // search the library for a char buffer
-	InsRegModel       Instruction = 0x05 // merge char buffers 1 and 2 into a template
-	InsStore          Instruction = 0x06 // char buffer → library page
-	InsLoadChar       Instruction = 0x07 // library page → char buffer
-	InsUpChar         Instruction = 0x08 // char buffer → host, in data packets
-	InsDownChar       Instruction = 0x09 // host → char buffer, in data packets
-	InsDeleteChar     Instruction = 0x0C // delete N templates from a page on
-	InsEmpty          Instruction = 0x0D // delete every template
-	InsReadSysPara    Instruction = 0x0F // the 16-byte basic parameter list
-	InsVfyPwd         Instruction = 0x13 // verify the 4-byte handshake password
-	InsTemplateNum    Instruction = 0x1D // number of templates stored
-	InsReadIndexTable Instruction = 0x1F // bitmap of used pages, 256 per index page
+	InsGenImg          Instruction = 0x01 // capture the finger into the image buffer
+	InsImg2Tz          Instruction = 0x02 // image buffer → char file in a char buffer
+	InsMatch           Instruction = 0x03 // compare char buffers 1 and 2
+	InsSearch          Instruction = 0x04 // search the library for a char buffer
+	InsRegModel        Instruction = 0x05 // merge char buffers 1 and 2 into a template
+	InsStore           Instruction = 0x06 // char buffer → library page
+	InsLoadChar        Instruction = 0x07 // library page → char buffer
+	InsUpChar          Instruction = 0x08 // char buffer → host, in data packets
+	InsDownChar        Instruction = 0x09 // host → char buffer, in data packets
+	InsUpImage         Instruction = 0x0A // image buffer → host, in data packets
+	InsDeleteChar      Instruction = 0x0C // delete N templates from a page on
+	InsEmpty           Instruction = 0x0D // delete every template
+	InsSetSysPara      Instruction = 0x0E // set one basic parameter: rate, security level, packet size
+	InsReadSysPara     Instruction = 0x0F // the 16-byte basic parameter list
+	InsVfyPwd          Instruction = 0x13 // verify the 4-byte handshake password
+	InsHighSpeedSearch Instruction = 0x1B // Search, as fast as the module can
+	InsTemplateNum     Instruction = 0x1D // number of templates stored
+	InsReadIndexTable  Instruction = 0x1F // bitmap of used pages, 256 per index page
 )
 
 var insNames = map[Instruction]string{
@@ -33,7 +36,8 @@ var insNames = map[Instruction]string{
 	InsRegModel: "RegModel", InsStore: "Store", InsLoadChar: "LoadChar", InsUpChar: "UpChar",
 	InsDownChar: "DownChar", InsDeleteChar: "DeleteChar", InsEmpty: "Empty",
 	InsReadSysPara: "ReadSysPara", InsVfyPwd: "VfyPwd", InsTemplateNum: "TemplateNum",
-	InsReadIndexTable: "ReadIndexTable",
+	InsReadIndexTable: "ReadIndexTable", InsUpImage: "UpImage", InsSetSysPara: "SetSysPara",
+	InsHighSpeedSearch: "HighSpeedSearch",
 }
 
 // String names the instruction as the datasheet does.
@@ -111,23 +115,54 @@ type (
 	// ReadIndexTable asks for the used-page bitmap of index page Page
 	// (0..3, 256 library pages each); the reply is an IndexTable.
 	ReadIndexTable struct{ Page byte }
+	// UpImage asks for the image buffer; the data packets follow the
+	// acknowledgement: ImageBytes bytes, two pixels a byte.
+	UpImage struct{}
+	// SetSysPara sets basic parameter Param (ParamBaud, ParamSecurityLevel
+	// or ParamPacketSize) to Value.
+	SetSysPara struct{ Param, Value byte }
+	// HighSpeedSearch is Search under another instruction code, which some
+	// modules run faster; the reply is a SearchReply.
+	HighSpeedSearch struct {
+		Buffer       Buffer
+		Start, Count uint16
+	}
 )
 
-func (GenImg) Instruction() Instruction         { return InsGenImg }
-func (Img2Tz) Instruction() Instruction         { return InsImg2Tz }
-func (Match) Instruction() Instruction          { return InsMatch }
-func (Search) Instruction() Instruction         { return InsSearch }
-func (RegModel) Instruction() Instruction       { return InsRegModel }
-func (Store) Instruction() Instruction          { return InsStore }
-func (LoadChar) Instruction() Instruction       { return InsLoadChar }
-func (UpChar) Instruction() Instruction         { return InsUpChar }
-func (DownChar) Instruction() Instruction       { return InsDownChar }
-func (DeleteChar) Instruction() Instruction     { return InsDeleteChar }
-func (Empty) Instruction() Instruction          { return InsEmpty }
-func (ReadSysPara) Instruction() Instruction    { return InsReadSysPara }
-func (VfyPwd) Instruction() Instruction         { return InsVfyPwd }
-func (TemplateNum) Instruction() Instruction    { return InsTemplateNum }
-func (ReadIndexTable) Instruction() Instruction { return InsReadIndexTable }
+// SetSysPara parameter numbers (R307 user manual, "Set module system's
+// basic parameter"), and what Value means for each.
+const (
+	ParamBaud          byte = 4 // the rate is Value × 9600, Value 1..12
+	ParamSecurityLevel byte = 5 // 1..5
+	ParamPacketSize    byte = 6 // 0..3: 32, 64, 128 or 256 bytes
+)
+
+// The image UpImage sends: 256 × 288 pixels, four bits each, two pixels a
+// byte, the first in the high nibble, row by row.
+const (
+	ImageWidth  = 256
+	ImageHeight = 288
+	ImageBytes  = ImageWidth * ImageHeight / 2
+)
+
+func (GenImg) Instruction() Instruction          { return InsGenImg }
+func (Img2Tz) Instruction() Instruction          { return InsImg2Tz }
+func (Match) Instruction() Instruction           { return InsMatch }
+func (Search) Instruction() Instruction          { return InsSearch }
+func (RegModel) Instruction() Instruction        { return InsRegModel }
+func (Store) Instruction() Instruction           { return InsStore }
+func (LoadChar) Instruction() Instruction        { return InsLoadChar }
+func (UpChar) Instruction() Instruction          { return InsUpChar }
+func (DownChar) Instruction() Instruction        { return InsDownChar }
+func (DeleteChar) Instruction() Instruction      { return InsDeleteChar }
+func (Empty) Instruction() Instruction           { return InsEmpty }
+func (ReadSysPara) Instruction() Instruction     { return InsReadSysPara }
+func (VfyPwd) Instruction() Instruction          { return InsVfyPwd }
+func (TemplateNum) Instruction() Instruction     { return InsTemplateNum }
+func (ReadIndexTable) Instruction() Instruction  { return InsReadIndexTable }
+func (UpImage) Instruction() Instruction         { return InsUpImage }
+func (SetSysPara) Instruction() Instruction      { return InsSetSysPara }
+func (HighSpeedSearch) Instruction() Instruction { return InsHighSpeedSearch }
 
 func (GenImg) AppendParams(dst []byte) []byte   { return dst }
 func (c Img2Tz) AppendParams(dst []byte) []byte { return append(dst, byte(c.Buffer)) }
@@ -157,6 +192,11 @@ func (c VfyPwd) AppendParams(dst []byte) []byte {
 }
 func (TemplateNum) AppendParams(dst []byte) []byte      { return dst }
 func (c ReadIndexTable) AppendParams(dst []byte) []byte { return append(dst, c.Page) }
+func (UpImage) AppendParams(dst []byte) []byte          { return dst }
+func (c SetSysPara) AppendParams(dst []byte) []byte     { return append(dst, c.Param, c.Value) }
+func (c HighSpeedSearch) AppendParams(dst []byte) []byte {
+	return Search(c).AppendParams(dst)
+}
 
 // AppendCommand appends the contents of a command packet: the instruction
 // code, then the parameters.
@@ -174,6 +214,7 @@ var paramLen = map[Instruction]int{
 	InsGenImg: 0, InsImg2Tz: 1, InsMatch: 0, InsSearch: 5, InsRegModel: 0,
 	InsStore: 3, InsLoadChar: 3, InsUpChar: 1, InsDownChar: 1, InsDeleteChar: 4,
 	InsEmpty: 0, InsReadSysPara: 0, InsVfyPwd: 4, InsTemplateNum: 0, InsReadIndexTable: 1,
+	InsUpImage: 0, InsSetSysPara: 2, InsHighSpeedSearch: 5,
 }
 
 // ParseCommand parses the contents of a command packet. An instruction
@@ -221,6 +262,12 @@ func ParseCommand(contents []byte) (Command, error) {
 		return VfyPwd{be.Uint32(p)}, nil
 	case InsTemplateNum:
 		return TemplateNum{}, nil
+	case InsUpImage:
+		return UpImage{}, nil
+	case InsSetSysPara:
+		return SetSysPara{p[0], p[1]}, nil
+	case InsHighSpeedSearch:
+		return HighSpeedSearch{Buffer(p[0]), be.Uint16(p[1:]), be.Uint16(p[3:])}, nil
 	default: // InsReadIndexTable
 		return ReadIndexTable{p[0]}, nil
 	}

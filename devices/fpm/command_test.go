@@ -28,6 +28,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		RegModel{}, Store{CharBuffer1, 0xBEEF}, LoadChar{CharBuffer2, 299},
 		UpChar{CharBuffer1}, DownChar{CharBuffer2}, DeleteChar{0x1234, 0x5678}, Empty{},
 		ReadSysPara{}, VfyPwd{0xDEADBEEF}, TemplateNum{}, ReadIndexTable{3},
+		UpImage{}, SetSysPara{ParamPacketSize, 3}, HighSpeedSearch{CharBuffer1, 0x0506, 0x0708},
 	}
 	seen := map[Instruction]bool{}
 	for _, c := range cmds {
@@ -54,6 +55,9 @@ func TestParseCommandErrors(t *testing.T) {
 		{"GenImg with a parameter", []byte{0x01, 0x00}, ErrMalformed},
 		{"Search short", []byte{0x04, 0x01, 0x00, 0x00, 0x01}, ErrMalformed},
 		{"VfyPwd short", []byte{0x13, 0, 0, 0}, ErrMalformed},
+		{"SetSysPara without value", []byte{0x0e, 0x06}, ErrMalformed},
+		{"UpImage with a parameter", []byte{0x0a, 0x01}, ErrMalformed},
+		{"HighSpeedSearch short", []byte{0x1b, 0x01, 0x00, 0x00, 0x01}, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

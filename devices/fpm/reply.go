@@ -17,7 +17,7 @@ type Ack struct{}
 // MatchReply answers Match.
 type MatchReply struct{ Score uint16 }
 
-// SearchReply answers Search: the first matching page.
+// SearchReply answers Search and HighSpeedSearch: the first matching page.
 type SearchReply struct{ Page, Score uint16 }
 
 // TemplateCount answers TemplateNum.
@@ -114,7 +114,7 @@ func replyLen(ins Instruction) int {
 	switch ins {
 	case InsMatch, InsTemplateNum:
 		return 2
-	case InsSearch:
+	case InsSearch, InsHighSpeedSearch:
 		return 4
 	case InsReadSysPara:
 		return sysParamsLen
@@ -152,7 +152,7 @@ func ParseReply(ins Instruction, contents []byte) (Reply, error) {
 	switch ins {
 	case InsMatch:
 		return MatchReply{be.Uint16(p)}, nil
-	case InsSearch:
+	case InsSearch, InsHighSpeedSearch:
 		return SearchReply{be.Uint16(p), be.Uint16(p[2:])}, nil
 	case InsTemplateNum:
 		return TemplateCount{be.Uint16(p)}, nil

@@ -2,7 +2,7 @@
 // with a camera. Shown a photo, it sends the capture to the control panel
 // in MFGREP messages, either as a descriptor it computes with the same dlib
 // model menwei uses (descriptor mode) or as the JPEG itself in fragments
-// (JPEG mode), with a scriptable liveness score. It answers BIOREAD by
+// (JPEG mode), with a liveness score scripted per presentation. It answers BIOREAD by
 // capturing what the camera sees and BIOMATCH by comparing it with the
 // template sent. The message layout is package faceterm's.
 package facepd
@@ -59,11 +59,12 @@ type Terminal struct {
 	*osdppd.PD
 	cfg Config
 
-	mu    sync.Mutex
-	scene []byte // the photo the camera currently sees; nil = nobody
-	desc  *[128]float32
-	live  byte
-	next  uint16
+	mu      sync.Mutex
+	scene   []byte // the photo the camera currently sees; nil = nobody
+	desc    *[128]float32
+	live    byte  // the liveness of the face in view
+	pending *byte // SetLiveness: the liveness of the next presentation
+	next    uint16
 }
 
 // ErrNoEmbed is returned when descriptor mode has no Embed function.
@@ -95,7 +96,7 @@ func New(cfg Config) (*Terminal, error) {
 	if cfg.FragmentSize < 1 || cfg.FragmentSize > 1400 {
 		return nil, fmt.Errorf("facepd: fragment size %d: 1…1400", cfg.FragmentSize)
 	}
-	t := &Terminal{cfg: cfg, live: cfg.Liveness}
+	t := &Terminal{cfg: cfg}
 	cfg.PD.Bio = (*bio)(t)
 	pd, err := osdppd.New(cfg.PD)
 	if err != nil {
@@ -105,19 +106,33 @@ func New(cfg Config) (*Terminal, error) {
 	return t, nil
 }
 
-// SetLiveness sets the liveness score of the following captures (0…100, or
-// faceterm.LivenessUnknown).
+// SetLiveness sets the liveness score (0…100, or faceterm.LivenessUnknown)
+// of the next presentation only: the next Show that succeeds. Liveness is
+// measured on each face shown, so the presentations after it get the
+// terminal's default (Config.Liveness) again; a spoof does not make every
+// later face a spoof.
 func (t *Terminal) SetLiveness(l byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.live = l
+	t.pending = &l
 }
 
 // Show puts a face in front of the camera and sends the capture on the
 // following POLLs. The face stays in view (for BIOREAD and BIOMATCH) until
-// the next Show or Leave.
+// the next Show or Leave. Its liveness is the one SetLiveness left for it,
+// else the terminal's default live score (Config.Liveness).
 func (t *Terminal) Show(ctx context.Context, photo []byte) error {
-	reports, err := t.see(ctx, photo, false)
+	return t.show(ctx, photo, nil)
+}
+
+// ShowLiveness is Show with the liveness score of this presentation
+// (0…100, or faceterm.LivenessUnknown).
+func (t *Terminal) ShowLiveness(ctx context.Context, photo []byte, liveness byte) error {
+	return t.show(ctx, photo, &liveness)
+}
+
+func (t *Terminal) show(ctx context.Context, photo []byte, liveness *byte) error {
+	reports, err := t.see(ctx, photo, liveness)
 	if err != nil {
 		return err
 	}
@@ -134,8 +149,9 @@ func (t *Terminal) Leave() {
 	t.scene, t.desc = nil, nil
 }
 
-// see remembers the scene and builds its capture messages.
-func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osdp.Message, error) {
+// see remembers the scene and its liveness (given, else SetLiveness's, else
+// the default) and builds its capture messages.
+func (t *Terminal) see(ctx context.Context, photo []byte, liveness *byte) ([]osdp.Message, error) {
 	var desc *[128]float32
 	if t.cfg.Mode == DescriptorMode || t.cfg.Embed != nil {
 		if t.cfg.Embed == nil {
@@ -158,8 +174,14 @@ func (t *Terminal) see(ctx context.Context, photo []byte, solicited bool) ([]osd
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.scene, t.desc = scene, desc
-	return t.capture(solicited), nil
+	t.scene, t.desc, t.live = scene, desc, t.cfg.Liveness
+	switch {
+	case liveness != nil:
+		t.live = *liveness
+	case t.pending != nil:
+		t.live, t.pending = *t.pending, nil
+	}
+	return t.capture(false), nil
 }
 
 // FitsAt9600 is a capture cap (Config.MaxBytes) that crosses a 9600-baud

@@ -188,3 +188,62 @@ func TestJPEGCapturesFitTheLine(t *testing.T) {
 	_, err = New(Config{Mode: JPEGMode, MaxBytes: 10})
 	assert.Error(t, err, "too small for any face")
 }
+
+// liveness returns the liveness of each capture drained, one per capture.
+func (c *cp) liveness() []byte {
+	c.t.Helper()
+	var out []byte
+	for _, m := range c.drain() {
+		switch m := m.(type) {
+		case faceterm.Descriptor:
+			out = append(out, m.Liveness)
+		case faceterm.Fragment:
+			if m.Offset == 0 {
+				out = append(out, m.Liveness)
+			}
+		}
+	}
+	return out
+}
+
+// A liveness score belongs to one presentation: after a spoof, the next
+// face shown without one gets the terminal's default live score, and a
+// capture solicited by BIOREAD of the face in view keeps its presentation's.
+func TestLivenessIsPerPresentation(t *testing.T) {
+	c := newCP(t, Config{Mode: DescriptorMode, Embed: fakeEmbed})
+	ctx := context.Background()
+	photo := []byte("resident photo bytes")
+
+	require.NoError(t, c.pd.Show(ctx, photo))
+	assert.Equal(t, []byte{95}, c.liveness(), "the default live score")
+
+	c.pd.SetLiveness(20) // the spoof example: a printed photo
+	require.NoError(t, c.pd.Show(ctx, photo))
+	assert.Equal(t, []byte{20}, c.liveness())
+	assert.Equal(t, byte(osdp.ReplyACK), c.do(osdp.BioRead{Format: faceterm.FormatDescriptor}).Code)
+	assert.Equal(t, []byte{20}, c.liveness(), "BIOREAD of the same presentation")
+
+	require.NoError(t, c.pd.Show(ctx, photo))
+	assert.Equal(t, []byte{95}, c.liveness(), "the next face is live again")
+
+	require.NoError(t, c.pd.ShowLiveness(ctx, photo, 30))
+	assert.Equal(t, []byte{30}, c.liveness())
+	require.NoError(t, c.pd.ShowLiveness(ctx, photo, faceterm.LivenessUnknown))
+	assert.Equal(t, []byte{faceterm.LivenessUnknown}, c.liveness())
+	require.NoError(t, c.pd.Show(ctx, photo))
+	assert.Equal(t, []byte{95}, c.liveness())
+
+	c.pd.Leave()
+	c.pd.SetLiveness(10)
+	require.Error(t, c.pd.Show(ctx, []byte("noface")), "the terminal's model found no face")
+	require.NoError(t, c.pd.Show(ctx, photo))
+	assert.Equal(t, []byte{10}, c.liveness(), "a presentation that failed does not use up the score")
+}
+
+func TestConfiguredDefaultLiveness(t *testing.T) {
+	c := newCP(t, Config{Mode: DescriptorMode, Embed: fakeEmbed, Liveness: faceterm.LivenessUnknown})
+	c.pd.SetLiveness(40)
+	require.NoError(t, c.pd.Show(context.Background(), []byte("a")))
+	require.NoError(t, c.pd.Show(context.Background(), []byte("b")))
+	assert.Equal(t, []byte{40, faceterm.LivenessUnknown}, c.liveness())
+}

@@ -15,12 +15,23 @@
 //	match.go           Match (0x03)           search.go        Search (0x04)
 //	regmodel.go        RegModel (0x05)        store.go         Store (0x06)
 //	loadchar.go        LoadChar (0x07)        upchar.go        UpChar (0x08)
-//	downchar.go        DownChar (0x09)        deletechar.go    DeleteChar (0x0C)
-//	empty.go           Empty (0x0D)           readsyspara.go   ReadSysPara (0x0F)
-//	vfypwd.go          VfyPwd (0x13)          templatenum.go   TemplateNum (0x1D)
-//	readindextable.go  ReadIndexTable (0x1F)
+//	downchar.go        DownChar (0x09)        upimage.go       UpImage (0x0A)
+//	deletechar.go      DeleteChar (0x0C)      empty.go         Empty (0x0D)
+//	setsyspara.go      SetSysPara (0x0E)      readsyspara.go   ReadSysPara (0x0F)
+//	vfypwd.go          VfyPwd (0x13)          highspeedsearch.go  HighSpeedSearch (0x1B)
+//	templatenum.go     TemplateNum (0x1D)     readindextable.go   ReadIndexTable (0x1F)
 //	script.go          the control surface: put a finger on, take it off, wipe...
-//	serve.go           the module on a serial line
+//	timing.go          how long each instruction takes on a real module
+//	serve.go           the module on a serial line, answering in its own time
+//
+// # Time
+//
+// A real module takes hundreds of milliseconds to capture, convert and
+// search. On the line ([Module.Serve]) the emulator waits as long before it
+// answers: [Config.Timing], on the injected [Config.After]. The zero Timing
+// answers at once, which keeps tests fast; [R307Timing] is a real module's
+// (GenImg 300 ms with a finger, Img2Tz 200 ms, Search 150-300 ms, ...).
+// [Module.Handle] never waits.
 //
 // # Fingers
 //
@@ -57,6 +68,12 @@
 //     end; a start page beyond it is 0x0B.
 //   - ReadIndexTable answers index pages 0..3 (bits beyond the library are
 //     0) and 0x0B above.
+//   - SetSysPara of a parameter other than 4, 5 and 6, or of a value out of
+//     its range, answers 0x1A (invalid register) and changes nothing. The
+//     values set last until Wipe; the rate is only reported.
+//   - UpImage of an image buffer without a valid image answers 0x0F. The
+//     image is drawn from the finger id and capture: ridges in an oval pad.
+//   - HighSpeedSearch is Search under another code: same answers, same time.
 //   - After DownChar's acknowledgement the data packets are gathered until
 //     the last one, which fills the buffer; any command in between abandons
 //     the transfer. Data packets at other times are ignored.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"menwei/devices/fpm"
 )
@@ -25,6 +26,12 @@ type Config struct {
 	SecurityLevel int
 	// Baud is reported by ReadSysPara, a multiple of 9600; 0 means 57600.
 	Baud int
+	// Timing is how long Serve takes over each instruction before it
+	// answers; the zero Timing answers at once. R307Timing is a real
+	// module's.
+	Timing Timing
+	// After is the clock of those waits; nil means time.After.
+	After func(time.Duration) <-chan time.Time
 	// Log receives protocol events; nil discards them.
 	Log *slog.Logger
 }
@@ -38,6 +45,9 @@ const (
 	defaultLevel    = 3
 	defaultBaud     = 57600
 	defaultPktBytes = 128
+
+	maxBaudMultiple  = 12 // 115200 baud
+	maxSecurityLevel = 5
 )
 
 func (c *Config) validate() error {
@@ -47,13 +57,13 @@ func (c *Config) validate() error {
 	if _, ok := fpm.PacketSizeCode(c.PacketSize); c.PacketSize != 0 && !ok {
 		return fmt.Errorf("fpmodule: packet size %d: not 32, 64, 128 or 256", c.PacketSize)
 	}
-	if c.SecurityLevel < 0 || c.SecurityLevel > 5 {
+	if c.SecurityLevel < 0 || c.SecurityLevel > maxSecurityLevel {
 		return fmt.Errorf("fpmodule: security level %d out of range 1..5", c.SecurityLevel)
 	}
-	if c.Baud < 0 || c.Baud%9600 != 0 || c.Baud/9600 > 12 {
+	if c.Baud < 0 || c.Baud%9600 != 0 || c.Baud/9600 > maxBaudMultiple {
 		return fmt.Errorf("fpmodule: baud %d: not 9600 × 1..12", c.Baud)
 	}
-	return nil
+	return c.Timing.validate()
 }
 
 // Module is one emulated fingerprint module. All its methods are safe for
@@ -63,6 +73,7 @@ type Module struct {
 	cfg Config
 	log *slog.Logger
 
+	params   params    // what SetSysPara changes
 	slots    [][]byte  // library pages; nil when empty
 	image    *image    // the image buffer; nil when it holds no valid image
 	bufs     [3][]byte // char buffers 1 and 2; index 0 unused
@@ -74,6 +85,16 @@ type Module struct {
 	verified bool      // VfyPwd succeeded
 	silent   bool      // answer nothing
 	garbage  bool      // precede answers with noise
+}
+
+// params are the basic parameters SetSysPara sets and ReadSysPara reports;
+// they start as configured.
+type params struct {
+	baud, securityLevel, packetSize int
+}
+
+func (c *Config) params() params {
+	return params{baud: c.Baud, securityLevel: c.SecurityLevel, packetSize: c.PacketSize}
 }
 
 // image is what GenImg captured.
@@ -106,10 +127,14 @@ func New(cfg Config) (*Module, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
 	return &Module{
-		cfg:   cfg,
-		log:   cfg.Log.With("fpmodule", fmt.Sprintf("%08x", cfg.Addr)),
-		slots: make([][]byte, cfg.Slots),
+		cfg:    cfg,
+		log:    cfg.Log.With("fpmodule", fmt.Sprintf("%08x", cfg.Addr)),
+		params: cfg.params(),
+		slots:  make([][]byte, cfg.Slots),
 	}, nil
 }
 
@@ -119,21 +144,31 @@ func New(cfg Config) (*Module, error) {
 // packets that get no answer: data packets, packets to another address, and
 // everything while Silent.
 func (m *Module) Handle(p fpm.Packet) [][]byte {
+	wire, _ := m.handle(p)
+	return wire
+}
+
+// handle is Handle, and how long the module works on the packet before its
+// answer goes out (Config.Timing).
+func (m *Module) handle(p fpm.Packet) ([][]byte, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.silent || p.Addr != m.cfg.Addr {
-		return nil
+		return nil, 0
 	}
-	var out []fpm.Packet
+	var (
+		out  []fpm.Packet
+		busy time.Duration
+	)
 	switch p.PID {
 	case fpm.PIDCommand:
 		m.down = nil // a command abandons a download
-		out = m.command(p.Data)
+		out, busy = m.command(p.Data)
 	case fpm.PIDData, fpm.PIDDataLast:
 		m.receive(p)
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, 0
 	}
 	var wire [][]byte
 	if m.garbage {
@@ -143,21 +178,31 @@ func (m *Module) Handle(p fpm.Packet) [][]byte {
 		b, err := fpm.AppendEncode(nil, q)
 		if err != nil { // a bug in a handler, not a wire condition
 			m.log.Error("reply does not encode", "packet", q, "err", err)
-			return nil
+			return nil, 0
 		}
 		wire = append(wire, b)
 	}
-	return wire
+	return wire, busy
 }
 
-// command parses and runs one instruction.
-func (m *Module) command(contents []byte) []fpm.Packet {
+// command parses and runs one instruction, and times it.
+func (m *Module) command(contents []byte) ([]fpm.Packet, time.Duration) {
 	c, err := fpm.ParseCommand(contents)
 	if err != nil {
 		m.log.Debug("command refused", "err", err)
-		return m.ack(fpm.CodePacket, nil)
+		return m.ack(fpm.CodePacket, nil), m.cfg.Timing.Other
 	}
 	m.log.Debug("command", "ins", c.Instruction())
+	out := m.run(c)
+	var ack []byte
+	if len(out) > 0 {
+		ack = out[0].Data
+	}
+	return out, m.cfg.Timing.busy(c, ack, len(m.slots))
+}
+
+// run dispatches one parsed instruction.
+func (m *Module) run(c fpm.Command) []fpm.Packet {
 	if _, ok := c.(fpm.VfyPwd); !ok && m.cfg.Password != 0 && !m.verified {
 		return m.ack(fpm.CodePasswordRequired, nil)
 	}
@@ -192,6 +237,12 @@ func (m *Module) command(contents []byte) []fpm.Packet {
 		return m.templateNum()
 	case fpm.ReadIndexTable:
 		return m.readIndexTable(c)
+	case fpm.UpImage:
+		return m.upImage()
+	case fpm.SetSysPara:
+		return m.setSysPara(c)
+	case fpm.HighSpeedSearch:
+		return m.highSpeedSearch(c)
 	}
 	return m.ack(fpm.CodePacket, nil)
 }

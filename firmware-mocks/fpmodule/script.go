@@ -24,11 +24,13 @@ func (m *Module) BadImage() {
 }
 
 // Wipe makes the module a new one of the same configuration, as when it is
-// replaced: empty library, empty buffers, no image, password not verified.
-// The finger on the sensor and the Silent and Garbage switches stay.
+// replaced: empty library, empty buffers, no image, password not verified,
+// the basic parameters as configured (whatever SetSysPara set). The finger
+// on the sensor and the Silent and Garbage switches stay.
 func (m *Module) Wipe() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.params = m.cfg.params()
 	clear(m.slots)
 	m.bufs = [3][]byte{}
 	m.image, m.down, m.badImage, m.verified = nil, nil, false, false

@@ -12,6 +12,7 @@
 // The files read like the device's manual, one per command family:
 //
 //	pd.go       configuration, the receive path: address, sequence, security, dispatch
+//	reader.go   the receiver: frames as a real PD takes them off the line
 //	seq.go      sequence numbers: 0 restarts, a repeat gets the last reply again
 //	sc.go       secure channel: CHLNG/CCRYPT, SCRYPT/RMAC_I, MAC checks, sealing
 //	poll.go     POLL: the oldest pending report, else ACK
@@ -62,6 +63,12 @@
 //   - BUSY goes in plaintext with sequence number 0 (as the spec has it) and
 //     neither runs the command nor moves the sequence or the MAC chain, so
 //     the CP's retry of the same frame is run.
+//   - On the line (Serve), a bad CRC or checksum, a frame for another
+//     address and a frame with the reply bit set get no answer, as on
+//     libosdp's PD. A command whose security block wants a MAC (SCS_15 to
+//     SCS_18) is answered even when it is too short to carry one: NAK 6
+//     outside a session (how a CP learns to open one), NAK 5 from a PD that
+//     cannot open a secure channel; under a session it is a bad MAC.
 //   - A length that does not fit the command is NAK 2, an unknown command or a
 //     missing output, LED or reader is NAK 3, a record with an impossible value
 //     (OUT control code 7, COMSET to 0x7F, a KEYSET that is not a 16-byte SCBK)

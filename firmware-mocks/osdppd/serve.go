@@ -14,7 +14,8 @@ import (
 // hands each to the PD at its address, and writes the reply. A broadcast
 // (address 0x7F) goes to the first PD, which answers from address 0xFF.
 // Replies from other devices and frames for other addresses are ignored;
-// garbage and frames with bad check characters are skipped by the reader.
+// garbage and frames with bad check characters are skipped by the reader,
+// as a real PD skips them (reader.go).
 //
 // It returns nil when ctx is done, or the error that ended reading or
 // writing; see serveloop.Run for when it waits for its reading goroutine.
@@ -31,7 +32,7 @@ func Serve(ctx context.Context, rw io.ReadWriter, pds ...*PD) error {
 		seen[a] = true
 	}
 
-	r := osdp.NewReader(rw)
+	r := newCommandReader(rw)
 	err := serveloop.Run(ctx, rw, r.Next, func(f osdp.Frame) [][]byte {
 		if reply := route(f, pds); reply != nil {
 			return [][]byte{reply}
