@@ -104,23 +104,30 @@ func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Acti
 // instead (see lockDone). The record says what the door did, not what it
 // was asked.
 func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lockWait {
-	var release, last *lockWait
-	for _, a := range acts {
+	var release *lockWait
+	held := map[int]bool{} // emits handed to a release, recorded when the lock answers
+	for i, a := range acts {
 		switch a.Kind {
-		case door.Unlock:
-			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutTempOnThenOff, Timer: uint16(min(a.Duration/(100*time.Millisecond), 65535))}, true)
-			release = last
-		case door.UnlockHold:
-			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOnAbort}, true)
-			release = last
+		case door.Unlock, door.UnlockHold:
+			r := osdp.OutRecord{Control: osdp.OutPermOnAbort}
+			if a.Kind == door.Unlock {
+				r = osdp.OutRecord{Control: osdp.OutTempOnThenOff, Timer: uint16(min(a.Duration/(100*time.Millisecond), 65535))}
+			}
+			// The release's "door.unlocked" is handed over before the command
+			// goes out, so the answer cannot arrive before it.
+			var ev *Event
+			if j := unlockedEmit(acts, i); j >= 0 {
+				held[j] = true
+				ev = &Event{Kind: acts[j].Event, Door: d.name(), Detail: acts[j].Detail}
+			}
+			release = c.driveLock(ctx, d, r, ev)
 		case door.Lock:
-			last = c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOffAbort}, false)
+			c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOffAbort}, nil)
 		case door.Emit:
-			ev := Event{Kind: a.Event, Door: d.name(), Detail: a.Detail}
-			if a.Event == door.EventUnlocked && last != nil && last.release {
-				last.hold(ev) // recorded when the lock acknowledges
+			if held[i] {
 				continue
 			}
+			ev := Event{Kind: a.Event, Door: d.name(), Detail: a.Detail}
 			switch a.Event {
 			case door.EventForcedOpen, door.EventHeldOpen, door.EventUnsecured:
 				ev.Alarm = true
@@ -131,6 +138,20 @@ func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lo
 		}
 	}
 	return release
+}
+
+// unlockedEmit finds the "door.unlocked" that reports the release at
+// acts[i]: the first one after it, before any other lock action; -1 if none.
+func unlockedEmit(acts []door.Action, i int) int {
+	for j := i + 1; j < len(acts); j++ {
+		switch {
+		case acts[j].Kind != door.Emit:
+			return -1
+		case acts[j].Event == door.EventUnlocked:
+			return j
+		}
+	}
+	return -1
 }
 
 // LockResult says what a door's lock did with a release.
@@ -157,13 +178,11 @@ type lockReqKey struct {
 // lockWait is a command to a door's lock waiting for the terminal's answer.
 type lockWait struct {
 	door    string
-	release bool
+	release bool // a release (not a re-lock): its failure means the door did not open
 	failed  bool            // not sent at all (set before driveLock returns)
 	held    *Event          // recorded on acknowledgement (door.unlocked)
 	done    chan LockResult // receives the result once
 }
-
-func (w *lockWait) hold(ev Event) { w.held = &ev }
 
 // result waits up to wait for the lock's answer.
 func (w *lockWait) result(ctx context.Context, wait time.Duration) LockResult {
@@ -178,9 +197,12 @@ func (w *lockWait) result(ctx context.Context, wait time.Duration) LockResult {
 	return LockUnconfirmed
 }
 
-func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord, release bool) *lockWait {
+// driveLock sends an OUT to the door's lock. A release carries the event to
+// record once the lock acknowledges it (nil for a re-lock).
+func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord, held *Event) *lockWait {
 	r.Output = byte(d.cfg.Lock.Output)
-	w := &lockWait{door: d.name(), release: release, done: make(chan LockResult, 1)}
+	release := r.Control != osdp.OutPermOffAbort
+	w := &lockWait{door: d.name(), release: release, held: held, done: make(chan LockResult, 1)}
 	loop := c.loop(d.lock.bus)
 	if loop == nil {
 		c.lockDone(ctx, d.lock, w, fmt.Errorf("%w: no bus %q", osdp.ErrOffline, d.lock.bus))
