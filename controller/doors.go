@@ -178,7 +178,7 @@ type lockReqKey struct {
 // lockWait is a command to a door's lock waiting for the terminal's answer.
 type lockWait struct {
 	door    string
-	release bool // a release (not a re-lock): its failure means the door did not open
+	release bool            // a release (not a re-lock): its failure means the door did not open
 	failed  bool            // not sent at all (set before driveLock returns)
 	held    *Event          // recorded on acknowledgement (door.unlocked)
 	done    chan LockResult // receives the result once
