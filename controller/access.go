@@ -28,10 +28,10 @@ type Decision struct {
 }
 
 // readerAt finds the door and side a reader belongs to.
-func (c *Controller) readerAt(k pdKey, reader int) (*doorRT, readerRef) {
+func (c *Controller) readerAt(src source, reader int) (*doorRT, readerRef) {
 	for _, d := range c.doors {
 		for _, r := range d.readers {
-			if r.pd == k && r.reader == reader {
+			if r.src == src && r.reader == reader {
 				return d, r
 			}
 		}
@@ -41,10 +41,10 @@ func (c *Controller) readerAt(k pdKey, reader int) (*doorRT, readerRef) {
 
 // Card handles a card read at a reader: decode, look up, decide, record,
 // then act. Exported for benchmarks and tests that bypass the bus.
-func (c *Controller) cardRead(ctx context.Context, k pdKey, raw osdp.Raw) {
-	d, r := c.readerAt(k, int(raw.Reader))
+func (c *Controller) cardRead(ctx context.Context, src source, raw osdp.Raw) {
+	d, r := c.readerAt(src, int(raw.Reader))
 	if d == nil {
-		c.log.Info("card read at a reader without a door", "pd", c.pdName[k], "reader", raw.Reader)
+		c.log.Info("card read at a reader without a door", "source", c.sourceName(src), "reader", raw.Reader)
 		return
 	}
 	d.mu.Lock()
@@ -136,7 +136,7 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 		c.askForFace(ctx, r, dec.Missing)
 		return dec, nil
 	}
-	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.pdName[r.pd], Side: string(r.side), Reason: dec.Reason,
+	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.sourceName(r.src), Side: string(r.side), Reason: dec.Reason,
 		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail, FaceRef: dec.faceRef}
 	if dec.Card.key != "" {
 		ev.Card, ev.CardRef = dec.Card.Hint(), cardRef(dec.Card)
@@ -202,7 +202,7 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 
 // keypad collects keys at a reader; '#' ends a PIN, '*' clears it.
 func (c *Controller) keypad(ctx context.Context, k pdKey, m osdp.Keypad) {
-	d, r := c.readerAt(k, int(m.Reader))
+	d, r := c.readerAt(pdSource(k), int(m.Reader))
 	if d == nil {
 		return
 	}
@@ -265,14 +265,17 @@ func (c *Controller) prompt(ctx context.Context, r readerRef) {
 }
 
 func (c *Controller) readerSignal(ctx context.Context, r readerRef, led osdp.LEDTemp, buz osdp.Buz) {
-	loop := c.loop(r.pd.bus)
+	if r.src.kind != fromPD {
+		return // converters, modules and phones show nothing we drive
+	}
+	loop := c.loop(r.src.pd.bus)
 	if loop == nil {
 		return
 	}
 	buz.Reader = byte(r.reader)
 	for _, m := range []osdp.Message{osdp.LED{Records: []osdp.LEDRecord{{Reader: byte(r.reader), Temp: led}}}, buz} {
-		if _, err := loop.Submit(ctx, r.pd.addr, m); err != nil {
-			c.log.Debug("reader feedback not sent", "pd", c.pdName[r.pd], "err", err)
+		if _, err := loop.Submit(ctx, r.src.pd.addr, m); err != nil {
+			c.log.Debug("reader feedback not sent", "pd", c.pdName[r.src.pd], "err", err)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func newEngine(t *testing.T) *engine {
 }
 
 func (e *engine) card(pd byte, reader byte, fac uint8, num uint16) {
-	e.c.cardRead(context.Background(), pdKey{"b", pd}, osdp.Raw{Reader: reader, Format: 1, Bits: 26, Data: wiegand.EncodeH10301(fac, num)})
+	e.c.cardRead(context.Background(), pdSource(pdKey{"b", pd}), osdp.Raw{Reader: reader, Format: 1, Bits: 26, Data: wiegand.EncodeH10301(fac, num)})
 }
 
 func (e *engine) keys(pd byte, s string) {

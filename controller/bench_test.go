@@ -39,7 +39,7 @@ func BenchmarkDecideCard10k(b *testing.B) {
 	seedResidents(b, s, 10_000)
 	c, err := New(Options{Config: cfg, Store: s})
 	require.NoError(b, err)
-	d, r := c.readerAt(pdKey{"b", 1}, 0) // the gate: anti-passback on, so its state is read too
+	d, r := c.readerAt(pdSource(pdKey{"b", 1}), 0) // the gate: anti-passback on, so its state is read too
 	cards := make([][]byte, 1024)
 	for i := range cards {
 		cards[i] = wiegand.EncodeH10301(1, uint16(rand.IntN(10_000)))

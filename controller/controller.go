@@ -121,12 +121,6 @@ func New(o Options) (*Controller, error) {
 			c.pdName[k], c.pdAt[p.Name] = p.Name, k
 		}
 	}
-	for _, cv := range o.Config.Converters {
-		c.pdName[converterKey(cv.Name)] = cv.Name
-	}
-	for _, f := range o.Config.Fingerprints {
-		c.pdName[fingerprintKey(f.Name)] = f.Name
-	}
 	if len(o.Config.Fingerprints) > 0 {
 		var err error
 		if c.fingers, err = c.newFingers(); err != nil {
@@ -436,7 +430,7 @@ func errText(err error) string {
 func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
 	switch m := m.(type) {
 	case osdp.Raw:
-		c.cardRead(ctx, k, m)
+		c.cardRead(ctx, pdSource(k), m)
 	case osdp.Keypad:
 		c.keypad(ctx, k, m)
 	case osdp.LStatR:

@@ -12,7 +12,6 @@ import (
 )
 
 // A Wiegand converter is addressed like a PD on a bus of its own.
-func converterKey(name string) pdKey { return pdKey{bus: "converter/" + name} }
 
 // openConverter opens a converter's serial port, reopening it when it goes away.
 func (c *Controller) openConverter(cv ConverterConfig) io.ReadWriteCloser {
@@ -33,7 +32,7 @@ func (c *Controller) openConverter(cv ConverterConfig) io.ReadWriteCloser {
 
 // runConverter reads card reads from a converter until ctx ends.
 func (c *Controller) runConverter(ctx context.Context, cv ConverterConfig, port io.ReadWriteCloser) {
-	k := converterKey(cv.Name)
+	src := converterSource(cv.Name)
 	stop := context.AfterFunc(ctx, func() { port.Close() })
 	defer stop()
 	defer port.Close()
@@ -42,25 +41,25 @@ func (c *Controller) runConverter(ctx context.Context, cv ConverterConfig, port 
 		bits, data, err := lr.Next()
 		switch {
 		case errors.Is(err, wiegand.ErrFrame):
-			c.badRead(ctx, k, err)
+			c.badRead(ctx, src, err)
 		case err != nil:
 			if ctx.Err() == nil {
 				c.log.Error("converter stopped", "converter", cv.Name, "err", err)
 			}
 			return
 		default:
-			c.cardRead(ctx, k, osdp.Raw{Format: osdp.RawFormatWiegand, Bits: uint16(bits), Data: data})
+			c.cardRead(ctx, src, osdp.Raw{Format: osdp.RawFormatWiegand, Bits: uint16(bits), Data: data})
 		}
 	}
 }
 
 // badRead records a garbled read at a reader as a denial.
-func (c *Controller) badRead(ctx context.Context, k pdKey, err error) {
-	d, r := c.readerAt(k, 0)
+func (c *Controller) badRead(ctx context.Context, src source, err error) {
+	d, r := c.readerAt(src, 0)
 	if d == nil {
 		return
 	}
-	c.log.Info("garbled card read", "reader", c.pdName[k], "err", err)
+	c.log.Info("garbled card read", "reader", c.sourceName(src), "err", err)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c.conclude(ctx, d, r, Decision{Decision: policy.Decision{Reason: ReasonBadRead}, Factors: "card"})

@@ -58,7 +58,7 @@ func TestDecisionCrashChild(t *testing.T) {
 			for {
 				pd := byte(1 + r.IntN(3)) // gate-in, gate-out, lobby
 				card := wiegand.EncodeH10301(1, uint16(r.IntN(200)))
-				c.cardRead(context.Background(), pdKey{"b", pd}, osdp.Raw{Format: 1, Bits: 26, Data: card})
+				c.cardRead(context.Background(), pdSource(pdKey{"b", pd}), osdp.Raw{Format: 1, Bits: 26, Data: card})
 			}
 		}()
 	}

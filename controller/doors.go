@@ -19,8 +19,10 @@ type inputRef struct {
 	input int
 }
 
+// readerRef is one of a door's readers: its source, the reader number on
+// it, and the side of the door it is on.
 type readerRef struct {
-	pd     pdKey
+	src    source
 	reader int
 	side   policy.Side
 }
@@ -68,14 +70,14 @@ func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Acti
 		d.rule.AntiPassback = policy.APBOff
 	}
 	for _, r := range dc.Readers {
-		k := c.pdAt[r.PD]
+		src := pdSource(c.pdAt[r.PD])
 		switch {
 		case r.Converter != "":
-			k = converterKey(r.Converter)
+			src = converterSource(r.Converter)
 		case r.Fingerprint != "":
-			k = fingerprintKey(r.Fingerprint)
+			src = fingerprintSource(r.Fingerprint)
 		}
-		d.readers = append(d.readers, readerRef{k, r.Reader, policy.Side(r.Side)})
+		d.readers = append(d.readers, readerRef{src, r.Reader, policy.Side(r.Side)})
 	}
 	if dc.Contact != nil {
 		d.contact = &inputRef{c.pdAt[dc.Contact.PD], dc.Contact.Input}

@@ -155,7 +155,7 @@ func (c *Controller) mfgReport(ctx context.Context, k pdKey, m osdp.MfgRep) {
 }
 
 func (c *Controller) faceFromPhoto(ctx context.Context, k pdKey, capt faceterm.Capture, photo []byte) {
-	d, r := c.readerAt(k, int(capt.Reader))
+	d, r := c.readerAt(pdSource(k), int(capt.Reader))
 	if d == nil {
 		return
 	}
@@ -187,7 +187,7 @@ func (c *Controller) faceFromPhoto(ctx context.Context, k pdKey, capt faceterm.C
 
 // faceSeen judges a face at a door's reader.
 func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Capture, vec [128]float32, photo []byte, box image.Rectangle) {
-	d, r := c.readerAt(k, int(capt.Reader))
+	d, r := c.readerAt(pdSource(k), int(capt.Reader))
 	if d == nil {
 		c.log.Info("face at a reader without a door", "pd", c.pdName[k], "reader", capt.Reader)
 		return
@@ -228,12 +228,15 @@ func (c *Controller) askForFace(ctx context.Context, r readerRef, missing []poli
 	if !slices.Contains(missing, policy.Face) {
 		return
 	}
-	loop := c.loop(r.pd.bus)
+	if r.src.kind != fromPD {
+		return // only an OSDP reader can be asked for a face
+	}
+	loop := c.loop(r.src.pd.bus)
 	if loop == nil {
 		return
 	}
-	if _, err := loop.Submit(ctx, r.pd.addr, osdp.BioRead{Reader: byte(r.reader), Format: faceterm.FormatDescriptor}); err != nil {
-		c.log.Debug("face request not sent", "pd", c.pdName[r.pd], "err", err)
+	if _, err := loop.Submit(ctx, r.src.pd.addr, osdp.BioRead{Reader: byte(r.reader), Format: faceterm.FormatDescriptor}); err != nil {
+		c.log.Debug("face request not sent", "pd", c.pdName[r.src.pd], "err", err)
 	}
 }
 

@@ -72,7 +72,6 @@ func (s *Store) fingerSlot(slot int) (fingers.Template, error) {
 }
 
 // A fingerprint module is addressed like a PD on a bus of its own.
-func fingerprintKey(name string) pdKey { return pdKey{bus: "fingerprint/" + name} }
 
 // newFingers builds the fingerprint manager for the configured modules.
 func (c *Controller) newFingers() (*fingers.Manager, error) {
@@ -102,8 +101,7 @@ func (c *Controller) newFingers() (*fingers.Manager, error) {
 // fingerRead judges a finger that matched a slot on a module.
 func (c *Controller) fingerRead(module string, slot int) {
 	ctx := c.runCtx()
-	k := fingerprintKey(module)
-	d, r := c.readerAt(k, 0)
+	d, r := c.readerAt(fingerprintSource(module), 0)
 	if d == nil {
 		return
 	}
@@ -125,7 +123,7 @@ func (c *Controller) fingerRead(module string, slot int) {
 }
 
 func (c *Controller) fingerDenied(module, reason string) {
-	d, r := c.readerAt(fingerprintKey(module), 0)
+	d, r := c.readerAt(fingerprintSource(module), 0)
 	if d == nil {
 		return
 	}

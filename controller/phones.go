@@ -161,7 +161,7 @@ func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (
 	if err != nil {
 		return Decision{}, fmt.Errorf("device %s: %w", deviceID, err)
 	}
-	r := readerRef{pd: pdKey{bus: "phone/" + deviceID}, side: policy.Entry}
+	r := readerRef{src: phoneSource(deviceID), side: policy.Entry}
 	d.mu.Lock()
 	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Phone, Identity: id.ID, At: c.now()}, cred.Blacklisted, Card{})
 	if dec.Reason == policy.NeedMoreFactors {
