@@ -35,7 +35,7 @@ func newMetrics() *metrics {
 		alertsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "menwei_alerts_total",
 			Help: "Risk alerts raised, by kind."}, []string{"kind"}),
 		repaired: prometheus.NewCounter(prometheus.CounterOpts{Name: "menwei_store_crash_repairs_total",
-			Help: "Empty value-log or memtable files left by a crash during Badger's file creation, removed when the store opened."}),
+			Help: "Empty value-log or memtable files left by a crash inside Badger's file creation or deletion, removed when the store opened."}),
 	}
 	m.reg.MustRegister(m.decisions, m.pdOnline, m.appendTime, m.faceSearch, m.framesSent, m.alertsTotal, m.repaired,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

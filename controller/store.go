@@ -38,8 +38,9 @@ type Store struct {
 	repaired int
 }
 
-// Repaired is the number of empty files left by a crash during Badger's
-// file creation that were removed when the store opened (see badgerdb).
+// Repaired is the number of empty files left by a crash inside Badger's
+// file creation or deletion that were removed when the store opened (see
+// badgerdb).
 func (s *Store) Repaired() int { return s.repaired }
 
 // Key layout. Values are JSON.

@@ -11,19 +11,30 @@
 // badger.Open fails with "Create a new file" and the gate stays dark. (A
 // second start works only because the failed one wrote the header.)
 //
-// Badger makes a new value-log file at every open and a new memtable file at
-// every open and whenever a memtable fills, one at a time, each with the
-// next number; so the only file a crash can leave empty is the newest of its
-// kind. Open removes exactly that case before calling badger.Open:
+// Badger also deletes such files in two steps, in ristretto's
+// MmapFile.Delete: ftruncate to zero, then unlink. It deletes a value-log
+// file that holds nothing live (an empty one at open, one rewritten by
+// value-log GC) and a memtable's write-ahead log once the memtable is
+// flushed into a table. A kill between the two leaves a zero-length file of
+// any number, older ones included (seen once in 1,000 kills of
+// TestKillsAtStartupNeverKeepTheGateDown: an old value log left empty).
+//
+// So Open removes every zero-length *.vlog and *.mem file before calling
+// badger.Open:
 //
 //   - a zero-length file holds no header and no entry, so no value pointer,
 //     no WAL record and no manifest entry (the manifest tracks only tables)
-//     can refer to it; removing it puts the directory back as it was before
-//     the create call, and Badger then creates the same number again;
-//   - a non-empty file is never touched, whatever its size;
-//   - a zero-length file that is not the newest of its kind is not something
-//     Badger's own crash can leave, so it is reported as an error naming the
-//     file and nothing is changed: a person has to look.
+//     can refer to it: it is a file Badger was creating (the newest of its
+//     kind; Badger then creates the same number again) or deleting
+//     (Badger had already decided that nothing needs it);
+//   - removing it changes nothing Badger could read: the only other way to
+//     get an empty file is a medium that lost a whole synced file, and that
+//     loss is the same whether the empty name stays or goes; keeping it
+//     would only keep the gate down;
+//   - a non-empty file is never touched, whatever its size or content.
+//
+// Each removal is logged, saying which case it was, and returned so the
+// caller can count it.
 package badgerdb
 
 import (
@@ -39,46 +50,48 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// The two kinds of file Badger creates in two steps.
+// The two kinds of file Badger creates and deletes in two steps.
 var kinds = []string{".vlog", ".mem"}
 
-// ErrEmptyFile is returned when a zero-length value-log or memtable file is
-// found that is not the newest of its kind.
-var ErrEmptyFile = errors.New("badgerdb: empty file that is not the newest of its kind")
-
-// Open repairs what a crash during file creation leaves behind (see the
-// package comment) and opens the database. It returns the files it removed,
-// each already logged, so the caller can count them.
-func Open(opt badger.Options, log *slog.Logger) (*badger.DB, []string, error) {
+// Open repairs what a crash inside Badger's file creation or deletion
+// leaves behind (see the package comment) and opens the database. It
+// returns the files it removed, each already logged, so the caller can
+// count them.
+func Open(opt badger.Options, log *slog.Logger) (*badger.DB, []Removed, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var removed []string
+	var removed []Removed
 	if !opt.InMemory {
-		var err error
 		dirs := []string{opt.Dir}
 		if opt.ValueDir != "" && opt.ValueDir != opt.Dir {
 			dirs = append(dirs, opt.ValueDir)
 		}
 		for _, dir := range dirs {
-			r, err2 := RemoveEmptyNewest(dir)
+			r, err := RemoveEmpty(dir)
 			removed = append(removed, r...)
-			if err = err2; err != nil {
+			for _, f := range r {
+				log.Warn("removed an empty file left by a crash while Badger was "+f.Why, "file", f.Path)
+			}
+			if err != nil {
 				return nil, removed, err
 			}
-		}
-		for _, f := range removed {
-			log.Warn("removed an empty file left by a crash while Badger was creating it", "file", f)
 		}
 	}
 	db, err := badger.Open(opt)
 	return db, removed, err
 }
 
-// RemoveEmptyNewest removes the newest value-log and the newest memtable
-// file in dir when it has zero length, syncs the directory, and returns the
-// paths removed. A missing dir is not an error (Badger creates it).
-func RemoveEmptyNewest(dir string) ([]string, error) {
+// Removed is an empty file Open removed.
+type Removed struct {
+	Path string
+	Why  string // "creating it" (the newest of its kind) or "deleting it"
+}
+
+// RemoveEmpty removes the zero-length value-log and memtable files in dir,
+// syncs the directory, and returns what it removed. A missing dir is not an
+// error (Badger creates it).
+func RemoveEmpty(dir string) ([]Removed, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -86,7 +99,7 @@ func RemoveEmptyNewest(dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("badgerdb: read %s: %w", dir, err)
 	}
-	var removed []string
+	var removed []Removed
 	for _, ext := range kinds {
 		files, err := numbered(dir, entries, ext)
 		if err != nil {
@@ -96,14 +109,14 @@ func RemoveEmptyNewest(dir string) ([]string, error) {
 			if f.size != 0 {
 				continue
 			}
-			if i != len(files)-1 {
-				return removed, fmt.Errorf("%w: %s (%d newer %s files follow it; restore from a backup or move it away by hand)",
-					ErrEmptyFile, f.path, len(files)-1-i, ext)
-			}
 			if err := os.Remove(f.path); err != nil {
 				return removed, fmt.Errorf("badgerdb: remove empty %s: %w", f.path, err)
 			}
-			removed = append(removed, f.path)
+			why := "deleting it"
+			if i == len(files)-1 {
+				why = "creating it"
+			}
+			removed = append(removed, Removed{f.path, why})
 		}
 	}
 	if len(removed) > 0 {

@@ -69,7 +69,7 @@ func TestOpenAfterEmptyNewestFile(t *testing.T) {
 
 			db, removed, err := Open(options(dir), nil)
 			require.NoError(t, err, "the first open after the crash works")
-			assert.Equal(t, []string{planted}, removed)
+			assert.Equal(t, []Removed{{planted, "creating it"}}, removed)
 			mustGet(t, db)
 			require.NoError(t, db.Close())
 		})
@@ -83,44 +83,57 @@ func TestOpenAfterBothEmpty(t *testing.T) {
 	require.NoError(t, os.WriteFile(mem, nil, 0o644))
 	db, removed, err := Open(options(dir), nil)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{mem, vlog}, removed)
+	assert.ElementsMatch(t, []Removed{{mem, "creating it"}, {vlog, "creating it"}}, removed)
 	mustGet(t, db)
 	require.NoError(t, db.Close())
 }
 
-// A non-empty file is never touched, whatever is in it, and an empty file
-// that is not the newest of its kind is an error that changes nothing.
+// A file Badger was deleting (truncated to zero, not yet unlinked) may be
+// of any number: removed too, and the store opens.
+func TestOpenAfterEmptyOlderFile(t *testing.T) {
+	for _, names := range [][2]string{{"000098.vlog", "000099.vlog"}, {"00098.mem", "00099.mem"}} {
+		t.Run(names[0], func(t *testing.T) {
+			dir := seed(t)
+			older := filepath.Join(dir, names[0])
+			require.NoError(t, os.WriteFile(older, nil, 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, names[1]), nil, 0o644))
+			_, err := badger.Open(options(dir))
+			require.Error(t, err, "plain badger.Open fails on it")
+			require.NoError(t, os.Truncate(older, 0))
+			require.NoError(t, os.Truncate(filepath.Join(dir, names[1]), 0))
+
+			db, removed, err := Open(options(dir), nil)
+			require.NoError(t, err)
+			assert.Contains(t, removed, Removed{older, "deleting it"})
+			mustGet(t, db)
+			require.NoError(t, db.Close())
+		})
+	}
+}
+
+// A non-empty file is never touched, whatever is in it.
 func TestOpenLeavesEverythingElse(t *testing.T) {
 	t.Run("non-empty newest", func(t *testing.T) {
 		dir := seed(t)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "000099.vlog"), []byte{1}, 0o644))
 		before := listing(t, dir)
-		removed, err := RemoveEmptyNewest(dir)
+		removed, err := RemoveEmpty(dir)
 		require.NoError(t, err)
 		assert.Empty(t, removed)
 		assert.Equal(t, before, listing(t, dir))
 	})
-	t.Run("empty but older", func(t *testing.T) {
-		dir := seed(t)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "000098.vlog"), nil, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "000099.vlog"), make([]byte, 20), 0o644))
-		before := listing(t, dir)
-		_, _, err := Open(options(dir), nil)
-		require.ErrorIs(t, err, ErrEmptyFile)
-		assert.Contains(t, err.Error(), "000098.vlog")
-		assert.Equal(t, before, listing(t, dir), "nothing changed")
-	})
 	t.Run("not Badger's", func(t *testing.T) {
 		dir := seed(t)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.vlog"), nil, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "MANIFEST.bak"), nil, 0o644))
 		before := listing(t, dir)
-		removed, err := RemoveEmptyNewest(dir)
+		removed, err := RemoveEmpty(dir)
 		require.NoError(t, err)
 		assert.Empty(t, removed)
 		assert.Equal(t, before, listing(t, dir))
 	})
 	t.Run("missing dir", func(t *testing.T) {
-		removed, err := RemoveEmptyNewest(filepath.Join(t.TempDir(), "nope"))
+		removed, err := RemoveEmpty(filepath.Join(t.TempDir(), "nope"))
 		require.NoError(t, err)
 		assert.Empty(t, removed)
 	})
