@@ -42,6 +42,11 @@ type pdKey struct {
 
 // Controller runs the doors: it owns one OSDP loop per bus, a supervision
 // state machine per door, and the risk watcher.
+//
+// Locks, in the order they may be taken: a door's doorRT.mu (everything
+// done to one door), then mu, alertsMu or ctxMu (never while holding
+// another of these three). The fields above mu are set in New and only read
+// afterwards.
 type Controller struct {
 	cfg   Config
 	store *Store
@@ -53,29 +58,34 @@ type Controller struct {
 	pdAt   map[string]pdKey
 	doors  []*doorRT
 
+	// mu guards the shared run-time state below, written by the bus event
+	// goroutines, the port reopeners and the callers of Submit, read by the
+	// API (status, health).
 	mu        sync.Mutex
-	loops     map[string]*osdp.Loop
-	online    map[pdKey]bool
-	secure    map[pdKey]bool
-	lockReq   map[lockReqKey]*lockWait // OUT request → who waits for its answer
-	pdState   map[pdKey]*pdState
-	fire      map[inputRef]bool
-	ports     map[string]portState // "bus/<name>", "converter/<name>" → last known state
-	schedules map[string]*policy.Schedule
-	alertsMu  sync.Mutex
-	alerts    *alerts.Watcher
+	loops     map[string]*osdp.Loop       // bus → its loop, while Run runs
+	online    map[pdKey]bool              // PD answers
+	secure    map[pdKey]bool              // PD is on its secure channel
+	lockReq   map[lockReqKey]*lockWait    // OUT request → who waits for its answer
+	pdState   map[pdKey]*pdState          // tamper, power, inputs known
+	fire      map[inputRef]bool           // fire inputs active
+	ports     map[string]portState        // "bus/<name>", "converter/<name>" → last known state
+	schedules map[string]*policy.Schedule // reloaded by the supervisor
+	reasm     faceterm.Reassembler        // face captures being reassembled
+	// alertsMu guards alerts, fed by every goroutine that records an event.
+	alertsMu sync.Mutex
+	alerts   *alerts.Watcher
 
-	faces   FaceIndex
-	embed   FaceEmbedder
-	unknown unknownFaces // recent strangers, for "the same unknown face again"
+	faces   FaceIndex    // safe for concurrent use
+	embed   FaceEmbedder // safe for concurrent use (one dlib worker behind a queue)
+	unknown unknownFaces // recent strangers (its own lock)
 	metrics *metrics
 	fingers *fingers.Manager
-	ctxMu   sync.Mutex
-	ctx     context.Context // Run's, for callbacks from other goroutines
+	// ctxMu guards ctx: Run's context, for callbacks from other goroutines.
+	ctxMu sync.Mutex
+	ctx   context.Context
 	// decided, when set (tests), sees every decision once it is durable and
 	// before anything is acted on.
 	decided func(Event)
-	reasm   faceterm.Reassembler
 	work    sync.WaitGroup // face photos being embedded
 }
 
