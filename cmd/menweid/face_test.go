@@ -104,6 +104,29 @@ func jpegOf(t *testing.T, m image.Image, q int) []byte {
 	return buf.Bytes()
 }
 
+// faceTerminal is an emulated face terminal at address 101 that sends what
+// a real one sends: in JPEG mode a crop of the face the embedder finds,
+// capped at facepd.FitsAt9600 as on a 9600-baud line, not the whole scene.
+func faceTerminal(t *testing.T, mode facepd.Mode) *facepd.Terminal {
+	t.Helper()
+	e := testEmbedder(t)
+	term, err := facepd.New(facepd.Config{Mode: mode, PD: osdppdConfig(101), MaxBytes: facepd.FitsAt9600,
+		Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
+			f, err := e.One(ctx, j)
+			return f.Descriptor, err
+		},
+		Locate: func(ctx context.Context, j []byte) ([]image.Rectangle, error) {
+			faces, err := e.Faces(ctx, j)
+			boxes := make([]image.Rectangle, len(faces))
+			for i, f := range faces {
+				boxes[i] = f.Box
+			}
+			return boxes, err
+		}})
+	require.NoError(t, err)
+	return term
+}
+
 func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 	a, b := people(t)
 	enrolPhoto := jpegOf(t, a, 92)
@@ -111,11 +134,7 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 		name := map[facepd.Mode]string{facepd.JPEGMode: "jpeg mode", facepd.DescriptorMode: "descriptor mode"}[mode]
 		t.Run(name, func(t *testing.T) {
 			e := testEmbedder(t)
-			term, err := facepd.New(facepd.Config{Mode: mode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-				f, err := e.One(ctx, j)
-				return f.Descriptor, err
-			}})
-			require.NoError(t, err)
+			term := faceTerminal(t, mode)
 			dir := t.TempDir()
 			extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
 			g := startGateWith(t, gateSetup{pd: term.PD, extra: extra, dir: dir, seed: true, beforeRun: func(s *controller.Store) {
@@ -188,12 +207,7 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 func TestVisitorRegisteredWithPhotoEntersByFace(t *testing.T) {
 	photo, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), "sample2.jpg")) // one face
 	require.NoError(t, err)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode)
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))})
 	g.waitOnline(false)
 
@@ -304,12 +318,7 @@ func (g *gate) registerVisitor(name string, photo []byte) string {
 func TestEveryVisitorsFaceOpens(t *testing.T) {
 	const n = 5
 	crops := distinctFaces(t, n)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode)
 	extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: extra})
 	g.waitOnline(false)
