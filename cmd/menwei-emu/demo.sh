@@ -62,6 +62,8 @@ buses:
       - name: garden-face          # a face terminal (JPEG mode: menwei runs the face model)
         address: 103
         scbk_file: garden-face.scbk
+        face: jpeg                 # it sends crops of the face of at most
+        face_max_bytes: 6144       # 6 KiB: 6.9 s at 9600 baud, within the 10 s window
 fingerprint_modules:               # an R307-class fingerprint module on its own port
   - { name: fpm1, device: tty-finger }
 converters:                        # an old Wiegand reader behind a serial converter
@@ -145,8 +147,10 @@ for who in guard admin; do
 	(cd data && ../bin/menweictl -config menwei.yaml accounts add -name $who -role $who < $who.password >/dev/null)
 done
 
+# The face terminal finds the face with the same models and sends a crop of
+# it, capped to what the 9600-baud bus carries in time (face_max_bytes above).
 bin/menwei-emu -link data/tty-gate -pd "101:${KEY}" -pd "102:${KEY2}" -pd "103:${KEY3}:face-jpeg" \
-	-wiegand data/tty-wiegand:hex-cr -fingerprint data/tty-finger -fingerprint-timing r307 -control 127.0.0.1:7071 2> data/emu.log &
+	-models .cache/models -baud 9600 -wiegand data/tty-wiegand:hex-cr -fingerprint data/tty-finger -fingerprint-timing r307 -control 127.0.0.1:7071 2> data/emu.log &
 CHILDREN+=($!)
 for _ in $(seq 50); do [ -e data/tty-gate ] && [ -e data/tty-wiegand ] && [ -e data/tty-finger ] && break; sleep 0.1; done
 
@@ -181,6 +185,8 @@ cat <<'TXT'
     curl -s -XPOST 'localhost:7071/pd/103/face?liveness=20' --data-binary @.cache/photos/sample2.jpg   # a spoof
     curl -s -XPOST localhost:7071/pd/103/face --data-binary @.cache/photos/sample1.jpg                 # a group
   The liveness score belongs to one presentation: the face shown after the spoof is live again.
+  Like a real terminal, it sends a crop of the nearest (largest) face of at most 6 KiB, not
+  the whole photo, which a 9600-baud line could not carry in time: of the group, a stranger.
 TXT
 cat <<TXT
   Single-face photos to register visitors with (console, or POST /api/v1/visitors):

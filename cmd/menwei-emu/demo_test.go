@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller"
+	"menwei/devices/faceterm"
+	"menwei/firmware-mocks/facepd"
 )
 
 // The banner's doors are the doors of the config demo.sh writes: as many,
@@ -34,6 +36,17 @@ func TestDemoBannerMatchesItsConfig(t *testing.T) {
 		names = append(names, d.Name)
 	}
 	require.NotEmpty(t, names)
+	faces := 0
+	for _, b := range cfg.Buses {
+		for _, p := range b.PDs {
+			if p.Face == "jpeg" {
+				faces++
+				assert.Equal(t, facepd.FitsAt9600, p.FaceMaxBytes, "%s: the emulator's cap at %d baud", p.Name, b.Baud)
+				assert.LessOrEqual(t, p.FaceMaxBytes, faceterm.MaxCapture(b.Baud), "%s: its captures cross the line in time", p.Name)
+			}
+		}
+	}
+	assert.Equal(t, 1, faces, "the face terminal is declared, so menweid checks its captures fit the line")
 	assert.Contains(t, string(out), fmt.Sprintf("menwei demo — %d doors: %s\n", len(names), strings.Join(names, ", ")))
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	assert.Len(t, lines, 1+len(names), "a line per door")

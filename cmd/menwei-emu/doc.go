@@ -9,6 +9,14 @@
 // that address, with that secure channel key, in install mode. -key-dir keeps
 // each PD's key after a KEYSET, so a restarted emulator still has it.
 //
+// A PD given :face-jpeg or :face-descriptor is a face terminal
+// (menwei/firmware-mocks/facepd). -models DIR loads the dlib models: the
+// terminal then computes descriptors and, in JPEG mode, sends what a real
+// terminal sends, a crop of the face capped to what the line carries within
+// the control panel's reassembly window at -baud (9600: 6 KiB). Without
+// -models a JPEG-mode terminal sends the whole photo (~37 KB), which a pty
+// carries but a real 9600-baud line would not.
+//
 // -fingerprint LINK adds an R30x/AS608 fingerprint module
 // (menwei/firmware-mocks/fpmodule) on a pseudo-terminal of its own.
 // -fingerprint-addr, -fingerprint-password and -fingerprint-packet-size set

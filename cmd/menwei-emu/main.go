@@ -65,7 +65,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	})
 	fs.IntVar(&cfg.FingerPacketSize, "fingerprint-packet-size", 128, "the fingerprint module's data packet size in `BYTES`: 32, 64, 128 or 256")
 	fs.StringVar(&cfg.FingerTiming, "fingerprint-timing", "r307", "how long the fingerprint module takes: `r307` (a real module's: capture 300 ms, search 150-300 ms...) or instant")
-	fs.StringVar(&cfg.Models, "models", "", "dlib face models `DIR`, for face terminals in descriptor mode")
+	fs.StringVar(&cfg.Models, "models", "", "dlib face models `DIR`: face terminals compute descriptors, and in JPEG mode send crops of the face")
+	fs.IntVar(&cfg.Baud, "baud", 9600, "the `RATE` of the RS-485 line the PDs stand for: JPEG face crops are capped to what it carries in time")
 	fs.Func("pd", "a PD: `ADDR[:SCBKHEX][:install][:face-jpeg|:face-descriptor]` (repeatable)", func(s string) error {
 		spec, err := parsePDSpec(s)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"menwei/biometric/face"
+	"menwei/devices/faceterm"
 	"menwei/devices/fpm"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
@@ -24,8 +26,14 @@ import (
 	"menwei/firmware-mocks/wiegandconv"
 )
 
-// openEmbed loads the dlib models when a face terminal computes descriptors.
-func openEmbed(cfg config) (facepd.Embed, func(), error) {
+// faceModel finds faces and computes their descriptors: *face.Embedder.
+type faceModel interface {
+	Faces(ctx context.Context, img []byte) ([]face.Face, error)
+	One(ctx context.Context, img []byte) (face.Face, error)
+}
+
+// openFaces loads the dlib models when -models is given; nil without it.
+func openFaces(cfg config) (faceModel, func(), error) {
 	if cfg.Models == "" {
 		return nil, func() {}, nil
 	}
@@ -33,11 +41,50 @@ func openEmbed(cfg config) (facepd.Embed, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	embed := func(ctx context.Context, jpeg []byte) ([128]float32, error) {
-		f, err := e.One(ctx, jpeg)
+	return e, e.Close, nil
+}
+
+// captureCap is the largest JPEG capture a face terminal sends on a line
+// at baud: what crosses it within the control panel's reassembly window
+// (faceterm.MaxCapture), and at 9600 baud facepd.FitsAt9600, the size
+// menweid assumes for a jpeg terminal (controller.DefaultFaceMaxBytes).
+func captureCap(baud int) int {
+	if baud == 9600 {
+		return facepd.FitsAt9600
+	}
+	return faceterm.MaxCapture(baud)
+}
+
+// faceConfig is the face terminal -pd s asks for. Given the face model
+// (-models), it computes descriptors (descriptor mode, BIOMATCH) and, in
+// JPEG mode, sends what a real terminal sends: a crop of the face, capped
+// to what the line at baud carries in time. Without the model a JPEG-mode
+// terminal sends the whole photo, uncapped: a pty carries it, a real line
+// at 9600 baud would not (docs/face-terminal.md).
+func faceConfig(s pdSpec, pc osdppd.Config, m faceModel, baud int) facepd.Config {
+	fc := facepd.Config{PD: pc, Mode: facepd.JPEGMode}
+	if s.Face == "descriptor" {
+		fc.Mode = facepd.DescriptorMode
+	}
+	if m == nil {
+		return fc
+	}
+	fc.Embed = func(ctx context.Context, jpeg []byte) ([128]float32, error) {
+		f, err := m.One(ctx, jpeg)
 		return f.Descriptor, err
 	}
-	return embed, e.Close, nil
+	if fc.Mode == facepd.JPEGMode {
+		fc.Locate = func(ctx context.Context, jpeg []byte) ([]image.Rectangle, error) {
+			faces, err := m.Faces(ctx, jpeg)
+			boxes := make([]image.Rectangle, len(faces))
+			for i, f := range faces {
+				boxes[i] = f.Box
+			}
+			return boxes, err
+		}
+		fc.MaxBytes = captureCap(baud)
+	}
+	return fc
 }
 
 // config is what the command line asks for.
@@ -46,7 +93,10 @@ type config struct {
 	PDs     []pdSpec // at least one
 	Control string   // HTTP control surface address; empty: none
 	KeyDir  string   // where keys set by KEYSET are kept; empty: nowhere
-	Models  string   // dlib models for face terminals in descriptor mode
+	Models  string   // dlib models for face terminals: descriptors, and face crops in JPEG mode
+	// Baud is the rate of the line the PDs stand for (a pty carries any):
+	// JPEG face captures are capped to what it carries in time. 0 = 9600.
+	Baud int
 	// Wiegand is an optional Wiegand converter on a pty of its own: the
 	// link path and the framing ("data/tty-wiegand:hex-cr").
 	Wiegand string
@@ -81,14 +131,33 @@ func (c *config) validate() error {
 	if _, err := c.fingerprintConfig(); err != nil {
 		return err
 	}
+	baud := c.baud()
+	if !standardBauds[baud] {
+		return fmt.Errorf("-baud %d: 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 or 230400", baud)
+	}
 	seen := map[byte]bool{}
 	for _, p := range c.PDs {
+		if p.Face == "jpeg" && c.Models != "" && captureCap(baud) < minCapture {
+			return fmt.Errorf("-pd %d: at %d baud a JPEG capture can be %d bytes, too small for a face: use face-descriptor or a faster line", p.Addr, baud, captureCap(baud))
+		}
 		if seen[p.Addr] {
 			return fmt.Errorf("two -pd at address %d", p.Addr)
 		}
 		seen[p.Addr] = true
 	}
 	return nil
+}
+
+var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true, 57600: true, 115200: true, 230400: true}
+
+// minCapture is the smallest capture cap facepd takes.
+const minCapture = 1024
+
+func (c *config) baud() int {
+	if c.Baud == 0 {
+		return 9600
+	}
+	return c.Baud
 }
 
 // fingerprintConfig is the emulated fingerprint module the flags ask for.
@@ -134,11 +203,11 @@ func run(ctx context.Context, cfg config) error {
 		pds   []*osdppd.PD
 		faces = map[byte]*facepd.Terminal{}
 	)
-	embed, closeEmbed, err := openEmbed(cfg)
+	model, closeModel, err := openFaces(cfg)
 	if err != nil {
 		return err
 	}
-	defer closeEmbed()
+	defer closeModel()
 	for _, s := range cfg.PDs {
 		pc := osdppd.Config{Addr: s.Addr, SCBK: s.SCBK, Install: s.Install, Log: log}
 		kept, err := keys.load(s.Addr)
@@ -151,15 +220,18 @@ func run(ctx context.Context, cfg config) error {
 		}
 		var pd *osdppd.PD
 		if s.Face != "" {
-			fc := facepd.Config{PD: pc, Mode: facepd.JPEGMode, Embed: embed}
-			if s.Face == "descriptor" {
-				fc.Mode = facepd.DescriptorMode
-			}
+			fc := faceConfig(s, pc, model, cfg.baud())
 			t, err := facepd.New(fc)
 			if err != nil {
 				return fmt.Errorf("-pd %d: %w (descriptor mode needs -models)", s.Addr, err)
 			}
 			faces[s.Addr], pd = t, t.PD
+			switch {
+			case fc.Locate != nil:
+				log.Info("face terminal sends face crops", "pd", s.Addr, "max_bytes", fc.MaxBytes, "baud", cfg.baud())
+			case fc.Mode == facepd.JPEGMode:
+				log.Warn("face terminal sends whole photos: a real line at this baud would not carry them in time; give -models for face crops", "pd", s.Addr, "baud", cfg.baud())
+			}
 		} else if pd, err = osdppd.New(pc); err != nil {
 			return err
 		}

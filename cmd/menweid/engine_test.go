@@ -368,7 +368,7 @@ doors:
 `, dir, filepath.Join(dir, "no-such-tty"))), dir)
 	require.NoError(t, err)
 	seed(t, cfg.Store.Dir)
-	g2 := run(t, cfg, nil, dir)
+	g2 := run(t, cfg, nil, dir, nil)
 	require.Eventually(t, func() bool { status, r = g2.readyz(); return len(r.Health.Ports) == 1 && r.Health.Ports[0].Error != "" },
 		10*time.Second, 50*time.Millisecond)
 	assert.Equal(t, http.StatusServiceUnavailable, status)

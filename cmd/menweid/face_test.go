@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -25,8 +26,10 @@ import (
 	"menwei/biometric/face"
 	"menwei/biometric/faceindex"
 	"menwei/controller"
+	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
+	"menwei/firmware-mocks/osdppd"
 )
 
 // Real go-face with the real dlib models and real photos (the npm packages
@@ -104,6 +107,29 @@ func jpegOf(t *testing.T, m image.Image, q int) []byte {
 	return buf.Bytes()
 }
 
+// faceTerminal is an emulated face terminal (the PD pc) that sends what a
+// real one sends: in JPEG mode a crop of the face the embedder finds,
+// capped at facepd.FitsAt9600 as on a 9600-baud line, not the whole scene.
+func faceTerminal(t *testing.T, mode facepd.Mode, pc osdppd.Config) *facepd.Terminal {
+	t.Helper()
+	e := testEmbedder(t)
+	term, err := facepd.New(facepd.Config{Mode: mode, PD: pc, MaxBytes: facepd.FitsAt9600,
+		Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
+			f, err := e.One(ctx, j)
+			return f.Descriptor, err
+		},
+		Locate: func(ctx context.Context, j []byte) ([]image.Rectangle, error) {
+			faces, err := e.Faces(ctx, j)
+			boxes := make([]image.Rectangle, len(faces))
+			for i, f := range faces {
+				boxes[i] = f.Box
+			}
+			return boxes, err
+		}})
+	require.NoError(t, err)
+	return term
+}
+
 func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 	a, b := people(t)
 	enrolPhoto := jpegOf(t, a, 92)
@@ -111,11 +137,7 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 		name := map[facepd.Mode]string{facepd.JPEGMode: "jpeg mode", facepd.DescriptorMode: "descriptor mode"}[mode]
 		t.Run(name, func(t *testing.T) {
 			e := testEmbedder(t)
-			term, err := facepd.New(facepd.Config{Mode: mode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-				f, err := e.One(ctx, j)
-				return f.Descriptor, err
-			}})
-			require.NoError(t, err)
+			term := faceTerminal(t, mode, osdppdConfig(101))
 			dir := t.TempDir()
 			extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
 			g := startGateWith(t, gateSetup{pd: term.PD, extra: extra, dir: dir, seed: true, beforeRun: func(s *controller.Store) {
@@ -188,12 +210,7 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 func TestVisitorRegisteredWithPhotoEntersByFace(t *testing.T) {
 	photo, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), "sample2.jpg")) // one face
 	require.NoError(t, err)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode, osdppdConfig(101))
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))})
 	g.waitOnline(false)
 
@@ -304,12 +321,7 @@ func (g *gate) registerVisitor(name string, photo []byte) string {
 func TestEveryVisitorsFaceOpens(t *testing.T) {
 	const n = 5
 	crops := distinctFaces(t, n)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode, osdppdConfig(101))
 	extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: extra})
 	g.waitOnline(false)
@@ -365,4 +377,59 @@ func mustDecode(t *testing.T, b []byte) image.Image {
 	m, err := jpeg.Decode(bytes.NewReader(b))
 	require.NoError(t, err)
 	return m
+}
+
+// On an RS-485 line at 9600 baud (paced and half-duplex, as the wire is),
+// under the secure channel: the terminal's capture of an enrolled
+// resident, a crop of the face of at most 6 KiB, crosses the line in
+// 1,000-byte fragments of over a second each, arrives within the
+// reassembly window, and the door opens. The terminal never goes offline
+// and the line never has two talkers.
+func TestFaceCropCrossesA9600BaudLine(t *testing.T) {
+	key, err := hex.DecodeString(testKey)
+	require.NoError(t, err)
+	photo, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), "sample2.jpg")) // one face
+	require.NoError(t, err)
+	e := testEmbedder(t)
+	pc := osdppdConfig(101)
+	pc.SCBK = key
+	term := faceTerminal(t, facepd.JPEGMode, pc)
+	g := startGateWith(t, gateSetup{pd: term.PD, line: 9600, seed: true,
+		pdYAML: "        scbk: " + testKey + "\n        face: jpeg\n        face_max_bytes: 6144",
+		extra:  fmt.Sprintf("face:\n  models: %s", cachePath(t, "models")),
+		beforeRun: func(s *controller.Store) {
+			// Enrolled from the photo, as `menweictl faces enroll` does.
+			f, err := e.One(context.Background(), photo)
+			require.NoError(t, err)
+			require.NoError(t, s.PutFace(controller.FaceRecord{Identity: "li-wei", ID: "enrol", Vector: f.Descriptor}))
+		}})
+	g.waitOnline(true)
+	waitOut(t, term.PD, osdp.OutPermOffAbort)
+
+	before := len(g.line.Writes())
+	require.NoError(t, term.Show(context.Background(), jpegOf(t, transformed(mustDecode(t, photo)), 80)))
+	granted := g.waitEvent("face grant", func(e controller.Event) bool {
+		return e.Kind == controller.KindGranted || e.Kind == controller.KindDenied
+	})
+	require.Equal(t, controller.KindGranted, granted.Kind, granted.Reason)
+	assert.Equal(t, "li-wei", granted.Identity)
+	assert.Equal(t, "face", granted.Factor)
+	waitOut(t, term.PD, osdp.OutTempOnThenOff)
+
+	// What crossed the line: the sealed MFGREPs the terminal sent.
+	frags, wire := 0, 0
+	for _, w := range g.line.Writes()[before:] {
+		f, _, err := osdp.Decode(w)
+		if err == nil && f.Code == osdp.ReplyMFGREP {
+			frags++
+			wire += len(w)
+		}
+	}
+	assert.Positive(t, frags)
+	assert.LessOrEqual(t, frags, (facepd.FitsAt9600+faceterm.DefaultFragment-1)/faceterm.DefaultFragment, "a capture of at most 6 KiB")
+	t.Logf("capture: %d fragments, %d bytes of MFGREP on the wire", frags, wire)
+	for _, ev := range g.events() {
+		assert.NotEqual(t, controller.KindPDOffline, ev.Kind, "the terminal stays online: %+v", ev)
+	}
+	assert.Zero(t, g.line.Collisions(), "never two talkers on the line")
 }

@@ -57,6 +57,7 @@ type gate struct {
 	stop  context.CancelFunc
 	done  chan error
 	alive bool
+	line  *serialporttest.LineEnd // the PD's end of a paced line (gateSetup.line), else nil
 }
 
 func startGate(t *testing.T, pdCfg osdppd.Config, pdYAML string) *gate {
@@ -79,16 +80,40 @@ type gateSetup struct {
 	tls    [2]string // certificate and key files: HTTPS
 	// beforeRun runs on the store before menweid opens it.
 	beforeRun func(*controller.Store)
+	// line, when set, puts the PD on a half-duplex line paced at this
+	// baud (serialporttest.Line) instead of a pty, which carries a
+	// kilobyte at once; the bus's baud in the config is the same.
+	line int
 }
 
 func startGateWith(t *testing.T, gs gateSetup) *gate {
 	t.Helper()
-	master, slave := serialporttest.PtyPair(t)
+	var (
+		port   io.ReadWriteCloser // the PD's end
+		device string
+		open   func(controller.BusConfig) (io.ReadWriteCloser, error)
+		line   *serialporttest.LineEnd
+		baud   = 9600
+	)
+	if gs.line != 0 {
+		cpEnd, pdEnd := serialporttest.NewLine(gs.line)
+		port, device, line, baud = pdEnd, "paced-line", pdEnd, gs.line
+		open = func(controller.BusConfig) (io.ReadWriteCloser, error) { return cpEnd, nil }
+	} else {
+		master, slave := serialporttest.PtyPair(t)
+		port, device = master, slave
+	}
 	pd := gs.pd
 	emuCtx, emuStop := context.WithCancel(context.Background())
 	emuDone := make(chan error, 1)
-	go func() { emuDone <- osdppd.Serve(emuCtx, master, pd) }()
-	t.Cleanup(func() { emuStop(); <-emuDone })
+	go func() { emuDone <- osdppd.Serve(emuCtx, port, pd) }()
+	t.Cleanup(func() {
+		emuStop()
+		if line != nil {
+			line.Close() // a Line's Read waits for bytes, not for ctx
+		}
+		<-emuDone
+	})
 
 	dir := gs.dir
 	if dir == "" {
@@ -101,6 +126,7 @@ http: { listen: "127.0.0.1:0", cert: "%s", key: "%s" }
 buses:
   - name: gate
     device: %s
+    baud: %d
     poll_interval: 20ms
     pds:
       - name: gate-reader
@@ -115,7 +141,7 @@ doors:
     policy: { min_liveness: 50 }
 %s
 %s
-`, dir, gs.tls[0], gs.tls[1], slave, pdYAML, gs.door, gs.extra)
+`, dir, gs.tls[0], gs.tls[1], device, baud, pdYAML, gs.door, gs.extra)
 	cfg, err := controller.ParseConfig([]byte(yaml), dir)
 	require.NoError(t, err)
 
@@ -128,7 +154,9 @@ doors:
 		gs.beforeRun(s)
 		require.NoError(t, s.Close())
 	}
-	return run(t, cfg, pd, dir)
+	g := run(t, cfg, pd, dir, open)
+	g.line = line
+	return g
 }
 
 func seed(t *testing.T, dir string) {
@@ -158,7 +186,8 @@ func seedN(tb testing.TB, s *controller.Store, n int) {
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
+// run starts menweid; open, when not nil, opens its bus lines.
+func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string, open func(controller.BusConfig) (io.ReadWriteCloser, error)) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{t: t, pd: pd, dir: dir, stop: cancel, done: make(chan error, 1), alive: true}
 	ready := make(chan string, 1)
@@ -167,7 +196,7 @@ func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string) *gate {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	go func() {
-		g.done <- Run(ctx, cfg, log, Options{Ready: func(a string) { ready <- a }, Controller: func(c *controller.Controller) { g.ctl = c }})
+		g.done <- Run(ctx, cfg, log, Options{OpenPort: open, Ready: func(a string) { ready <- a }, Controller: func(c *controller.Controller) { g.ctl = c }})
 	}()
 	select {
 	case a := <-ready:

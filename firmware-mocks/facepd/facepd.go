@@ -2,9 +2,12 @@
 // with a camera. Shown a photo, it sends the capture to the control panel
 // in MFGREP messages, either as a descriptor it computes with the same dlib
 // model menwei uses (descriptor mode) or as the JPEG itself in fragments
-// (JPEG mode), with a liveness score scripted per presentation. It answers BIOREAD by
-// capturing what the camera sees and BIOMATCH by comparing it with the
-// template sent. The message layout is package faceterm's.
+// (JPEG mode), with a liveness score scripted per presentation. In JPEG
+// mode, given a face finder (Config.Locate), it sends what a real terminal
+// sends: a crop of the face, fitted to a size cap (Config.MaxBytes) that the
+// line's baud rate sets. It answers BIOREAD by capturing what the camera
+// sees and BIOMATCH by comparing it with the template sent. The message
+// layout is package faceterm's.
 package facepd
 
 import (
@@ -13,12 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	_ "image/png" // photos shown to the camera may be PNG
 	"math"
 	"sync"
-
-	"golang.org/x/image/draw"
 
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -43,13 +43,20 @@ type Config struct {
 	Embed        Embed // required for DescriptorMode and BIOMATCH
 	FragmentSize int   // 0 = 1000 bytes of JPEG per MFGREP
 	Liveness     byte  // 0 = 95; faceterm.LivenessUnknown for a terminal without it
-	MaxSide      int   // JPEG mode: the photo sent is scaled to at most this; 0 = 640 px
+	MaxSide      int   // JPEG mode: the capture sent is scaled to at most this; 0 = 640 px
+	// Locate, in JPEG mode, finds the faces the camera sees: the terminal
+	// then sends, as a real one does, a crop of the largest face (the
+	// person nearest the camera) with CropMargin around it, and Show
+	// refuses a photo with no face (ErrNoFace). nil = no face finder: the
+	// whole scene is sent.
+	Locate Locate
 	// MaxBytes caps a JPEG capture, as a real terminal's face crop is
 	// capped: the JPEG quality and then the size are lowered until the
 	// capture fits. FitsAt9600 crosses a 9600-baud line within the control
-	// panel's reassembly window (docs/face-terminal.md). 0 = no cap: the
-	// whole photo at MaxSide (~37 KB at 640 px), which only a pty or a
-	// line of 57600 baud or more carries in time.
+	// panel's reassembly window (docs/face-terminal.md); a face crop (Locate)
+	// that small still matches, a whole scene shrunk to it does not.
+	// 0 = no cap: the whole photo at MaxSide is ~37 KB at 640 px, which
+	// only a pty or a line of 57600 baud or more carries in time.
 	MaxBytes int
 	Quality  byte // 0 = 80
 }
@@ -166,10 +173,10 @@ func (t *Terminal) see(ctx context.Context, photo []byte, liveness *byte) ([]osd
 		}
 	}
 	scene := append([]byte(nil), photo...)
-	var err error
 	if t.cfg.Mode == JPEGMode {
-		if scene, err = shrink(photo, t.cfg.MaxSide, t.cfg.MaxBytes); err != nil {
-			return nil, fmt.Errorf("facepd: not a photo the camera can take: %w", err)
+		var err error
+		if scene, err = t.jpegCapture(ctx, photo); err != nil {
+			return nil, err
 		}
 	}
 	t.mu.Lock()
@@ -184,38 +191,31 @@ func (t *Terminal) see(ctx context.Context, photo []byte, liveness *byte) ([]osd
 	return t.capture(false), nil
 }
 
-// FitsAt9600 is a capture cap (Config.MaxBytes) that crosses a 9600-baud
-// line within the control panel's reassembly window.
-const FitsAt9600 = 6144
-
-const minBytes = 1024 // below this no JPEG of a face is left
-
-// shrink makes the photo a terminal would send: at most maxSide pixels on
-// its longest side and at most maxBytes, trying JPEG quality 85 down to 40
-// at each size, then 80 % of the size, as a terminal fits its crop to the
-// line.
-func shrink(photo []byte, maxSide, maxBytes int) ([]byte, error) {
+// jpegCapture is the JPEG a terminal in JPEG mode sends of photo: the
+// crop of the face it locates (Config.Locate), or the whole scene, shrunk
+// to the capture cap.
+func (t *Terminal) jpegCapture(ctx context.Context, photo []byte) ([]byte, error) {
 	img, _, err := image.Decode(bytes.NewReader(photo))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("facepd: not a photo the camera can take: %w", err)
 	}
-	b := img.Bounds()
-	side := min(maxSide, max(b.Dx(), b.Dy()))
-	for {
-		scale := float64(side) / float64(max(b.Dx(), b.Dy()))
-		dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
-		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
-		for q := 85; q >= 40; q -= 15 {
-			var out bytes.Buffer
-			if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: q}); err != nil {
-				return nil, err
-			}
-			if out.Len() <= maxBytes || side <= 16 {
-				return out.Bytes(), nil
-			}
+	r := img.Bounds()
+	if t.cfg.Locate != nil {
+		boxes, err := t.cfg.Locate(ctx, photo)
+		if err != nil {
+			return nil, fmt.Errorf("facepd: locate the face: %w", err)
 		}
-		side = side * 4 / 5
+		box, ok := nearest(boxes, r)
+		if !ok {
+			return nil, ErrNoFace
+		}
+		r = cropAround(box, r)
 	}
+	out, err := shrink(img, r, t.cfg.MaxSide, t.cfg.MaxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("facepd: encode the capture: %w", err)
+	}
+	return out, nil
 }
 
 // capture builds the MFGREP messages for the current scene. Called with mu held.
