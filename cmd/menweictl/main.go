@@ -51,10 +51,19 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-20s %s\n", c.name, c.usage)
 	}
-	b.WriteString("with -api URL, menweictl talks to a running menweid instead (see -api help)\n")
+	b.WriteString("with -api URL, menweictl talks to a running menweid instead (menweictl -api URL help lists the remote commands)\n")
 	b.WriteString("cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX\n")
 	b.WriteString("periods: \"mon-fri 08:00-18:00\", \"sat,sun 09:00-12:00\", \"fri 22:00-06:00\" (crosses midnight)\n")
 	return b.String()
+}
+
+// printHelp answers -h: the usage line and the flags, on standard output.
+func printHelp(out io.Writer, fs *flag.FlagSet, line string) error {
+	fmt.Fprintf(out, "usage: %s\n", strings.TrimSpace(line))
+	fs.SetOutput(out)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return nil
 }
 
 type multi []string
@@ -70,6 +79,14 @@ func run(args []string, out io.Writer) error {
 	apiURL := top.String("api", "", "a running menweid's API, e.g. https://gate.local:8080: run a remote command")
 	insecure := top.Bool("insecure", false, "with -api: accept a self-signed certificate")
 	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // asked for: the usage on standard output, no error
+			help := usage()
+			if *apiURL != "" {
+				help = remoteUsage + "\n"
+			}
+			_, err := io.WriteString(out, help)
+			return err
+		}
 		return usageError{err.Error() + "\n" + usage()}
 	}
 	rest := top.Args()
@@ -96,6 +113,9 @@ func run(args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	action := cmd.setup(fs, out)
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return printHelp(out, fs, "menweictl "+cmd.name+" "+cmd.usage)
+		}
 		return usageError{fmt.Sprintf("%s: %v\nusage: menweictl %s %s", cmd.name, err, cmd.name, cmd.usage)}
 	}
 	if fs.NArg() > 0 {

@@ -106,6 +106,10 @@ func runRemote(base string, insecure bool, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return usageError{remoteUsage}
 	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		_, err := fmt.Fprintln(out, remoteUsage)
+		return err
+	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&r.json, "json", false, "JSON output")
@@ -123,6 +127,9 @@ func runRemote(base string, insecure bool, args []string, out io.Writer) error {
 	}
 	run := cmd(r, fs)
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return printHelp(out, fs, "menweictl -api URL "+name)
+		}
 		return usageError{err.Error() + "\n" + remoteUsage}
 	}
 	return run()
