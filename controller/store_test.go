@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -141,4 +142,20 @@ func TestStoreLockedByAnotherProcess(t *testing.T) {
 	openTestStore(t, dir)
 	_, err := OpenStore(StoreOptions{Dir: dir})
 	assert.ErrorContains(t, err, "in use by another process")
+}
+
+func TestStoreMustExistCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	_, err := OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	require.ErrorIs(t, err, ErrNoStore)
+	assert.NoDirExists(t, dir)
+	s := openTestStore(t, dir) // made the ordinary way, it opens
+	require.NoError(t, s.Close())
+	s, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	// Locked is its own error, for callers that suggest the API.
+	openTestStore(t, dir)
+	_, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	assert.ErrorIs(t, err, ErrStoreLocked)
 }

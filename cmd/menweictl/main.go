@@ -43,6 +43,10 @@ type command struct {
 	name  string
 	usage string
 	setup func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
+	// creates: the command may make a new store (the first records of an
+	// install). Every other command needs an existing store and creates
+	// nothing, so a wrong path is an error and not an empty store.
+	creates bool
 }
 
 func usage() string {
@@ -124,7 +128,7 @@ func run(args []string, out io.Writer) error {
 	if cmd.name == "cert" { // needs no store
 		return action(nil)
 	}
-	dir := *storeDir
+	dir, api := *storeDir, "http://127.0.0.1:8080"
 	if dir == "" {
 		raw, err := os.ReadFile(*configPath)
 		if err != nil {
@@ -137,8 +141,16 @@ func run(args []string, out io.Writer) error {
 		}
 		dir = cfg.Store.Dir
 		modelsDir = cfg.Face.Models
+		api = "http://" + cfg.HTTP.Listen
+		if cfg.HTTP.Cert != "" {
+			api = "https://" + cfg.HTTP.Listen
+		}
 	}
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir, MustExist: !cmd.creates})
+	if errors.Is(err, controller.ErrStoreLocked) {
+		// menweid has the store: the running gate does these tasks over its API.
+		return fmt.Errorf("%w\nthe gate is running: use its API instead, e.g. menweictl -api %s %s ... (menweictl -api URL help lists the commands), or stop menweid first", err, api, cmd.name)
+	}
 	if err != nil {
 		return err
 	}

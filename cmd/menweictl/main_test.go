@@ -115,3 +115,53 @@ func TestCert(t *testing.T) {
 	_, err = ctl(t, dir, "cert")
 	assert.ErrorContains(t, err, "-host")
 }
+
+// A command that reads or changes a store never creates one: on a wrong
+// path it fails, naming the path, and leaves nothing behind.
+func TestMissingStoreIsNotCreated(t *testing.T) {
+	for _, args := range [][]string{
+		{"verify"},
+		{"events"},
+		{"identities", "list"},
+		{"cards", "blacklist", "-card", "1:1234"},
+		{"pin", "set", "-id", "li", "-pin", "2580"},
+	} {
+		missing := filepath.Join(t.TempDir(), "no-store")
+		_, err := ctl(t, missing, args...)
+		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		assert.ErrorContains(t, err, missing, args)
+		assert.NoDirExists(t, missing, args)
+
+		empty := t.TempDir() // a directory, but no store in it
+		_, err = ctl(t, empty, args...)
+		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		entries, err := os.ReadDir(empty)
+		require.NoError(t, err)
+		assert.Empty(t, entries, args)
+	}
+	// The first records of an install still make the store.
+	dir := filepath.Join(t.TempDir(), "new")
+	_, err := ctl(t, dir, "residents", "add", "-id", "li", "-name", "Li Wei")
+	require.NoError(t, err)
+	out, err := ctl(t, dir, "verify")
+	require.NoError(t, err)
+	assert.Contains(t, out, "intact")
+}
+
+// While menweid runs it holds the store: the error says to use the API.
+func TestLockedStoreSaysUseTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "menwei.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`
+http: { listen: "gate.local:8443", cert: c.pem, key: k.pem }
+buses: [{ name: b, device: tty, pds: [{ name: r, address: 1 }] }]
+`), 0o600))
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(dir, "data", "store")})
+	require.NoError(t, err)
+	defer s.Close()
+	var out bytes.Buffer
+	err = run([]string{"-config", cfg, "cards", "blacklist", "-card", "1:1234"}, &out)
+	require.ErrorIs(t, err, controller.ErrStoreLocked)
+	assert.ErrorContains(t, err, "menweictl -api https://gate.local:8443 cards blacklist")
+	assert.NotContains(t, err.Error(), "1234", "no card number in the error")
+}
