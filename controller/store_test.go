@@ -159,3 +159,24 @@ func TestStoreMustExistCreatesNothing(t *testing.T) {
 	_, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
 	assert.ErrorIs(t, err, ErrStoreLocked)
 }
+
+func TestPutIdentityWithIsAllOrNothing(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	require.NoError(t, s.PutIdentityWith(Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao"},
+		[]Credential{{Kind: policy.Card, Key: "1:7"}}))
+	err := s.PutIdentityWith(Identity{ID: "li", Kind: policy.Resident, Name: "Li"},
+		[]Credential{{Kind: policy.Card, Key: "1:1"}, {Kind: policy.Card, Key: "1:7"}})
+	require.ErrorIs(t, err, ErrCardInUse)
+	assert.ErrorContains(t, err, "credential 2 of 2")
+	_, err = s.Identity("li")
+	assert.ErrorIs(t, err, ErrNotFound)
+	creds, err := s.Credentials("")
+	require.NoError(t, err)
+	require.Len(t, creds, 1, "only zhao's card")
+
+	require.NoError(t, s.PutIdentityWith(Identity{ID: "li", Kind: policy.Resident, Name: "Li"},
+		[]Credential{{Kind: policy.Card, Key: "1:1"}, {Kind: policy.Card, Key: "h10301:1:2"}}))
+	creds, err = s.Credentials("li")
+	require.NoError(t, err)
+	assert.Len(t, creds, 2)
+}

@@ -59,14 +59,15 @@ func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controll
 	}
 }
 
+// saveIdentity saves the identity with its cards, all or nothing: a card
+// that is refused leaves neither the identity nor any card saved.
 func saveIdentity(s *controller.Store, out io.Writer, i controller.Identity, cards []string) error {
-	if err := s.PutIdentity(i); err != nil {
-		return err
+	creds := make([]controller.Credential, len(cards))
+	for n, c := range cards {
+		creds[n] = controller.Credential{Kind: policy.Card, Key: c}
 	}
-	for _, c := range cards {
-		if err := s.AddCredential(controller.Credential{Kind: policy.Card, Key: c, Identity: i.ID}); err != nil {
-			return fmt.Errorf("card %s: %w", c, err)
-		}
+	if err := s.PutIdentityWith(i, creds); err != nil {
+		return fmt.Errorf("%s %s not saved: %w", i.Kind, i.ID, err)
 	}
 	fmt.Fprintf(out, "%s %s saved (%d card(s) added)\n", i.Kind, i.ID, len(cards))
 	return nil

@@ -165,3 +165,45 @@ buses: [{ name: b, device: tty, pds: [{ name: r, address: 1 }] }]
 	assert.ErrorContains(t, err, "menweictl -api https://gate.local:8443 cards blacklist")
 	assert.NotContains(t, err.Error(), "1234", "no card number in the error")
 }
+
+// residents add with several cards saves all of them or nothing: a refused
+// card leaves neither the resident nor the cards before it.
+func TestAddWithCardsAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	_, err := ctl(t, dir, "residents", "add", "-id", "zhao", "-name", "Zhao", "-card", "1:200")
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name  string
+		cards []string
+		is    error
+	}{
+		{"malformed", []string{"1:100", "1:4444x"}, controller.ErrBadRequest},
+		{"someone else's", []string{"1:100", "1:200"}, controller.ErrCardInUse},
+	} {
+		args := []string{"residents", "add", "-id", "li", "-name", "Li Wei"}
+		for _, c := range tt.cards {
+			args = append(args, "-card", c)
+		}
+		_, err := ctl(t, dir, args...)
+		require.ErrorIs(t, err, tt.is, tt.name)
+		assert.ErrorContains(t, err, "credential 2 of 2", tt.name)
+		if tt.is == controller.ErrCardInUse {
+			assert.NotContains(t, err.Error(), "200", "a valid card's number is not in the error")
+		}
+
+		s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+		require.NoError(t, err)
+		_, err = s.Identity("li")
+		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the resident was not saved", tt.name)
+		_, _, err = s.Lookup("card", "h10301:1:100")
+		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the first card was not saved", tt.name)
+		require.NoError(t, s.Close())
+	}
+	// Changing an existing resident the same way changes nothing either.
+	_, err = ctl(t, dir, "residents", "add", "-id", "zhao", "-name", "Zhao Renamed", "-card", "1:300", "-card", "raw:8")
+	require.ErrorIs(t, err, controller.ErrBadRequest)
+	out, err := ctl(t, dir, "identities", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "Zhao ")
+	assert.NotContains(t, out, "Renamed")
+}
