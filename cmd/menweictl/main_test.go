@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,4 +208,27 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "Zhao ")
 	assert.NotContains(t, out, "Renamed")
+}
+
+// events shows the newest N, newest last, also past one query's 1000.
+func TestEventsShowsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	require.NoError(t, err)
+	for i := range 1100 {
+		_, err := s.Append(context.Background(), controller.Event{Kind: "access.granted", Detail: fmt.Sprintf("event-%04d", i)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close())
+	out, err := ctl(t, dir, "events", "-limit", "3")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5, out) // header, 3 events, summary
+	assert.Contains(t, lines[1], "event-1097")
+	assert.Contains(t, lines[3], "event-1099")
+	assert.Contains(t, lines[4], "the newest 3 event(s), newest last")
+	out, err = ctl(t, dir, "events", "-limit", "5000", "-kind", "access.granted")
+	require.NoError(t, err)
+	assert.Equal(t, 1100, strings.Count(out, "event-"))
+	assert.Contains(t, out, "all 1100 event(s)")
 }
