@@ -26,6 +26,7 @@ type People interface {
 	PutIdentity(controller.Identity) error
 	AddCredential(controller.Credential) error
 	RemoveCredential(kind policy.Factor, key string) error
+	SetBlacklisted(kind policy.Factor, key string, on bool) error
 	Credentials(identity string) ([]controller.Credential, error)
 	SetPIN(id, pin string, duress bool) error
 	NewPassCode(identity string) (string, error)
@@ -227,6 +228,43 @@ func (s *Server) removeCard(c echo.Context) error {
 		}
 	}
 	return fail(http.StatusNotFound, "not_found", "this resident has no such card")
+}
+
+// blacklistCard marks one of the person's cards blacklisted (on) or clears
+// it. Readers look every card up in the store, so the next read of it is
+// refused: nothing needs restarting. The audit event names the card by its
+// masked hint only.
+func (s *Server) blacklistCard(c echo.Context, on bool) error {
+	var req CardRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	card, err := controller.ParseCard(req.Card)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_request", "card: "+err.Error())
+	}
+	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
+		return storeError(err)
+	}
+	creds, err := s.o.People.Credentials(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	for _, cr := range creds {
+		if cr.Kind != policy.Card || cr.Key != card.String() {
+			continue
+		}
+		if err := s.o.People.SetBlacklisted(policy.Card, cr.Key, on); err != nil {
+			return storeError(err)
+		}
+		kind, detail := "credential.blacklisted", "card blacklisted"
+		if !on {
+			kind, detail = "credential.unblacklisted", "card taken off the blacklist"
+		}
+		s.audit(c, controller.Event{Kind: kind, Identity: c.Param("id"), Card: card.Hint(), Detail: detail})
+		return c.NoContent(http.StatusNoContent)
+	}
+	return fail(http.StatusNotFound, "not_found", "card: not one of "+c.Param("id")+"'s cards")
 }
 
 // PINRequest sets a PIN (4-12 digits), or the duress PIN.

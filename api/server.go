@@ -100,6 +100,10 @@ func New(o Options) *Server {
 		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, admin)
 		s.route(http.MethodPost, v1+"/residents/:id/cards", s.addCard, admin)
 		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.removeCard, admin)
+		// A lost card is urgent and blacklisting only narrows access: a
+		// guard may do it; taking a card off the list opens doors again.
+		s.route(http.MethodPost, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, true) }, staff...)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, false) }, admin)
 		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, admin)
 		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, admin)
 		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.enrolFinger, admin)
@@ -188,18 +192,28 @@ func (s *Server) ready(c echo.Context) error {
 // EventsPage is the body of GET /api/v1/events.
 type EventsPage struct {
 	Events []controller.Event `json:"events"`
-	// Next is the value to pass as ?after= for the next page.
+	// Next is the value to pass for the next page: as ?after= in the
+	// default order (oldest first), as ?before= with order=desc.
 	Next uint64 `json:"next"`
 }
 
 func (s *Server) listEvents(c echo.Context) error {
 	q := controller.EventQuery{Kind: c.QueryParam("kind"), Door: c.QueryParam("door"), Identity: c.QueryParam("identity")}
-	if v := c.QueryParam("after"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return fail(http.StatusBadRequest, "bad_query", "after: must be an event sequence number")
+	for name, dst := range map[string]*uint64{"after": &q.After, "before": &q.Before} {
+		if v := c.QueryParam(name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return fail(http.StatusBadRequest, "bad_query", name+": must be an event sequence number")
+			}
+			*dst = n
 		}
-		q.After = n
+	}
+	switch c.QueryParam("order") {
+	case "", "asc":
+	case "desc":
+		q.Newest = true
+	default:
+		return fail(http.StatusBadRequest, "bad_query", "order: asc (oldest first) or desc (newest first)")
 	}
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -222,6 +236,9 @@ func (s *Server) listEvents(c echo.Context) error {
 		return err
 	}
 	page := EventsPage{Events: evs, Next: q.After}
+	if q.Newest {
+		page.Next = q.Before
+	}
 	if len(evs) > 0 {
 		page.Next = evs[len(evs)-1].Seq
 	}

@@ -198,6 +198,104 @@ func TestEventsEndpoint(t *testing.T) {
 	assert.Equal(t, uint64(4), page.Next)
 }
 
+// order=desc gives the newest events first (a guard wants the last N), and
+// paging back with before=next reaches every event once.
+func TestEventsNewestFirst(t *testing.T) {
+	a := newTestServer(t)
+	for range 12 {
+		_, err := a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate"})
+		require.NoError(t, err)
+	}
+	all, err := a.store.Events(controller.EventQuery{Limit: 1000})
+	require.NoError(t, err)
+	var page EventsPage
+	status, body := a.do(t, http.MethodGet, "/api/v1/events?order=desc&limit=5", a.tokens["guard"], "")
+	require.Equal(t, 200, status, body)
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	require.Len(t, page.Events, 5)
+	assert.Equal(t, all[len(all)-1].Seq, page.Events[0].Seq, "the newest first")
+	assert.Equal(t, all[len(all)-5].Seq, page.Events[4].Seq)
+	assert.Equal(t, page.Events[4].Seq, page.Next, "next is the before= of the page after")
+
+	var seen []uint64
+	for before := uint64(0); ; {
+		status, body := a.do(t, http.MethodGet, fmt.Sprintf("/api/v1/events?order=desc&limit=4&before=%d", before), a.tokens["guard"], "")
+		require.Equal(t, 200, status, body)
+		var p EventsPage
+		require.NoError(t, json.Unmarshal([]byte(body), &p))
+		if len(p.Events) == 0 {
+			assert.Equal(t, before, p.Next, "an empty page keeps its bound")
+			break
+		}
+		for _, e := range p.Events {
+			seen = append(seen, e.Seq)
+		}
+		before = p.Next
+	}
+	require.Len(t, seen, len(all))
+	for i, seq := range seen {
+		assert.Equal(t, all[len(all)-1-i].Seq, seq)
+	}
+	for _, q := range []string{"order=newest", "before=x", "before=-3"} {
+		status, body := a.do(t, http.MethodGet, "/api/v1/events?"+q, a.tokens["guard"], "")
+		assert.Equal(t, http.StatusBadRequest, status, q)
+		assert.Contains(t, body, "bad_query", q)
+	}
+}
+
+// A guard blacklists a resident's lost card over the API: recorded (with
+// the masked card only), idempotent, and only an admin takes it off.
+func TestBlacklistCard(t *testing.T) {
+	a := newTestServer(t)
+	require.NoError(t, a.store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:4242", Identity: "li"}))
+	require.NoError(t, a.store.PutIdentity(controller.Identity{ID: "wu", Kind: policy.Resident, Name: "Wu"}))
+	blacklisted := func() bool {
+		c, _, err := a.store.Lookup(policy.Card, "h10301:1:4242")
+		require.NoError(t, err)
+		return c.Blacklisted
+	}
+	path := "/api/v1/residents/li/cards/blacklist"
+	status, body := a.do(t, http.MethodPost, path, a.tokens["guard"], `{"card":"1:4242"}`)
+	require.Equal(t, http.StatusNoContent, status, body)
+	assert.True(t, blacklisted())
+	status, _ = a.do(t, http.MethodPost, path, a.tokens["guard"], `{"card":"h10301:1:4242"}`)
+	assert.Equal(t, http.StatusNoContent, status, "again, in another spelling: still blacklisted")
+
+	evs, err := a.store.Events(controller.EventQuery{Kind: "credential.blacklisted", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "li", evs[0].Identity)
+	assert.Equal(t, "h10301:…42", evs[0].Card)
+	assert.Contains(t, evs[0].Detail, "by gus")
+	raw, _ := json.Marshal(evs)
+	assert.NotContains(t, string(raw), "4242", "never the card number")
+
+	for _, tt := range []struct {
+		path, body string
+		status     int
+		code       string
+	}{
+		{"/api/v1/residents/wu/cards/blacklist", `{"card":"1:4242"}`, http.StatusNotFound, "not_found"}, // someone else's card
+		{"/api/v1/residents/nobody/cards/blacklist", `{"card":"1:4242"}`, http.StatusNotFound, "not_found"},
+		{path, `{"card":"1:9999"}`, http.StatusNotFound, "not_found"},
+		{path, `{"card":"1:4242x"}`, http.StatusBadRequest, "bad_request"},
+		{path, `{}`, http.StatusBadRequest, "bad_request"},
+	} {
+		status, body := a.do(t, http.MethodPost, tt.path, a.tokens["guard"], tt.body)
+		assert.Equal(t, tt.status, status, "%s %s: %s", tt.path, tt.body, body)
+		assert.Contains(t, body, tt.code)
+	}
+	status, _ = a.do(t, http.MethodDelete, path, a.tokens["guard"], `{"card":"1:4242"}`)
+	assert.Equal(t, http.StatusForbidden, status, "a guard cannot clear it")
+	assert.True(t, blacklisted())
+	status, body = a.do(t, http.MethodDelete, path, a.tokens["admin"], `{"card":"1:4242"}`)
+	require.Equal(t, http.StatusNoContent, status, body)
+	assert.False(t, blacklisted())
+	evs, err = a.store.Events(controller.EventQuery{Kind: "credential.unblacklisted", Limit: 10})
+	require.NoError(t, err)
+	assert.Len(t, evs, 1)
+}
+
 func TestBadQueriesGetOneErrorShape(t *testing.T) {
 	a := newTestServer(t)
 	for _, q := range []string{"after=-1", "after=x", "limit=0", "limit=5000", "since=yesterday", "until=2026-13-01"} {
@@ -273,7 +371,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return false
 	}
 	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`,
-		"/api/v1/doors/:name/mode": `{"mode":"normal"}`, "/api/v1/pair": `{"code":"AAAA-BBBB","name":"x"}`}
+		"/api/v1/doors/:name/mode": `{"mode":"normal"}`, "/api/v1/pair": `{"code":"AAAA-BBBB","name":"x"}`,
+		"/api/v1/residents/:id/cards/blacklist": `{"card":"1:77"}`}
+	require.NoError(t, a.store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:77", Identity: "li"}))
+	// A lost card is urgent: guards may blacklist it; only admins clear it.
+	want := map[string][]string{
+		"POST /api/v1/residents/:id/cards/blacklist":   {controller.RoleGuard, controller.RoleAdmin},
+		"DELETE /api/v1/residents/:id/cards/blacklist": {controller.RoleAdmin},
+		"DELETE /api/v1/residents/:id":                 {controller.RoleAdmin},
+		"PUT /api/v1/residents/:id/pin":                {controller.RoleAdmin},
+		"POST /api/v1/residents/:id/cards":             {controller.RoleAdmin},
+		"DELETE /api/v1/residents/:id/cards":           {controller.RoleAdmin},
+	}
+	for _, r := range s.routes {
+		if w, ok := want[r.Method+" "+r.Path]; ok {
+			assert.ElementsMatch(t, w, r.Who, "%s %s", r.Method, r.Path)
+			delete(want, r.Method+" "+r.Path)
+		}
+	}
+	assert.Empty(t, want, "routes missing")
 	for _, r := range s.routes {
 		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", "li").Replace(r.Path)
 		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin, controller.RoleDevice} {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -214,29 +216,260 @@ type InputRef struct {
 	Input int    `yaml:"input"`
 }
 
-// ConfigError names the field that is wrong.
+// ConfigError names the field that is wrong (its path, such as
+// doors[2].pulse), what was expected, and the line of the file.
 type ConfigError struct {
-	Field  string
+	Field  string // "" for a YAML syntax error
 	Reason string
+	Line   int // 0 = not known (a field that is missing entirely)
 }
 
-func (e *ConfigError) Error() string { return fmt.Sprintf("config: %s: %s", e.Field, e.Reason) }
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("config: ")
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
 
 // ParseConfig decodes a YAML configuration strictly (unknown fields are
 // errors), applies defaults and validates it. Relative paths are taken from
-// baseDir.
+// baseDir. Every error is a *ConfigError with the field path, the expected
+// form and, where the field is in the file, its line.
 func ParseConfig(data []byte, baseDir string) (Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, syntaxError(err)
+	}
+	lines := map[string]int{}
+	if len(root.Content) > 0 {
+		if err := checkNode(root.Content[0], reflect.TypeFor[Config](), "", lines); err != nil {
+			return Config{}, err
+		}
+	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %w", err)
+		// checkNode has refused everything the decoder refuses; this is
+		// a second line of defence, with the YAML library's own words.
+		return Config{}, syntaxError(err)
 	}
 	c.setDefaults(baseDir)
 	if err := c.validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) && ce.Line == 0 {
+			ce.Line = lineOf(lines, ce.Field)
+		}
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// syntaxError turns the YAML library's "yaml: line 3: ..." into a
+// ConfigError with the line.
+func syntaxError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if v, err := strconv.Atoi(n); err == nil {
+				line, msg = v, after
+			}
+		}
+	}
+	return &ConfigError{Line: line, Reason: "not valid YAML: " + msg + " (check the indentation and brackets from this line on)"}
+}
+
+// lineOf is the line of field, or of the nearest enclosing field the file
+// has (a required field that is missing is reported at its parent).
+func lineOf(lines map[string]int, field string) int {
+	for field != "" {
+		if n, ok := lines[field]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			return 0
+		}
+		field = field[:i]
+	}
+	return 0
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// checkNode walks the YAML document n against t, the type it decodes into,
+// and refuses the first unknown field or value of the wrong form, naming
+// its path (buses[0].poll_interval), the form expected and its line. It
+// records the line of every field it passes in lines. It checks what the
+// decoder would refuse, and durations, which the decoder would also take
+// as a bare number of nanoseconds ("pulse: 3" is 3ns): a duration needs its
+// unit (0 alone is allowed).
+func checkNode(n *yaml.Node, t reflect.Type, path string, lines map[string]int) error {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if path != "" {
+		if _, ok := lines[path]; !ok {
+			lines[path] = n.Line
+		}
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // the zero value: the documented default
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	bad := func(reason string, args ...any) error {
+		return &ConfigError{Field: path, Line: n.Line, Reason: fmt.Sprintf(reason, args...)}
+	}
+	want := formOf(t)
+	if n.Kind != yaml.ScalarNode && t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Map {
+		return bad("%s expected, not %s", want, nodeKind(n))
+	}
+	switch {
+	case t == durationType:
+		if n.Tag == "!!int" && n.Value == "0" {
+			return nil
+		}
+		if _, err := time.ParseDuration(n.Value); err != nil || n.Tag != "!!str" {
+			return bad("%q is not %s", n.Value, want)
+		}
+		return nil
+	case t.Kind() == reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return bad("%s expected, not %s", want, nodeKind(n))
+		}
+		return checkMapping(n, t, path, lines, map[string]int{})
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return bad("%s expected, not %s (write [a, b] or one \"- item\" per line)", want, nodeKind(n))
+		}
+		for i, item := range n.Content {
+			if err := checkNode(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), lines); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+		// The library's words, without its tags: "cannot unmarshal text into int".
+		what := map[string]string{"!!str": "text", "!!int": "a whole number", "!!float": "a number", "!!bool": "a boolean"}[n.Tag]
+		if what == "" {
+			what = "the value"
+		}
+		return bad("%q is not %s (cannot unmarshal %s into %s)", n.Value, want, what, t.Kind())
+	}
+	return nil
+}
+
+// checkMapping checks the fields of a mapping against struct t; seen holds
+// the keys met so far (a key given twice is an error) with their lines.
+func checkMapping(n *yaml.Node, t reflect.Type, path string, lines, seen map[string]int) error {
+	fields := map[string]reflect.Type{}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+		names = append(names, name)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" { // <<: *anchor
+			for v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, src := range srcs {
+				for src.Kind == yaml.AliasNode {
+					src = src.Alias
+				}
+				if src.Kind != yaml.MappingNode {
+					return &ConfigError{Field: path, Line: k.Line, Reason: "<< merges a mapping (an anchor such as *defaults)"}
+				}
+				if err := checkMapping(src, t, path, lines, seen); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		fp := k.Value
+		if path != "" {
+			fp = path + "." + k.Value
+		}
+		ft, ok := fields[k.Value]
+		if !ok {
+			where := "here"
+			if path != "" {
+				where = "in " + path
+			}
+			return &ConfigError{Field: fp, Line: k.Line,
+				Reason: fmt.Sprintf("field %s not found: the fields %s are %s", k.Value, where, strings.Join(names, ", "))}
+		}
+		if first, dup := seen[k.Value]; dup && first != k.Line {
+			return &ConfigError{Field: fp, Line: k.Line, Reason: fmt.Sprintf("given twice (first on line %d)", first)}
+		}
+		seen[k.Value] = k.Line
+		lines[fp] = k.Line
+		if err := checkNode(v, ft, fp, lines); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// formOf says in words what a value of type t looks like.
+func formOf(t reflect.Type) string {
+	if t == durationType {
+		return "a duration such as 3s or 500ms"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number such as 0.5"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a text value"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "a set of fields (name: value)"
+	}
+	return t.String()
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a set of fields"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return fmt.Sprintf("%q", n.Value)
 }
 
 func (c *Config) setDefaults(baseDir string) {
@@ -379,15 +612,17 @@ func (c *Config) validate() error {
 		f := fmt.Sprintf("buses[%d]", i)
 		switch {
 		case b.Name == "":
-			return bad(f+".name", "required")
+			return bad(f+".name", "required: a name for the line, such as gate")
 		case busNames[b.Name]:
 			return bad(f+".name", "%q used twice", b.Name)
 		case b.Device == "":
 			return bad(f+".device", "required (a serial device such as /dev/ttyUSB0)")
 		case !standardBauds[b.Baud]:
 			return bad(f+".baud", "%d is not a standard rate (1200…230400)", b.Baud)
-		case b.PollInterval < 0 || b.ReplyTimeout < 0:
-			return bad(f, "durations must not be negative")
+		case b.PollInterval < 0:
+			return bad(f+".poll_interval", "%v: must not be negative (a duration such as 50ms; 0 = 50ms)", b.PollInterval)
+		case b.ReplyTimeout < 0:
+			return bad(f+".reply_timeout", "%v: must not be negative (a duration such as 200ms; 0 = 200ms)", b.ReplyTimeout)
 		case len(b.PDs) == 0:
 			return bad(f+".pds", "at least one pd is needed")
 		}
@@ -398,11 +633,11 @@ func (c *Config) validate() error {
 			pf := fmt.Sprintf("%s.pds[%d]", f, j)
 			switch {
 			case p.Name == "":
-				return bad(pf+".name", "required")
+				return bad(pf+".name", "required: a name unique in the file, such as gate-in")
 			case pds[p.Name] != nil:
 				return bad(pf+".name", "%q used twice", p.Name)
 			case p.Address == nil:
-				return bad(pf+".address", "required (0…126)")
+				return bad(pf+".address", "required: a whole number 0…126")
 			case *p.Address < 0 || *p.Address > 126:
 				return bad(pf+".address", "%d out of range 0…126", *p.Address)
 			case addrs[*p.Address]:
@@ -438,7 +673,7 @@ func (c *Config) validate() error {
 	if c.Timezone != "" {
 		loc, err := time.LoadLocation(c.Timezone)
 		if err != nil {
-			return bad("timezone", "%v", err)
+			return bad("timezone", "%q is not a time zone: a name such as Asia/Shanghai (%v)", c.Timezone, err)
 		}
 		c.location = loc
 	}
@@ -451,11 +686,11 @@ func (c *Config) validate() error {
 		}
 		switch {
 		case cv.Name == "":
-			return bad(f+".name", "required")
+			return bad(f+".name", "required: a name unique in the file")
 		case convs[cv.Name] || pds[cv.Name] != nil:
 			return bad(f+".name", "%q used twice", cv.Name)
 		case cv.Device == "":
-			return bad(f+".device", "required")
+			return bad(f+".device", "required (a serial device such as /dev/ttyUSB1)")
 		case !standardBauds[cv.Baud]:
 			return bad(f+".baud", "%d is not a standard rate (1200…230400)", cv.Baud)
 		}
@@ -476,11 +711,11 @@ func (c *Config) validate() error {
 		}
 		switch {
 		case fp.Name == "":
-			return bad(f+".name", "required")
+			return bad(f+".name", "required: a name unique in the file")
 		case fps[fp.Name] || convs[fp.Name] || pds[fp.Name] != nil:
 			return bad(f+".name", "%q used twice", fp.Name)
 		case fp.Device == "":
-			return bad(f+".device", "required")
+			return bad(f+".device", "required (a serial device such as /dev/ttyUSB2)")
 		case !standardBauds[fp.Baud]:
 			return bad(f+".baud", "%d is not a standard rate (1200…230400)", fp.Baud)
 		}
@@ -502,7 +737,7 @@ func (c *Config) validate() error {
 		f := fmt.Sprintf("doors[%d]", i)
 		switch {
 		case d.Name == "":
-			return bad(f+".name", "required")
+			return bad(f+".name", "required: a name for the door, such as main-gate")
 		case doorNames[d.Name]:
 			return bad(f+".name", "%q used twice", d.Name)
 		case len(d.Readers) == 0:
@@ -512,11 +747,11 @@ func (c *Config) validate() error {
 		case d.Lock.Output < 0 || d.Lock.Output > 255:
 			return bad(f+".lock.output", "%d out of range 0…255", d.Lock.Output)
 		case d.Pulse < 100*time.Millisecond || d.Pulse > 6000*time.Second:
-			return bad(f+".pulse", "%v out of range 100ms…100m", d.Pulse)
+			return bad(f+".pulse", "%v out of range 100ms…100m (a duration such as 3s)", d.Pulse)
 		case d.HeldOpen < time.Second:
-			return bad(f+".held_open", "%v: at least 1s", d.HeldOpen)
+			return bad(f+".held_open", "%v: at least 1s (a duration such as 30s)", d.HeldOpen)
 		case d.Policy.FactorWindow < 0:
-			return bad(f+".policy.factor_window", "must not be negative")
+			return bad(f+".policy.factor_window", "%v: must not be negative (a duration such as 20s)", d.Policy.FactorWindow)
 		case d.Policy.MinLiveness < 0 || d.Policy.MinLiveness > 100:
 			return bad(f+".policy.min_liveness", "%d out of range 0…100", d.Policy.MinLiveness)
 		}
@@ -569,13 +804,19 @@ func (c *Config) validate() error {
 	case c.Face.Margin < 0 || c.Face.Margin > 1:
 		return bad("face.margin", "%v out of range 0…1", c.Face.Margin)
 	case c.Events.MaxAge < time.Hour:
-		return bad("events.max_age", "%v: at least 1h", c.Events.MaxAge)
+		return bad("events.max_age", "%v: at least 1h (a duration such as 8760h)", c.Events.MaxAge)
 	case c.Face.MaxPhoto < 0:
-		return bad("face.max_photo_bytes", "must not be negative")
+		return bad("face.max_photo_bytes", "must not be negative (a size in bytes; 0 = 8 MiB)")
 	}
-	for name, t := range map[string]Threshold{"denials": c.Alerts.Denials, "unknown_repeat": c.Alerts.UnknownRepeat, "wrong_pin": c.Alerts.WrongPIN} {
-		if t.Count < 1 || t.Window <= 0 {
-			return bad("alerts."+name, "count must be at least 1 and window positive")
+	for _, a := range []struct {
+		name string
+		t    Threshold
+	}{{"denials", c.Alerts.Denials}, {"unknown_repeat", c.Alerts.UnknownRepeat}, {"wrong_pin", c.Alerts.WrongPIN}} {
+		switch {
+		case a.t.Count < 1:
+			return bad("alerts."+a.name+".count", "%d: a whole number, at least 1", a.t.Count)
+		case a.t.Window <= 0:
+			return bad("alerts."+a.name+".window", "%v: must be positive (a duration such as 5m)", a.t.Window)
 		}
 	}
 	return nil

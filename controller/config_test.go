@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,4 +101,59 @@ func TestParseConfigFaceTerminalFitsItsLine(t *testing.T) {
 		require.Error(t, err, "%d baud, %s", tt.baud, tt.pd)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+// Every configuration error names the field path, says what form the value
+// takes, and gives the line. goodConfig's lines: 2 buses, 3 - name: gate,
+// 4 device, 5 pds, 6 - name: r1, 7 address, 8 scbk, 9 doors, 10 - name:
+// main, 11 readers, 12 lock; an edit inserts lines after them.
+func TestParseConfigErrorsSayFieldFormAndLine(t *testing.T) {
+	afterDevice := func(s string) string {
+		return strings.Replace(goodConfig, "device: tty-gate", "device: tty-gate\n    "+s, 1)
+	}
+	afterLock := func(s string) string { return strings.Replace(goodConfig, "output: 0 }", "output: 0 }\n    "+s, 1) }
+	for _, tt := range []struct {
+		name, config, field, form string
+		line                      int
+	}{
+		{"word for a number", afterDevice("baud: fast"), "buses[0].baud", "a whole number", 5},
+		{"word for a duration", afterDevice("poll_interval: fast"), "buses[0].poll_interval", "a duration such as 3s or 500ms", 5},
+		{"duration in words", afterLock("pulse: 3 seconds"), "doors[0].pulse", "a duration such as 3s or 500ms", 13},
+		{"duration without unit", afterLock("pulse: 3"), "doors[0].pulse", "a duration such as 3s or 500ms", 13},
+		{"negative duration", afterDevice("reply_timeout: -5ms"), "buses[0].reply_timeout", "a duration such as 200ms", 5},
+		{"pulse out of range", afterLock("pulse: 1ms"), "doors[0].pulse", "a duration such as 3s", 13},
+		{"word for a bool", afterLock("fail_safe: maybe"), "doors[0].fail_safe", "true or false", 13},
+		{"word for an address", strings.Replace(goodConfig, "address: 101", "address: abc", 1), "buses[0].pds[0].address", "a whole number", 7},
+		{"list for an address", strings.Replace(goodConfig, "address: 101", "address: [1]", 1), "buses[0].pds[0].address", "a whole number expected, not a list", 7},
+		{"missing address", strings.Replace(goodConfig, "address: 101", "checksum: false", 1), "buses[0].pds[0].address", "required: a whole number 0…126", 6},
+		{"text for a list", afterLock("policy: { factors: card }"), "doors[0].policy.factors", "a list expected", 13},
+		{"unknown factor", afterLock("policy: { factors: [card+iris] }"), "doors[0].policy.factors", "factors are card, pin, face, finger, phone and code", 13},
+		{"scalar for a mapping", strings.Replace(goodConfig, "lock: { pd: r1, output: 0 }", "lock: r1", 1), "doors[0].lock", "a set of fields (name: value) expected", 12},
+		{"unknown field", afterDevice("speed: 9600"), "buses[0].speed", "the fields in buses[0] are name, device, baud, poll_interval, reply_timeout, pds", 5},
+		{"negative count", "events: { max_count: -1 }\n" + goodConfig, "events.max_count", "a whole number, 0 or more", 1},
+		{"word for a float", goodConfig + "face: { threshold: high }\n", "face.threshold", "a number such as 0.5", 13},
+		{"bad time zone", goodConfig + "timezone: Mars/Olympus\n", "timezone", "a name such as Asia/Shanghai", 13},
+		{"short retention", goodConfig + "events:\n  max_age: 10m\n", "events.max_age", "a duration such as 8760h", 14},
+		{"alert count", goodConfig + "alerts:\n  wrong_pin: { count: -1 }\n", "alerts.wrong_pin.count", "a whole number, at least 1", 14},
+		{"door pd", strings.Replace(goodConfig, "lock: { pd: r1", "lock: { pd: r9", 1), "doors[0].lock.pd", `no pd named "r9"`, 12},
+		{"given twice", afterLock("readers: []"), "doors[0].readers", "given twice (first on line 11)", 13},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.config), t.TempDir())
+			require.Error(t, err)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Equal(t, tt.line, ce.Line)
+			assert.Contains(t, err.Error(), fmt.Sprintf("line %d: %s: ", tt.line, tt.field))
+			assert.Contains(t, err.Error(), tt.form)
+			assert.NotContains(t, err.Error(), "!!str", "no YAML tags in place of words")
+		})
+	}
+	// A YAML syntax error has the line too.
+	_, err := ParseConfig([]byte("buses:\n  - name: a\n    device: [b\n"), t.TempDir())
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Positive(t, ce.Line)
+	assert.Contains(t, err.Error(), "not valid YAML")
 }

@@ -123,34 +123,61 @@ func credKey(kind policy.Factor, key string) string { return keyCredential + str
 
 // PutIdentity creates or replaces an identity. Its credentials, PIN and
 // pass use count are kept when the stored record has them and i does not.
-func (s *Store) PutIdentity(i Identity) error {
+func (s *Store) PutIdentity(i Identity) error { return s.PutIdentityWith(i, nil) }
+
+// PutIdentityWith creates or replaces an identity (as PutIdentity) and adds
+// creds to it, all or nothing: every credential is checked first and they
+// are written with the identity in one transaction, so a refused credential
+// (malformed, or another identity's card) leaves the store as it was.
+// Errors name the credential by its position (never its key).
+func (s *Store) PutIdentityWith(i Identity, creds []Credential) error {
 	if err := i.validate(); err != nil {
 		return err
 	}
+	cs := make([]Credential, len(creds))
+	for n, c := range creds {
+		c.Identity = i.ID
+		var err error
+		if cs[n], err = normalizeCredential(c); err != nil {
+			return fmt.Errorf("credential %d of %d: %w", n+1, len(creds), err)
+		}
+	}
 	return s.db.Update(func(txn *badger.Txn) error {
-		var old Identity
-		err := getJSON(txn, keyIdentity+i.ID, &old)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			if i.Created.IsZero() {
-				i.Created = time.Now().UTC()
-			}
-		case err != nil:
+		if err := putIdentityTxn(txn, i); err != nil {
 			return err
-		default:
-			i.Created = old.Created
-			if i.PIN == nil {
-				i.PIN = old.PIN
-			}
-			if i.Duress == nil {
-				i.Duress = old.Duress
-			}
-			if i.Pass != nil && old.Pass != nil && i.Pass.Uses == 0 {
-				i.Pass.Uses = old.Pass.Uses
+		}
+		for n, c := range cs {
+			if err := addCredentialTxn(txn, c); err != nil {
+				return fmt.Errorf("credential %d of %d: %w", n+1, len(cs), err)
 			}
 		}
-		return setJSON(txn, keyIdentity+i.ID, i)
+		return nil
 	})
+}
+
+func putIdentityTxn(txn *badger.Txn, i Identity) error {
+	var old Identity
+	err := getJSON(txn, keyIdentity+i.ID, &old)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if i.Created.IsZero() {
+			i.Created = time.Now().UTC()
+		}
+	case err != nil:
+		return err
+	default:
+		i.Created = old.Created
+		if i.PIN == nil {
+			i.PIN = old.PIN
+		}
+		if i.Duress == nil {
+			i.Duress = old.Duress
+		}
+		if i.Pass != nil && old.Pass != nil && i.Pass.Uses == 0 {
+			i.Pass.Uses = old.Pass.Uses
+		}
+	}
+	return setJSON(txn, keyIdentity+i.ID, i)
 }
 
 // Identity returns one identity.
@@ -211,33 +238,48 @@ func (s *Store) DeleteIdentity(id string) error {
 
 // AddCredential links a credential to an existing identity.
 func (s *Store) AddCredential(c Credential) error {
-	if c.Kind == policy.Card {
-		card, err := ParseCard(c.Key)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadRequest, err)
-		}
-		c.Key = card.String()
-	}
-	if c.Key == "" || !slices.Contains([]policy.Factor{policy.Card, policy.Face, policy.Finger, policy.Phone, policy.Code}, c.Kind) {
-		return fmt.Errorf("%w: credential kind %q with key %q", ErrBadRequest, c.Kind, c.Key)
-	}
-	if c.Created.IsZero() {
-		c.Created = time.Now().UTC()
+	c, err := normalizeCredential(c)
+	if err != nil {
+		return err
 	}
 	return s.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get([]byte(keyIdentity + c.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 			return fmt.Errorf("identity %q: %w", c.Identity, ErrNotFound)
 		}
-		var old Credential
-		err := getJSON(txn, credKey(c.Kind, c.Key), &old)
-		if err == nil && old.Identity != c.Identity {
-			return fmt.Errorf("%w (%s)", ErrCardInUse, old.Identity)
-		}
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		return setJSON(txn, credKey(c.Kind, c.Key), c)
+		return addCredentialTxn(txn, c)
 	})
+}
+
+// normalizeCredential checks a credential's kind and key (a card in its
+// canonical form) and stamps its creation time.
+func normalizeCredential(c Credential) (Credential, error) {
+	if c.Kind == policy.Card {
+		card, err := ParseCard(c.Key)
+		if err != nil {
+			return c, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		c.Key = card.String()
+	}
+	if c.Key == "" || !slices.Contains([]policy.Factor{policy.Card, policy.Face, policy.Finger, policy.Phone, policy.Code}, c.Kind) {
+		return c, fmt.Errorf("%w: credential kind %q with key %q", ErrBadRequest, c.Kind, c.Key)
+	}
+	if c.Created.IsZero() {
+		c.Created = time.Now().UTC()
+	}
+	return c, nil
+}
+
+// addCredentialTxn writes c unless its key belongs to another identity.
+func addCredentialTxn(txn *badger.Txn, c Credential) error {
+	var old Credential
+	err := getJSON(txn, credKey(c.Kind, c.Key), &old)
+	if err == nil && old.Identity != c.Identity {
+		return fmt.Errorf("%w (%s)", ErrCardInUse, old.Identity)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return setJSON(txn, credKey(c.Kind, c.Key), c)
 }
 
 // RemoveCredential deletes a credential.

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -18,13 +21,21 @@ var (
 	ErrNotFound   = errors.New("controller: not found")
 	ErrCardInUse  = errors.New("controller: card already belongs to another identity")
 	ErrBadRequest = errors.New("controller: invalid")
+	// ErrNoStore: StoreOptions.MustExist and the directory holds no store.
+	ErrNoStore = errors.New("controller: no store")
+	// ErrStoreLocked: another process (a running menweid) has the store open.
+	ErrStoreLocked = errors.New("controller: store in use by another process (is menweid running?)")
 )
 
 // StoreOptions configures the Badger store.
 type StoreOptions struct {
 	Dir      string // required unless InMemory
 	InMemory bool   // for unit tests
-	Log      *slog.Logger
+	// MustExist opens only a store that is already there: a directory
+	// without one is ErrNoStore, and nothing is created (a check such as
+	// `menweictl verify` must not report an empty new store as intact).
+	MustExist bool
+	Log       *slog.Logger
 }
 
 // Store is menwei's state in Badger: identities, credentials and the event
@@ -73,11 +84,17 @@ func OpenStore(o StoreOptions) (*Store, error) {
 		WithCompactL0OnClose(true)
 	if o.InMemory {
 		opt.Dir, opt.ValueDir = "", ""
+	} else if o.MustExist {
+		// Badger's MANIFEST is written when a store is created; without it
+		// the directory holds no store (or not one Badger could open).
+		if _, err := os.Stat(filepath.Join(o.Dir, badger.ManifestFilename)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w in %s (check the path; menweid creates the store when it first starts)", ErrNoStore, o.Dir)
+		}
 	}
 	db, repaired, err := badgerdb.Open(opt, o.Log.With("part", "badger"))
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("controller: store %s is in use by another process (is menweid running?): %w", o.Dir, err)
+			return nil, fmt.Errorf("%w: %s", ErrStoreLocked, o.Dir)
 		}
 		return nil, fmt.Errorf("controller: open store %s: %w", o.Dir, err)
 	}

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -141,4 +142,41 @@ func TestStoreLockedByAnotherProcess(t *testing.T) {
 	openTestStore(t, dir)
 	_, err := OpenStore(StoreOptions{Dir: dir})
 	assert.ErrorContains(t, err, "in use by another process")
+}
+
+func TestStoreMustExistCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	_, err := OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	require.ErrorIs(t, err, ErrNoStore)
+	assert.NoDirExists(t, dir)
+	s := openTestStore(t, dir) // made the ordinary way, it opens
+	require.NoError(t, s.Close())
+	s, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	// Locked is its own error, for callers that suggest the API.
+	openTestStore(t, dir)
+	_, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	assert.ErrorIs(t, err, ErrStoreLocked)
+}
+
+func TestPutIdentityWithIsAllOrNothing(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	require.NoError(t, s.PutIdentityWith(Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao"},
+		[]Credential{{Kind: policy.Card, Key: "1:7"}}))
+	err := s.PutIdentityWith(Identity{ID: "li", Kind: policy.Resident, Name: "Li"},
+		[]Credential{{Kind: policy.Card, Key: "1:1"}, {Kind: policy.Card, Key: "1:7"}})
+	require.ErrorIs(t, err, ErrCardInUse)
+	assert.ErrorContains(t, err, "credential 2 of 2")
+	_, err = s.Identity("li")
+	assert.ErrorIs(t, err, ErrNotFound)
+	creds, err := s.Credentials("")
+	require.NoError(t, err)
+	require.Len(t, creds, 1, "only zhao's card")
+
+	require.NoError(t, s.PutIdentityWith(Identity{ID: "li", Kind: policy.Resident, Name: "Li"},
+		[]Credential{{Kind: policy.Card, Key: "1:1"}, {Kind: policy.Card, Key: "h10301:1:2"}}))
+	creds, err = s.Credentials("li")
+	require.NoError(t, err)
+	assert.Len(t, creds, 2)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,28 +21,28 @@ import (
 )
 
 var commands = []command{
-	{"residents add", "-id ID -name NAME [-unit 3-201] [-group G]... [-card CARD]...", addIdentity(policy.Resident)},
-	{"staff add", "-id ID -name NAME [-group G]... [-card CARD]...", addIdentity(policy.Staff)},
-	{"visitors add", "-id ID -name NAME -host RESIDENT -until 2026-12-01T18:00:00+08:00 [-from T] [-door D]... [-uses N] [-card CARD]", addVisitor},
-	{"identities list", "[-kind resident|visitor|staff] [-json]", listIdentities},
-	{"identities remove", "-id ID   (with its credentials)", removeIdentity},
-	{"identities disable", "-id ID [-enable]", disableIdentity},
-	{"cards add", "-id ID -card CARD", cardAdd},
-	{"cards remove", "-card CARD", cardRemove},
-	{"cards blacklist", "-card CARD [-clear]   (a lost card: refused and flagged)", cardBlacklist},
-	{"pin set", "-id ID -pin DIGITS [-duress]", pinSet},
-	{"schedules set", "-id ID -period PERIOD... [-holiday-period 10:00-12:00]... [-name N]", scheduleSet},
-	{"schedules list", "[-json]", scheduleList},
-	{"holidays add", "-date 2026-10-01 [-name N]", holidayAdd},
-	{"holidays remove", "-date 2026-10-01", holidayRemove},
-	{"holidays list", "", holidayList},
-	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll},
-	{"faces remove", "-id ID", faceRemove},
-	{"cert", "-host NAME[,NAME|IP...] -out DIR   (a self-signed HTTPS certificate for the gate box)", makeCert},
-	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd},
-	{"events", "[-after N] [-limit N] [-kind K] [-door D] [-json]", events},
-	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents},
-	{"verify", "check the event log's hash chain", verify},
+	{"residents add", "-id ID -name NAME [-unit 3-201] [-group G]... [-card CARD]...", addIdentity(policy.Resident), true},
+	{"staff add", "-id ID -name NAME [-group G]... [-card CARD]...", addIdentity(policy.Staff), true},
+	{"visitors add", "-id ID -name NAME -host RESIDENT -until 2026-12-01T18:00:00+08:00 [-from T] [-door D]... [-uses N] [-card CARD]", addVisitor, false},
+	{"identities list", "[-kind resident|visitor|staff] [-json]", listIdentities, false},
+	{"identities remove", "-id ID   (with its credentials)", removeIdentity, false},
+	{"identities disable", "-id ID [-enable]", disableIdentity, false},
+	{"cards add", "-id ID -card CARD", cardAdd, false},
+	{"cards remove", "-card CARD", cardRemove, false},
+	{"cards blacklist", "-card CARD [-clear]   (a lost card: refused and flagged)", cardBlacklist, false},
+	{"pin set", "-id ID -pin DIGITS [-duress]", pinSet, false},
+	{"schedules set", "-id ID -period PERIOD... [-holiday-period 10:00-12:00]... [-name N]", scheduleSet, true},
+	{"schedules list", "[-json]", scheduleList, false},
+	{"holidays add", "-date 2026-10-01 [-name N]", holidayAdd, true},
+	{"holidays remove", "-date 2026-10-01", holidayRemove, false},
+	{"holidays list", "", holidayList, false},
+	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll, false},
+	{"faces remove", "-id ID", faceRemove, false},
+	{"cert", "-host NAME[,NAME|IP...] -out DIR   (a self-signed HTTPS certificate for the gate box)", makeCert, true},
+	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd, true},
+	{"events", "[-limit N] [-after SEQ] [-kind K] [-door D] [-json]   (the newest N, newest last)", events, false},
+	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents, false},
+	{"verify", "check the event log's hash chain", verify, false},
 }
 
 func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controller.Store) error {
@@ -59,14 +60,15 @@ func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controll
 	}
 }
 
+// saveIdentity saves the identity with its cards, all or nothing: a card
+// that is refused leaves neither the identity nor any card saved.
 func saveIdentity(s *controller.Store, out io.Writer, i controller.Identity, cards []string) error {
-	if err := s.PutIdentity(i); err != nil {
-		return err
+	creds := make([]controller.Credential, len(cards))
+	for n, c := range cards {
+		creds[n] = controller.Credential{Kind: policy.Card, Key: c}
 	}
-	for _, c := range cards {
-		if err := s.AddCredential(controller.Credential{Kind: policy.Card, Key: c, Identity: i.ID}); err != nil {
-			return fmt.Errorf("card %s: %w", c, err)
-		}
+	if err := s.PutIdentityWith(i, creds); err != nil {
+		return fmt.Errorf("%s %s not saved: %w", i.Kind, i.ID, err)
 	}
 	fmt.Fprintf(out, "%s %s saved (%d card(s) added)\n", i.Kind, i.ID, len(cards))
 	return nil
@@ -76,8 +78,8 @@ func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	id := fs.String("id", "", "visitor id")
 	name := fs.String("name", "", "full name")
 	host := fs.String("host", "", "the resident visited")
-	from := fs.String("from", "", "start (RFC 3339; default now)")
-	until := fs.String("until", "", "end (RFC 3339)")
+	from := fs.String("from", "", "start (default now): "+timeForms)
+	until := fs.String("until", "", "end: "+timeForms)
 	uses := fs.Int("uses", 0, "number of entries (0 = unlimited within the window)")
 	var doors, cards multi
 	fs.Var(&doors, "door", "door the pass opens (repeatable; none = all)")
@@ -86,18 +88,41 @@ func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 		p := &controller.Pass{From: time.Now().UTC(), Doors: doors, MaxUses: *uses}
 		var err error
 		if *from != "" {
-			if p.From, err = time.Parse(time.RFC3339, *from); err != nil {
-				return fmt.Errorf("-from: %w", err)
+			if p.From, err = parseTime("-from", *from); err != nil {
+				return err
 			}
 		}
-		if p.Until, err = time.Parse(time.RFC3339, *until); err != nil {
-			return fmt.Errorf("-until: %w", err)
+		if *until == "" {
+			return usageError{"visitors add: -until is required, e.g. -until " + timeExample}
+		}
+		if p.Until, err = parseTime("-until", *until); err != nil {
+			return err
 		}
 		if _, err := s.Identity(*host); err != nil {
 			return fmt.Errorf("-host %q: %w", *host, err)
 		}
 		return saveIdentity(s, out, controller.Identity{ID: *id, Kind: policy.Visitor, Name: *name, Host: *host, Pass: p}, cards)
 	}
+}
+
+const (
+	timeExample = "2026-12-01T18:00:00+08:00"
+	timeForms   = "RFC 3339 such as " + timeExample + ", or local time 2026-12-01 18:00, or a date 2026-12-01 (its midnight)"
+)
+
+// parseTime reads a time given on the command line: RFC 3339, or a local
+// date and time, or a local date (its midnight). A wrong one is answered
+// with the forms, not Go's layout string.
+func parseTime(flagName, v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, usageError{fmt.Sprintf("%s %q: not a time; give %s", flagName, v, timeForms)}
 }
 
 func listIdentities(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
@@ -290,15 +315,37 @@ func holidayList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error 
 }
 
 func events(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
-	after := fs.Uint64("after", 0, "only events after this sequence number")
-	limit := fs.Int("limit", 50, "how many")
+	after := fs.Uint64("after", 0, "the events after this sequence number (default: the newest)")
+	limit := fs.Int("limit", 50, "how many (the newest, shown newest last)")
 	kind := fs.String("kind", "", "only this kind")
 	door := fs.String("door", "", "only this door")
 	asJSON := fs.Bool("json", false, "JSON output")
 	return func(s *controller.Store) error {
-		evs, err := s.Events(controller.EventQuery{After: *after, Limit: *limit, Kind: *kind, Door: *door})
-		if err != nil {
-			return err
+		if *limit < 1 {
+			return usageError{"events: -limit must be 1 or more"}
+		}
+		// The newest -limit events (or those after -after), oldest first,
+		// page by page: one query gives at most 1000.
+		q := controller.EventQuery{After: *after, Kind: *kind, Door: *door, Newest: *after == 0}
+		var evs []controller.Event
+		for len(evs) < *limit {
+			q.Limit = *limit - len(evs)
+			page, err := s.Events(q)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			evs = append(evs, page...)
+			if q.Newest {
+				q.Before = page[len(page)-1].Seq
+			} else {
+				q.After = page[len(page)-1].Seq
+			}
+		}
+		if q.Newest {
+			slices.Reverse(evs)
 		}
 		if *asJSON {
 			return json.NewEncoder(out).Encode(evs)
@@ -308,7 +355,11 @@ func events(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 		for _, e := range evs {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Kind, e.Door, e.PD, e.Name, e.Reason, e.Detail)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(out, eventsSummary(len(evs), *limit, *after))
+		return err
 	}
 }
 
@@ -328,20 +379,20 @@ func exportEvents(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
 	file := fs.String("out", "", "write to FILE (default: standard output)")
 	kind := fs.String("kind", "", "only this kind")
 	door := fs.String("door", "", "only this door")
-	since := fs.String("since", "", "from this time (RFC 3339)")
-	until := fs.String("until", "", "before this time (RFC 3339)")
+	since := fs.String("since", "", "from this time: "+timeForms)
+	until := fs.String("until", "", "before this time: "+timeForms)
 	return func(s *controller.Store) error {
 		q := controller.EventQuery{Kind: *kind, Door: *door}
 		for _, t := range []struct {
-			v   string
-			dst *time.Time
-		}{{*since, &q.Since}, {*until, &q.Until}} {
+			name, v string
+			dst     *time.Time
+		}{{"-since", *since, &q.Since}, {"-until", *until, &q.Until}} {
 			if t.v == "" {
 				continue
 			}
 			var err error
-			if *t.dst, err = time.Parse(time.RFC3339, t.v); err != nil {
-				return fmt.Errorf("time %q: %w", t.v, err)
+			if *t.dst, err = parseTime(t.name, t.v); err != nil {
+				return err
 			}
 		}
 		w := out

@@ -43,6 +43,10 @@ type command struct {
 	name  string
 	usage string
 	setup func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
+	// creates: the command may make a new store (the first records of an
+	// install). Every other command needs an existing store and creates
+	// nothing, so a wrong path is an error and not an empty store.
+	creates bool
 }
 
 func usage() string {
@@ -51,10 +55,19 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-20s %s\n", c.name, c.usage)
 	}
-	b.WriteString("with -api URL, menweictl talks to a running menweid instead (see -api help)\n")
+	b.WriteString("with -api URL, menweictl talks to a running menweid instead (menweictl -api URL help lists the remote commands)\n")
 	b.WriteString("cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX\n")
 	b.WriteString("periods: \"mon-fri 08:00-18:00\", \"sat,sun 09:00-12:00\", \"fri 22:00-06:00\" (crosses midnight)\n")
 	return b.String()
+}
+
+// printHelp answers -h: the usage line and the flags, on standard output.
+func printHelp(out io.Writer, fs *flag.FlagSet, line string) error {
+	fmt.Fprintf(out, "usage: %s\n", strings.TrimSpace(line))
+	fs.SetOutput(out)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return nil
 }
 
 type multi []string
@@ -70,6 +83,14 @@ func run(args []string, out io.Writer) error {
 	apiURL := top.String("api", "", "a running menweid's API, e.g. https://gate.local:8080: run a remote command")
 	insecure := top.Bool("insecure", false, "with -api: accept a self-signed certificate")
 	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // asked for: the usage on standard output, no error
+			help := usage()
+			if *apiURL != "" {
+				help = remoteUsage + "\n"
+			}
+			_, err := io.WriteString(out, help)
+			return err
+		}
 		return usageError{err.Error() + "\n" + usage()}
 	}
 	rest := top.Args()
@@ -96,6 +117,9 @@ func run(args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	action := cmd.setup(fs, out)
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return printHelp(out, fs, "menweictl "+cmd.name+" "+cmd.usage)
+		}
 		return usageError{fmt.Sprintf("%s: %v\nusage: menweictl %s %s", cmd.name, err, cmd.name, cmd.usage)}
 	}
 	if fs.NArg() > 0 {
@@ -104,7 +128,7 @@ func run(args []string, out io.Writer) error {
 	if cmd.name == "cert" { // needs no store
 		return action(nil)
 	}
-	dir := *storeDir
+	dir, api := *storeDir, "http://127.0.0.1:8080"
 	if dir == "" {
 		raw, err := os.ReadFile(*configPath)
 		if err != nil {
@@ -117,8 +141,16 @@ func run(args []string, out io.Writer) error {
 		}
 		dir = cfg.Store.Dir
 		modelsDir = cfg.Face.Models
+		api = "http://" + cfg.HTTP.Listen
+		if cfg.HTTP.Cert != "" {
+			api = "https://" + cfg.HTTP.Listen
+		}
 	}
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir, MustExist: !cmd.creates})
+	if errors.Is(err, controller.ErrStoreLocked) {
+		// menweid has the store: the running gate does these tasks over its API.
+		return fmt.Errorf("%w\nthe gate is running: use its API instead, e.g. menweictl -api %s %s ... (menweictl -api URL help lists the commands), or stop menweid first", err, api, cmd.name)
+	}
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,4 +116,119 @@ func TestCert(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the key is private")
 	_, err = ctl(t, dir, "cert")
 	assert.ErrorContains(t, err, "-host")
+}
+
+// A command that reads or changes a store never creates one: on a wrong
+// path it fails, naming the path, and leaves nothing behind.
+func TestMissingStoreIsNotCreated(t *testing.T) {
+	for _, args := range [][]string{
+		{"verify"},
+		{"events"},
+		{"identities", "list"},
+		{"cards", "blacklist", "-card", "1:1234"},
+		{"pin", "set", "-id", "li", "-pin", "2580"},
+	} {
+		missing := filepath.Join(t.TempDir(), "no-store")
+		_, err := ctl(t, missing, args...)
+		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		assert.ErrorContains(t, err, missing, args)
+		assert.NoDirExists(t, missing, args)
+
+		empty := t.TempDir() // a directory, but no store in it
+		_, err = ctl(t, empty, args...)
+		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		entries, err := os.ReadDir(empty)
+		require.NoError(t, err)
+		assert.Empty(t, entries, args)
+	}
+	// The first records of an install still make the store.
+	dir := filepath.Join(t.TempDir(), "new")
+	_, err := ctl(t, dir, "residents", "add", "-id", "li", "-name", "Li Wei")
+	require.NoError(t, err)
+	out, err := ctl(t, dir, "verify")
+	require.NoError(t, err)
+	assert.Contains(t, out, "intact")
+}
+
+// While menweid runs it holds the store: the error says to use the API.
+func TestLockedStoreSaysUseTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "menwei.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`
+http: { listen: "gate.local:8443", cert: c.pem, key: k.pem }
+buses: [{ name: b, device: tty, pds: [{ name: r, address: 1 }] }]
+`), 0o600))
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(dir, "data", "store")})
+	require.NoError(t, err)
+	defer s.Close()
+	var out bytes.Buffer
+	err = run([]string{"-config", cfg, "cards", "blacklist", "-card", "1:1234"}, &out)
+	require.ErrorIs(t, err, controller.ErrStoreLocked)
+	assert.ErrorContains(t, err, "menweictl -api https://gate.local:8443 cards blacklist")
+	assert.NotContains(t, err.Error(), "1234", "no card number in the error")
+}
+
+// residents add with several cards saves all of them or nothing: a refused
+// card leaves neither the resident nor the cards before it.
+func TestAddWithCardsAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	_, err := ctl(t, dir, "residents", "add", "-id", "zhao", "-name", "Zhao", "-card", "1:200")
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name  string
+		cards []string
+		is    error
+	}{
+		{"malformed", []string{"1:100", "1:4444x"}, controller.ErrBadRequest},
+		{"someone else's", []string{"1:100", "1:200"}, controller.ErrCardInUse},
+	} {
+		args := []string{"residents", "add", "-id", "li", "-name", "Li Wei"}
+		for _, c := range tt.cards {
+			args = append(args, "-card", c)
+		}
+		_, err := ctl(t, dir, args...)
+		require.ErrorIs(t, err, tt.is, tt.name)
+		assert.ErrorContains(t, err, "credential 2 of 2", tt.name)
+		if tt.is == controller.ErrCardInUse {
+			assert.NotContains(t, err.Error(), "200", "a valid card's number is not in the error")
+		}
+
+		s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+		require.NoError(t, err)
+		_, err = s.Identity("li")
+		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the resident was not saved", tt.name)
+		_, _, err = s.Lookup("card", "h10301:1:100")
+		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the first card was not saved", tt.name)
+		require.NoError(t, s.Close())
+	}
+	// Changing an existing resident the same way changes nothing either.
+	_, err = ctl(t, dir, "residents", "add", "-id", "zhao", "-name", "Zhao Renamed", "-card", "1:300", "-card", "raw:8")
+	require.ErrorIs(t, err, controller.ErrBadRequest)
+	out, err := ctl(t, dir, "identities", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "Zhao ")
+	assert.NotContains(t, out, "Renamed")
+}
+
+// events shows the newest N, newest last, also past one query's 1000.
+func TestEventsShowsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	require.NoError(t, err)
+	for i := range 1100 {
+		_, err := s.Append(context.Background(), controller.Event{Kind: "access.granted", Detail: fmt.Sprintf("event-%04d", i)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close())
+	out, err := ctl(t, dir, "events", "-limit", "3")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5, out) // header, 3 events, summary
+	assert.Contains(t, lines[1], "event-1097")
+	assert.Contains(t, lines[3], "event-1099")
+	assert.Contains(t, lines[4], "the newest 3 event(s), newest last")
+	out, err = ctl(t, dir, "events", "-limit", "5000", "-kind", "access.granted")
+	require.NoError(t, err)
+	assert.Equal(t, 1100, strings.Count(out, "event-"))
+	assert.Contains(t, out, "all 1100 event(s)")
 }

@@ -11,8 +11,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -106,6 +109,10 @@ func runRemote(base string, insecure bool, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return usageError{remoteUsage}
 	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		_, err := fmt.Fprintln(out, remoteUsage)
+		return err
+	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&r.json, "json", false, "JSON output")
@@ -123,6 +130,9 @@ func runRemote(base string, insecure bool, args []string, out io.Writer) error {
 	}
 	run := cmd(r, fs)
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return printHelp(out, fs, "menweictl -api URL "+name)
+		}
 		return usageError{err.Error() + "\n" + remoteUsage}
 	}
 	return run()
@@ -134,10 +144,17 @@ const remoteUsage = `remote commands (menweictl -api URL [-insecure] COMMAND):
   doors mode -door D -mode normal|emergency_unlock|lockdown [-reason R]
   residents [-json]
   residents add -id ID -name NAME [-unit U]
+  residents remove -id ID       (with their cards, PIN, faces and fingerprints)
+  cards add -id ID -card CARD
+  cards remove -id ID -card CARD
+  cards blacklist -id ID -card CARD [-clear]   (a lost card: refused from the next read; guards may)
+  pin set -id ID [-duress]      (the PIN on standard input, or -pin DIGITS)
   faces enroll -id ID -photo FILE
   visitors [-json]
   visitors add -name NAME -host RESIDENT -photo FILE [-hours H] [-uses N]
-  events [-limit N] [-json]
+  visitors remove -id ID
+  events [-limit N] [-after SEQ] [-kind K] [-door D] [-json]
+                                the newest N (default 50), newest last; -after SEQ: the N after SEQ
   events tail                   live events until interrupted`
 
 var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
@@ -200,6 +217,80 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 	},
 	"residents": func(r *remote, fs *flag.FlagSet) func() error { return r.listPeople("/api/v1/residents") },
 	"visitors":  func(r *remote, fs *flag.FlagSet) func() error { return r.listPeople("/api/v1/visitors") },
+	"residents remove": func(r *remote, fs *flag.FlagSet) func() error {
+		id := fs.String("id", "", "resident id")
+		return func() error {
+			if _, err := r.do(http.MethodDelete, "/api/v1/residents/"+url.PathEscape(*id), nil, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "%s removed\n", *id)
+			return nil
+		}
+	},
+	"visitors remove": func(r *remote, fs *flag.FlagSet) func() error {
+		id := fs.String("id", "", "visitor id")
+		return func() error {
+			if _, err := r.do(http.MethodDelete, "/api/v1/visitors/"+url.PathEscape(*id), nil, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "visitor %s removed\n", *id)
+			return nil
+		}
+	},
+	"cards add": func(r *remote, fs *flag.FlagSet) func() error {
+		id, card := fs.String("id", "", "identity id"), fs.String("card", "", "card credential")
+		return func() error {
+			if err := r.sendJSON(http.MethodPost, "/api/v1/residents/"+url.PathEscape(*id)+"/cards", map[string]string{"card": *card}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "card added to %s\n", *id)
+			return nil
+		}
+	},
+	"cards remove": func(r *remote, fs *flag.FlagSet) func() error {
+		id, card := fs.String("id", "", "identity id"), fs.String("card", "", "card credential")
+		return func() error {
+			if err := r.sendJSON(http.MethodDelete, "/api/v1/residents/"+url.PathEscape(*id)+"/cards", map[string]string{"card": *card}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "card removed from %s\n", *id)
+			return nil
+		}
+	},
+	"cards blacklist": func(r *remote, fs *flag.FlagSet) func() error {
+		id, card := fs.String("id", "", "identity id"), fs.String("card", "", "card credential")
+		clear := fs.Bool("clear", false, "take it off the blacklist (admin)")
+		return func() error {
+			method, done := http.MethodPost, "card blacklisted for %s: refused from its next read\n"
+			if *clear {
+				method, done = http.MethodDelete, "card of %s taken off the blacklist\n"
+			}
+			if err := r.sendJSON(method, "/api/v1/residents/"+url.PathEscape(*id)+"/cards/blacklist", map[string]string{"card": *card}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, done, *id)
+			return nil
+		}
+	},
+	"pin set": func(r *remote, fs *flag.FlagSet) func() error {
+		id := fs.String("id", "", "identity id")
+		pin := fs.String("pin", "", "4-12 digits (default: read from standard input, kept out of the shell history)")
+		duress := fs.Bool("duress", false, "set the duress PIN (opens and raises a silent alarm)")
+		return func() error {
+			if *pin == "" {
+				line, err := bufio.NewReader(stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return errors.New("pin set: give the PIN on standard input (or -pin)")
+				}
+				*pin = strings.TrimSpace(line)
+			}
+			if err := r.sendJSON(http.MethodPut, "/api/v1/residents/"+url.PathEscape(*id)+"/pin", map[string]any{"pin": *pin, "duress": *duress}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "PIN set for %s\n", *id)
+			return nil
+		}
+	},
 	"residents add": func(r *remote, fs *flag.FlagSet) func() error {
 		id, name, unit := fs.String("id", "", "id"), fs.String("name", "", "name"), fs.String("unit", "", "building-unit")
 		return func() error {
@@ -227,15 +318,21 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 	},
 	"events": func(r *remote, fs *flag.FlagSet) func() error {
 		limit := fs.Int("limit", 50, "how many")
+		after := fs.Uint64("after", 0, "the events after this sequence number (oldest first)")
+		kind, door := fs.String("kind", "", "only this kind"), fs.String("door", "", "only this door")
 		return func() error {
-			var p struct {
-				Events []map[string]any `json:"events"`
+			if *limit < 1 {
+				return usageError{"events: -limit must be 1 or more"}
 			}
-			if err := r.getJSON(fmt.Sprintf("/api/v1/events?limit=%d", *limit), &p); err != nil {
+			evs, err := r.events(*limit, *after, *kind, *door)
+			if err != nil {
 				return err
 			}
-			for _, e := range p.Events {
+			for _, e := range evs {
 				r.printEvent(e)
+			}
+			if !r.json {
+				fmt.Fprintln(r.out, eventsSummary(len(evs), *limit, *after))
 			}
 			return nil
 		}
@@ -261,6 +358,63 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 	},
 }
 
+// events fetches up to limit events, oldest first: the newest ones, or with
+// after the ones following it. The API gives at most eventlog.MaxLimit
+// (1000) a page, so larger limits are fetched page by page.
+func (r *remote) events(limit int, after uint64, kind, door string) ([]map[string]any, error) {
+	var out []map[string]any
+	newest := after == 0
+	cursor := after // after= going forward, before= going back (0: from the newest)
+	for len(out) < limit {
+		q := url.Values{"limit": {strconv.Itoa(min(limit-len(out), 1000))}}
+		if kind != "" {
+			q.Set("kind", kind)
+		}
+		if door != "" {
+			q.Set("door", door)
+		}
+		switch {
+		case newest:
+			q.Set("order", "desc")
+			if cursor > 0 {
+				q.Set("before", strconv.FormatUint(cursor, 10))
+			}
+		default:
+			q.Set("after", strconv.FormatUint(cursor, 10))
+		}
+		var p struct {
+			Events []map[string]any `json:"events"`
+			Next   uint64           `json:"next"`
+		}
+		if err := r.getJSON("/api/v1/events?"+q.Encode(), &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p.Events...)
+		if len(p.Events) == 0 || p.Next == cursor || (newest && p.Next <= 1) {
+			break // the start (or end) of the log
+		}
+		cursor = p.Next
+	}
+	if newest { // the pages came newest first; show the newest last
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// eventsSummary says which events were shown, so a short list is not
+// mistaken for a cut one.
+func eventsSummary(n, limit int, after uint64) string {
+	switch {
+	case after > 0 && n < limit:
+		return fmt.Sprintf("%d event(s) after %d, oldest first: all there are", n, after)
+	case after > 0:
+		return fmt.Sprintf("%d event(s) after %d, oldest first (-limit %d; more may follow)", n, after, limit)
+	case n < limit:
+		return fmt.Sprintf("all %d event(s), newest last", n)
+	}
+	return fmt.Sprintf("the newest %d event(s), newest last (-limit for more)", n)
+}
+
 func (r *remote) printEvent(e map[string]any) {
 	if r.json {
 		_ = json.NewEncoder(r.out).Encode(e)
@@ -281,8 +435,21 @@ func (r *remote) listPeople(path string) func() error {
 		if r.json {
 			return json.NewEncoder(r.out).Encode(p.People)
 		}
+		str := func(x map[string]any, k string) string { s, _ := x[k].(string); return s }
 		for _, x := range p.People {
-			fmt.Fprintf(r.out, "%v\t%v\t%v\n", x["id"], x["name"], x["unit"])
+			if pass, ok := x["pass"].(map[string]any); ok { // a visitor: whom and until when
+				uses := fmt.Sprintf("%v use(s)", pass["uses"])
+				if m, _ := pass["max_uses"].(float64); m > 0 {
+					uses = fmt.Sprintf("%v of %v uses", pass["uses"], m)
+				}
+				until := str(pass, "until")
+				if t, err := time.Parse(time.RFC3339, until); err == nil {
+					until = t.Local().Format("2006-01-02 15:04")
+				}
+				fmt.Fprintf(r.out, "%s\t%s\thost %s\tuntil %s\t%s\n", str(x, "id"), str(x, "name"), str(x, "host"), until, uses)
+				continue
+			}
+			fmt.Fprintf(r.out, "%s\t%s\t%s\n", str(x, "id"), str(x, "name"), str(x, "unit"))
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -276,33 +277,56 @@ func (w *Log) Subscribe(buf int) (<-chan Event, func()) {
 // Query selects events. Zero fields do not filter.
 type Query struct {
 	After    uint64 // only events with Seq > After
+	Before   uint64 // only events with Seq < Before (0 = no bound)
 	Limit    int    // 0 = 100, at most 1000
 	Kind     string
 	Door     string
 	Identity string
 	Since    time.Time
 	Until    time.Time
+	// Newest returns the newest matches first (descending Seq), so Limit
+	// keeps the last N. To page back, pass the last Seq returned as Before.
+	Newest bool
 }
 
-// match reports whether e passes q's filters (not After or Limit).
+// match reports whether e passes q's filters (not After, Before or Limit).
 func (q *Query) match(e Event) bool {
 	return (q.Kind == "" || e.Kind == q.Kind) && (q.Door == "" || e.Door == q.Door) &&
 		(q.Identity == "" || e.Identity == q.Identity) &&
 		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
 }
 
-// Events returns events in sequence order. To page, pass the last Seq
-// returned as After.
+// MaxLimit is the most events one Events call returns.
+const MaxLimit = 1000
+
+// Events returns events in sequence order (newest first with q.Newest). To
+// page, pass the last Seq returned as After (as Before with q.Newest).
 func (w *Log) Events(q Query) ([]Event, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	q.Limit = min(q.Limit, 1000)
+	q.Limit = min(q.Limit, MaxLimit)
 	var out []Event
 	err := w.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64, Reverse: q.Newest})
 		defer it.Close()
-		for it.Seek(eventKey(q.After + 1)); it.Valid() && len(out) < q.Limit; it.Next() {
+		// Forward from After+1, or (reverse) back from Before-1: a reverse
+		// Seek lands on the largest key at or below the one given.
+		start := eventKey(q.After + 1)
+		if q.Newest {
+			start = eventKey(math.MaxUint64)
+			if q.Before > 0 {
+				start = eventKey(q.Before - 1)
+			}
+		}
+		for it.Seek(start); it.Valid() && len(out) < q.Limit; it.Next() {
+			seq, ok := seqOf(it.Item().Key())
+			if !ok {
+				continue
+			}
+			if q.Before > 0 && seq >= q.Before || seq <= q.After {
+				break // past the range: keys are in Seq order either way
+			}
 			var e Event
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return err

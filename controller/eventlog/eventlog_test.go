@@ -141,3 +141,59 @@ func storeOptions(dir string) badger.Options {
 		WithNumLevelZeroTables(2).WithNumLevelZeroTablesStall(8).
 		WithNumCompactors(2).WithCompactL0OnClose(true)
 }
+
+// Newest gives the last N events, newest first, and pages back with Before;
+// every page is checked against the full forward listing.
+func TestEventsNewestFirst(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	for i := range 25 {
+		_, err := s.Append(context.Background(), Event{Kind: kindGranted, Door: fmt.Sprint("d", i%2)})
+		require.NoError(t, err)
+	}
+	all, err := s.Events(Query{Limit: 1000})
+	require.NoError(t, err)
+	require.Len(t, all, 25)
+
+	last5, err := s.Events(Query{Limit: 5, Newest: true})
+	require.NoError(t, err)
+	require.Len(t, last5, 5)
+	for i, e := range last5 {
+		assert.Equal(t, all[len(all)-1-i].Seq, e.Seq)
+	}
+	// Paging back with Before visits every event once, newest to oldest.
+	var back []uint64
+	for before := uint64(0); ; {
+		page, err := s.Events(Query{Limit: 7, Newest: true, Before: before})
+		require.NoError(t, err)
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			back = append(back, e.Seq)
+		}
+		before = page[len(page)-1].Seq
+	}
+	require.Len(t, back, len(all))
+	for i, seq := range back {
+		assert.Equal(t, all[len(all)-1-i].Seq, seq)
+	}
+	// Filters, After and Before together.
+	d1, err := s.Events(Query{Door: "d1", Newest: true, After: 10, Before: 20, Limit: 100})
+	require.NoError(t, err)
+	var want []uint64
+	for i := len(all) - 1; i >= 0; i-- {
+		if e := all[i]; e.Door == "d1" && e.Seq > 10 && e.Seq < 20 {
+			want = append(want, e.Seq)
+		}
+	}
+	var got []uint64
+	for _, e := range d1 {
+		got = append(got, e.Seq)
+	}
+	assert.Equal(t, want, got)
+	// Before bounds a forward listing too.
+	fwd, err := s.Events(Query{Before: 4, Limit: 100})
+	require.NoError(t, err)
+	require.Len(t, fwd, 3)
+	assert.Equal(t, uint64(3), fwd[2].Seq)
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runMainEnv makes the test binary run menweid's main with these arguments.
+const runMainEnv = "MENWEID_TEST_MAIN_ARGS"
+
+// runMain runs main in a child process and returns its exit code, standard
+// output and standard error.
+func runMain(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), runMainEnv+"="+strings.Join(args, " "))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), stdout.String(), stderr.String()
+	}
+	require.NoError(t, err)
+	return 0, stdout.String(), stderr.String()
+}
+
+// Asking for help is not an error: the usage goes to standard output and
+// menweid exits 0. A wrong flag is a usage error (2) on standard error.
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "--help", "-help"} {
+		code, stdout, stderr := runMain(t, arg)
+		assert.Equal(t, 0, code, "%s: %s", arg, stderr)
+		assert.Contains(t, stdout, "usage: menweid", arg)
+		assert.Contains(t, stdout, "-config", arg)
+		assert.NotContains(t, stderr, "help requested", arg)
+	}
+	code, stdout, stderr := runMain(t, "-no-such-flag")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "usage: menweid")
+	code, _, stderr = runMain(t, "-log-level", "loud")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "debug, info, warn or error")
+}
