@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/controller/config"
 	"menwei/controller/door"
 	"menwei/controller/policy"
 	"menwei/devices/osdp"
@@ -52,7 +53,7 @@ alerts:
 
 func newEngine(t *testing.T) *engine {
 	t.Helper()
-	cfg, err := ParseConfig([]byte(engineConfig), t.TempDir())
+	cfg, err := config.Parse([]byte(engineConfig), t.TempDir())
 	require.NoError(t, err)
 	s, err := OpenStore(StoreOptions{InMemory: true})
 	require.NoError(t, err)

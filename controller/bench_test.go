@@ -10,6 +10,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
+	"menwei/controller/config"
 	"menwei/controller/policy"
 	"menwei/devices/wiegand"
 )
@@ -31,7 +32,7 @@ func seedResidents(tb testing.TB, s *Store, n int) {
 // write: Wiegand decode, credential and identity lookup in Badger (on disk,
 // served from its caches), anti-passback state, and the policy rules.
 func BenchmarkDecideCard10k(b *testing.B) {
-	cfg, err := ParseConfig([]byte(engineConfig), b.TempDir())
+	cfg, err := config.Parse([]byte(engineConfig), b.TempDir())
 	require.NoError(b, err)
 	s, err := OpenStore(StoreOptions{Dir: b.TempDir()})
 	require.NoError(b, err)
@@ -97,7 +98,7 @@ func BenchmarkLoadFaces100k(b *testing.B) {
 	defer s.Close()
 	b.ResetTimer()
 	for b.Loop() {
-		idx, err := NewFaceIndex(FaceConfig{Threshold: 0.5, Margin: 0.08})
+		idx, err := NewFaceIndex(config.Face{Threshold: 0.5, Margin: 0.08})
 		require.NoError(b, err)
 		c := &Controller{store: s, faces: idx}
 		got, err := c.loadFaces()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"menwei/controller/alerts"
+	"menwei/controller/config"
 	"menwei/controller/door"
 	"menwei/controller/eventlog"
 	"menwei/controller/fingers"
@@ -21,11 +22,11 @@ import (
 
 // Options builds a Controller.
 type Options struct {
-	Config Config
+	Config config.Config
 	Store  *Store
 	// OpenPort opens a bus's line. nil opens the serial device through
 	// serialport with automatic reopen.
-	OpenPort func(BusConfig) (io.ReadWriteCloser, error)
+	OpenPort func(config.Bus) (io.ReadWriteCloser, error)
 	Now      func() time.Time // nil = time.Now
 	Log      *slog.Logger     // nil = discard
 	// Faces is the 1:N face index, loaded from the store by New; nil turns
@@ -48,11 +49,11 @@ type pdKey struct {
 // another of these three). The fields above mu are set in New and only read
 // afterwards.
 type Controller struct {
-	cfg   Config
+	cfg   config.Config
 	store *Store
 	log   *slog.Logger
 	now   func() time.Time
-	open  func(BusConfig) (io.ReadWriteCloser, error)
+	open  func(config.Bus) (io.ReadWriteCloser, error)
 
 	pdName map[pdKey]string
 	pdAt   map[string]pdKey
@@ -185,7 +186,7 @@ func (c *Controller) ReloadSchedules() error {
 
 // openSerial opens a bus's serial device and keeps reopening it when it goes
 // away (a USB adapter unplugged); the bus loop sees missed replies meanwhile.
-func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
+func (c *Controller) openSerial(b config.Bus) (io.ReadWriteCloser, error) {
 	cfg := serialport.Config{Device: b.Device, Baud: b.Baud}
 	log := c.log.With("bus", b.Name, "device", b.Device)
 	return serialport.NewReopener(serialport.ReopenConfig{
@@ -201,7 +202,7 @@ func (c *Controller) openSerial(b BusConfig) (io.ReadWriteCloser, error) {
 	}), nil
 }
 
-func (c *Controller) busConfig(b BusConfig) osdp.BusConfig {
+func (c *Controller) busConfig(b config.Bus) osdp.BusConfig {
 	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
 	for _, p := range b.PDs {
 		bc.PDs = append(bc.PDs, osdp.PDConfig{Addr: byte(*p.Address), Name: p.Name, SCBK: p.Key(),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"menwei/controller/config"
 	"menwei/controller/policy"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
@@ -14,7 +15,7 @@ import (
 // A Wiegand converter is addressed like a PD on a bus of its own.
 
 // openConverter opens a converter's serial port, reopening it when it goes away.
-func (c *Controller) openConverter(cv ConverterConfig) io.ReadWriteCloser {
+func (c *Controller) openConverter(cv config.Converter) io.ReadWriteCloser {
 	cfg := serialport.Config{Device: cv.Device, Baud: cv.Baud}
 	log := c.log.With("converter", cv.Name, "device", cv.Device)
 	return serialport.NewReopener(serialport.ReopenConfig{
@@ -31,7 +32,7 @@ func (c *Controller) openConverter(cv ConverterConfig) io.ReadWriteCloser {
 }
 
 // runConverter reads card reads from a converter until ctx ends.
-func (c *Controller) runConverter(ctx context.Context, cv ConverterConfig, port io.ReadWriteCloser) {
+func (c *Controller) runConverter(ctx context.Context, cv config.Converter, port io.ReadWriteCloser) {
 	src := converterSource(cv.Name)
 	stop := context.AfterFunc(ctx, func() { port.Close() })
 	defer stop()

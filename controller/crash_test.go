@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/controller/config"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 )
@@ -34,7 +35,7 @@ func TestDecisionCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child of TestDecisionsSurviveSIGKILL")
 	}
-	cfg, err := ParseConfig([]byte(engineConfig), dir)
+	cfg, err := config.Parse([]byte(engineConfig), dir)
 	if err != nil {
 		panic(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"menwei/controller/config"
 	"menwei/controller/door"
 	"menwei/controller/policy"
 	"menwei/devices/osdp"
@@ -32,7 +33,7 @@ type readerRef struct {
 // one door, including carrying out the state machine's actions in order.
 type doorRT struct {
 	mu      sync.Mutex
-	cfg     DoorConfig
+	cfg     config.Door
 	readers []readerRef
 	lock    pdKey
 	contact *inputRef
@@ -58,8 +59,8 @@ func (d *doorRT) mode() policy.Mode {
 	return policy.Normal
 }
 
-func (c *Controller) newDoor(dc DoorConfig, now time.Time) (*doorRT, []door.Action, error) {
-	factors, err := dc.Policy.factors()
+func (c *Controller) newDoor(dc config.Door, now time.Time) (*doorRT, []door.Action, error) {
+	factors, err := dc.Policy.Combinations()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"menwei/biometric/face"
 	"menwei/biometric/faceindex"
+	"menwei/controller/config"
 	"menwei/controller/policy"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
@@ -271,7 +272,7 @@ func (c *Controller) pruneCrops() {
 
 // NewFaceIndex is the 1:N index of package faceindex with the configured
 // open-set thresholds.
-func NewFaceIndex(cfg FaceConfig) (FaceIndex, error) {
+func NewFaceIndex(cfg config.Face) (FaceIndex, error) {
 	x, err := faceindex.New(faceindex.Config{Threshold: cfg.Threshold, Margin: cfg.Margin})
 	if err != nil {
 		return nil, err

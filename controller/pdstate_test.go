@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/controller/config"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -75,7 +76,7 @@ func nakISTAT(ctx context.Context, rw io.ReadWriter, pd *osdppd.PD, n int, seen 
 // A NAKed ISTAT is asked again, so the door contact becomes known without
 // waiting for it to change.
 func TestISTATRetriedAfterNAK(t *testing.T) {
-	cfg, err := ParseConfig([]byte(`
+	cfg, err := config.Parse([]byte(`
 buses:
   - name: b
     device: /dev/null
@@ -103,7 +104,7 @@ doors:
 
 	cpEnd, pdEnd := net.Pipe()
 	c, err := New(Options{Config: cfg, Store: s,
-		OpenPort: func(BusConfig) (io.ReadWriteCloser, error) { return cpEnd, nil }})
+		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) { return cpEnd, nil }})
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"menwei/controller"
+	daemonconfig "menwei/controller/config"
 	"menwei/devices/faceterm"
 	"menwei/firmware-mocks/facepd"
 )
@@ -29,7 +29,7 @@ func TestDemoBannerMatchesItsConfig(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	raw, err := os.ReadFile(filepath.Join(dir, "menwei.yaml"))
 	require.NoError(t, err)
-	cfg, err := controller.ParseConfig(raw, dir)
+	cfg, err := daemonconfig.Parse(raw, dir)
 	require.NoError(t, err, "the demo's config is valid")
 	var names []string
 	for _, d := range cfg.Doors {

@@ -47,7 +47,7 @@ func openFaces(cfg config) (faceModel, func(), error) {
 // captureCap is the largest JPEG capture a face terminal sends on a line
 // at baud: what crosses it within the control panel's reassembly window
 // (faceterm.MaxCapture), and at 9600 baud facepd.FitsAt9600, the size
-// menweid assumes for a jpeg terminal (controller.DefaultFaceMaxBytes).
+// menweid assumes for a jpeg terminal (controller/config.DefaultFaceMaxBytes).
 func captureCap(baud int) int {
 	if baud == 9600 {
 		return facepd.FitsAt9600

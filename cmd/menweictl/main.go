@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"menwei/controller"
+	"menwei/controller/config"
 )
 
 func main() {
@@ -135,7 +136,7 @@ func run(args []string, out io.Writer) error {
 			return fmt.Errorf("%w (or give -store DIR)", err)
 		}
 		abs, _ := filepath.Abs(*configPath)
-		cfg, err := controller.ParseConfig(raw, filepath.Dir(abs))
+		cfg, err := config.Parse(raw, filepath.Dir(abs))
 		if err != nil {
 			return err
 		}

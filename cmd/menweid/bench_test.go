@@ -23,6 +23,7 @@ import (
 
 	"menwei/api"
 	"menwei/controller"
+	"menwei/controller/config"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport/serialporttest"
 	"menwei/firmware-mocks/osdppd"
@@ -81,7 +82,7 @@ doors:
     readers: [{ pd: gate-reader }]
     lock: { pd: gate-reader, output: 0 }
 `, dir, slave, testKey)
-	cfg, err := controller.ParseConfig([]byte(yaml), dir)
+	cfg, err := config.Parse([]byte(yaml), dir)
 	require.NoError(b, err)
 	s, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
 	require.NoError(b, err)
@@ -202,7 +203,7 @@ func BenchmarkPhoneOpen(b *testing.B) {
 	for i := range 4 {
 		doors += fmt.Sprintf("  - { name: door%d, readers: [{ pd: r%d }], lock: { pd: r%d, output: 0 } }\n", i, i, i)
 	}
-	cfg, err := controller.ParseConfig([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 data_dir: %s
 buses:
   - name: b

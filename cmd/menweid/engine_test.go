@@ -25,6 +25,7 @@ import (
 
 	"menwei/api"
 	"menwei/controller"
+	"menwei/controller/config"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -354,7 +355,7 @@ func TestReadyMeansEveryPartWorks(t *testing.T) {
 	assert.Contains(t, r.Error.Message, "pd gate-reader offline")
 
 	dir := t.TempDir()
-	cfg, err := controller.ParseConfig([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 data_dir: %s
 http: { listen: "127.0.0.1:0" }
 buses:

@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"menwei/controller"
+	"menwei/controller/config"
 )
 
 func main() {
@@ -37,7 +37,7 @@ func main() {
 		os.Exit(2)
 	}
 	abs, _ := filepath.Abs(f.config)
-	cfg, err := controller.ParseConfig(raw, filepath.Dir(abs))
+	cfg, err := config.Parse(raw, filepath.Dir(abs))
 	if err != nil {
 		log.Error("invalid configuration", "file", f.config, "err", err)
 		os.Exit(2)

@@ -16,11 +16,12 @@ import (
 	"menwei/api"
 	"menwei/biometric/face"
 	"menwei/controller"
+	"menwei/controller/config"
 )
 
 // Options lets tests replace how bus lines are opened and learn the address.
 type Options struct {
-	OpenPort func(controller.BusConfig) (io.ReadWriteCloser, error)
+	OpenPort func(config.Bus) (io.ReadWriteCloser, error)
 	Ready    func(httpAddr string) // called once the API is listening
 	// Controller, for tests, is handed the controller once built.
 	Controller func(*controller.Controller)
@@ -28,7 +29,7 @@ type Options struct {
 
 // Run starts the store, the controller and the API, and stops them in
 // order when ctx ends: no new requests, buses stopped, store closed.
-func Run(ctx context.Context, cfg controller.Config, log *slog.Logger, opts ...Options) error {
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Options) error {
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]

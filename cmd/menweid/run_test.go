@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"menwei/controller"
+	"menwei/controller/config"
 	"menwei/controller/policy"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport/serialporttest"
@@ -96,14 +97,14 @@ func startGateWith(t *testing.T, gs gateSetup) *gate {
 	var (
 		port   io.ReadWriteCloser // the PD's end
 		device string
-		open   func(controller.BusConfig) (io.ReadWriteCloser, error)
+		open   func(config.Bus) (io.ReadWriteCloser, error)
 		line   *serialporttest.LineEnd
 		baud   = 9600
 	)
 	if gs.line != 0 {
 		cpEnd, pdEnd := serialporttest.NewLine(gs.line)
 		port, device, line, baud = pdEnd, "paced-line", pdEnd, gs.line
-		open = func(controller.BusConfig) (io.ReadWriteCloser, error) { return cpEnd, nil }
+		open = func(config.Bus) (io.ReadWriteCloser, error) { return cpEnd, nil }
 	} else {
 		master, slave := serialporttest.PtyPair(t)
 		port, device = master, slave
@@ -147,7 +148,7 @@ doors:
 %s
 %s
 `, dir, gs.tls[0], gs.tls[1], device, baud, pdYAML, gs.door, gs.extra)
-	cfg, err := controller.ParseConfig([]byte(yaml), dir)
+	cfg, err := config.Parse([]byte(yaml), dir)
 	require.NoError(t, err)
 
 	if gs.seed {
@@ -192,7 +193,7 @@ func seedN(tb testing.TB, s *controller.Store, n int) {
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // run starts menweid; open, when not nil, opens its bus lines.
-func run(t *testing.T, cfg controller.Config, pd *osdppd.PD, dir string, open func(controller.BusConfig) (io.ReadWriteCloser, error)) *gate {
+func run(t *testing.T, cfg config.Config, pd *osdppd.PD, dir string, open func(config.Bus) (io.ReadWriteCloser, error)) *gate {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{t: t, pd: pd, dir: dir, stop: cancel, done: make(chan error, 1), alive: true}
 	ready := make(chan string, 1)

