@@ -191,6 +191,24 @@ func TestPhoneOpensDoor(t *testing.T) {
 	e := g.waitEvent("phone grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
 	assert.Equal(t, "li-wei", e.Identity)
 	assert.Equal(t, "phone", e.Factor)
+
+	// The lock's terminal goes silent: the phone is told the door did not
+	// open, and the record says so.
+	g.pd.SetMode(osdppd.Silent)
+	g.waitEvent("lock offline", func(e controller.Event) bool { return e.Kind == "door.lock_offline" })
+	before := g.headSeq()
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var failed struct {
+		Error api.APIError `json:"error"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&failed))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Equal(t, "lock_offline", failed.Error.Code)
+	g.waitEvent("lock failed", func(e controller.Event) bool { return e.Seq > before && e.Kind == controller.KindLockFailed })
+	kinds, _ := g.kindsAfter(before)
+	assert.NotContains(t, kinds, controller.KindUnlocked)
 }
 
 func TestMetricsAndReadiness(t *testing.T) {
