@@ -75,10 +75,16 @@ func (c *Controller) localStatus(ctx context.Context, k pdKey, m osdp.LStatR) {
 }
 
 // askInputs sends the PD an input status request (at online, and on retry).
+//
+// The request is registered under c.mu before its answer can be handled
+// (statusResult, on the bus event goroutine, takes c.mu too); otherwise a
+// quick NAK could arrive first, go unrecognised, and no retry would ever be
+// planned. Holding c.mu across Submit cannot deadlock: the loop serves calls
+// even while it waits to hand out events.
 func (c *Controller) askInputs(ctx context.Context, k pdKey, loop pdSubmitter) {
-	id, err := loop.Submit(ctx, k.addr, osdp.IStat{})
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	id, err := loop.Submit(ctx, k.addr, osdp.IStat{})
 	s := c.state(k)
 	if err != nil {
 		c.log.Debug("input status request failed", "pd", c.pdName[k], "err", err)
