@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"crypto/rand"
@@ -479,7 +479,7 @@ func (s *Store) Import(ids []Identity, creds []Credential) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("controller: import: %w", err)
+			return fmt.Errorf("store: import: %w", err)
 		}
 		ids, creds = ids[ni:], creds[nc:]
 	}
@@ -501,7 +501,13 @@ func (s *Store) NewPassCode(identity string) (string, error) {
 		}
 		return code, err
 	}
-	return "", errors.New("controller: no free pass code")
+	return "", errors.New("store: no free pass code")
+}
+
+// LookupPassCode finds the pass code credential a keypad entry is, and its
+// identity.
+func (s *Store) LookupPassCode(code string) (Credential, Identity, error) {
+	return s.Lookup(policy.Code, passKey(code))
 }
 
 // passKey is how a pass code is stored and looked up.

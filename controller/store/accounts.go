@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"crypto/rand"
@@ -20,7 +20,7 @@ const (
 )
 
 // ErrBadLogin is the one answer to a wrong name or password.
-var ErrBadLogin = errors.New("controller: wrong account name or password")
+var ErrBadLogin = errors.New("store: wrong account name or password")
 
 // Account is a person who signs in to the API or the pages.
 type Account struct {

@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"errors"
@@ -143,8 +143,8 @@ func (s *Store) Holidays() (map[string]string, error) {
 	return out, err
 }
 
-// compiledSchedules loads every schedule with the holidays, ready for policy.
-func (s *Store) compiledSchedules(loc *time.Location) (map[string]*policy.Schedule, error) {
+// CompiledSchedules loads every schedule with the holidays, ready for policy.
+func (s *Store) CompiledSchedules(loc *time.Location) (map[string]*policy.Schedule, error) {
 	hol, err := s.Holidays()
 	if err != nil {
 		return nil, err
