@@ -10,10 +10,10 @@
 //
 // Nothing opens before its event is on disk.
 //
-// Its rooms: controller/config (the configuration file), controller/door
-// (a door's supervision), controller/policy (the access rules),
-// controller/eventlog (the durable log), controller/alerts,
-// controller/fingers, controller/badgerdb (opening Badger after a crash);
-// the store (identities, credentials, faces, schedules, accounts, phones in
-// Badger) is still in this package and moves to controller/store next.
+// This package is the orchestration only. Its rooms: controller/store (all
+// of Badger: identities, credentials, faces, schedules, accounts, phones),
+// controller/config (the configuration file), controller/door (a door's
+// supervision), controller/policy (the access rules), controller/eventlog
+// (the durable log), controller/alerts, controller/fingers,
+// controller/badgerdb (opening Badger after a crash).
 package controller
