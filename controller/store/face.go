@@ -48,11 +48,11 @@ func (s *Store) PutFace(f FaceRecord) error {
 	if !idRE.MatchString(f.ID) {
 		return fmt.Errorf("%w: face id %q", ErrBadRequest, f.ID)
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.write(func(w *writer) error {
+		if _, err := w.txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 			return fmt.Errorf("identity %q: %w", f.Identity, ErrNotFound)
 		}
-		return txn.Set([]byte(keyFace+f.Identity+"/"+f.ID), encodeVector(f.Vector))
+		return w.apply(Change{Kind: FacePut, ID: f.Identity, Face: &f})
 	})
 }
 
@@ -68,12 +68,12 @@ func (s *Store) ImportFaces(fs []FaceRecord) error {
 	const chunk = 1000
 	for len(fs) > 0 {
 		n := min(len(fs), chunk)
-		err := s.db.Update(func(txn *badger.Txn) error {
+		err := s.write(func(w *writer) error {
 			for _, f := range fs[:n] {
-				if _, err := txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+				if _, err := w.txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 					return fmt.Errorf("identity %q: %w", f.Identity, ErrNotFound)
 				}
-				if err := txn.Set([]byte(keyFace+f.Identity+"/"+f.ID), encodeVector(f.Vector)); err != nil {
+				if err := w.apply(Change{Kind: FacePut, ID: f.Identity, Face: &f}); err != nil {
 					return err
 				}
 			}
@@ -90,22 +90,22 @@ func (s *Store) ImportFaces(fs []FaceRecord) error {
 // DeleteFaces removes every descriptor of an identity and reports how many.
 func (s *Store) DeleteFaces(identity string) (int, error) {
 	n := 0
-	err := s.db.Update(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + identity + "/")})
-		var keys [][]byte
-		for it.Rewind(); it.Valid(); it.Next() {
-			keys = append(keys, it.Item().KeyCopy(nil))
-		}
-		it.Close()
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(keys)
-		return nil
+	err := s.write(func(w *writer) error {
+		n = len(faceKeys(w.txn, identity))
+		return w.apply(Change{Kind: FacesDeleted, ID: identity})
 	})
 	return n, err
+}
+
+// faceKeys lists the keys of an identity's faces.
+func faceKeys(txn *badger.Txn, identity string) [][]byte {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + identity + "/")})
+	defer it.Close()
+	var keys [][]byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	return keys
 }
 
 // Faces calls yield for every stored descriptor, stopping if it returns false.

@@ -32,35 +32,40 @@ func (s *Store) Templates() ([]fingers.Template, error) {
 
 // PutTemplate stores a template in its slot for an existing identity.
 func (s *Store) PutTemplate(t fingers.Template) error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + t.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.write(func(w *writer) error {
+		if _, err := w.txn.Get([]byte(keyIdentity + t.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 			return fmt.Errorf("identity %q: %w", t.Identity, ErrNotFound)
 		}
-		return setJSON(txn, string(fingerKey(t.Slot)), t)
+		return w.apply(Change{Kind: TemplatePut, ID: t.Identity, Template: &t})
 	})
 }
 
 // DeleteTemplates removes an identity's templates and reports their slots.
 func (s *Store) DeleteTemplates(identity string) ([]int, error) {
 	var slots []int
-	err := s.db.Update(func(txn *badger.Txn) error {
-		var keys [][]byte
-		if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
-			if t.Identity == identity {
-				slots = append(slots, t.Slot)
-				keys = append(keys, fingerKey(t.Slot))
-			}
-		}); err != nil {
+	err := s.write(func(w *writer) error {
+		var err error
+		if _, slots, err = templateKeys(w.txn, identity); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.apply(Change{Kind: TemplatesDeleted, ID: identity})
 	})
 	return slots, err
+}
+
+// templateKeys lists the keys and slots of an identity's templates.
+func templateKeys(txn *badger.Txn, identity string) ([][]byte, []int, error) {
+	var (
+		keys  [][]byte
+		slots []int
+	)
+	err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
+		if t.Identity == identity {
+			slots = append(slots, t.Slot)
+			keys = append(keys, fingerKey(t.Slot))
+		}
+	})
+	return keys, slots, err
 }
 
 // FingerSlot finds who holds a slot.

@@ -92,22 +92,24 @@ func (s *Store) Pair(code, name string, now time.Time) (Device, string, error) {
 	d := Device{ID: "dev-" + hex.EncodeToString(idb), Name: name, Created: now.UTC()}
 	token := d.ID + "." + hex.EncodeToString(secret)
 	d.Secret = sum(token)
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.write(func(w *writer) error {
 		var p Pairing
-		if err := getJSON(txn, string(k), &p); err != nil {
+		if err := getJSON(w.txn, string(k), &p); err != nil {
 			return ErrBadCode
 		}
 		if !now.Before(p.Expires) {
 			return ErrBadCode
 		}
-		if err := txn.Delete(k); err != nil {
+		// A pairing code is not a Change (see Change): it goes with the
+		// transaction that uses it.
+		if err := w.txn.Delete(k); err != nil {
 			return err
 		}
 		d.Identity = p.Identity
-		if err := setJSON(txn, keyDevice+d.ID, d); err != nil {
+		if err := w.apply(Change{Kind: DevicePut, ID: d.Identity, Device: &d}); err != nil {
 			return err
 		}
-		return setJSON(txn, credKey(policy.Phone, d.ID), Credential{Kind: policy.Phone, Key: d.ID, Identity: p.Identity, Created: now.UTC()})
+		return w.apply(Change{Kind: CredentialPut, ID: p.Identity, Credential: &Credential{Kind: policy.Phone, Key: d.ID, Identity: p.Identity, Created: now.UTC()}})
 	})
 	if err != nil {
 		return Device{}, "", err
@@ -131,19 +133,15 @@ func (s *Store) DeviceByToken(token string) (Device, error) {
 
 // RevokeDevice stops a phone from opening anything.
 func (s *Store) RevokeDevice(id string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.write(func(w *writer) error {
 		var d Device
-		if err := getJSON(txn, keyDevice+id, &d); err != nil {
+		if err := getJSON(w.txn, keyDevice+id, &d); err != nil {
 			return err
 		}
 		d.Revoked = true
-		if err := setJSON(txn, keyDevice+id, d); err != nil {
+		if err := w.apply(Change{Kind: DevicePut, ID: d.Identity, Device: &d}); err != nil {
 			return err
 		}
-		err := txn.Delete([]byte(credKey(policy.Phone, id)))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		return err
+		return w.apply(Change{Kind: CredentialRemoved, ID: d.Identity, Credential: &Credential{Kind: policy.Phone, Key: id, Identity: d.Identity}})
 	})
 }

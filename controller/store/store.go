@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -45,6 +46,12 @@ type Store struct {
 
 	db  *badger.DB
 	log *slog.Logger
+
+	// wmu serialises the write path (write) and guards subs: changes reach
+	// subscribers in the order they committed.
+	wmu  sync.Mutex
+	subs map[int]func(Change)
+	nsub int
 	// repaired counts the empty files a crash left that the open removed.
 	repaired int
 }
