@@ -15,7 +15,6 @@ import (
 	"menwei/controller/eventlog"
 	"menwei/controller/fingers"
 	"menwei/controller/policy"
-	"menwei/controller/store"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
@@ -24,7 +23,7 @@ import (
 // Options builds a Controller.
 type Options struct {
 	Config config.Config
-	Store  *store.Store
+	Store  Storage // a *store.Store
 	// OpenPort opens a bus's line. nil opens the serial device through
 	// serialport with automatic reopen.
 	OpenPort func(config.Bus) (io.ReadWriteCloser, error)
@@ -51,7 +50,7 @@ type pdKey struct {
 // afterwards.
 type Controller struct {
 	cfg   config.Config
-	store *store.Store
+	store Storage
 	log   *slog.Logger
 	now   func() time.Time
 	open  func(config.Bus) (io.ReadWriteCloser, error)

@@ -298,7 +298,7 @@ func (f faceIndex) Search(q [128]float32) FaceMatch {
 }
 
 // load fills the index in one pass (faster than Add one by one).
-func (f faceIndex) load(s *store.Store) (int, error) {
+func (f faceIndex) load(s faceStore) (int, error) {
 	n := 0
 	var serr error
 	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
