@@ -107,7 +107,7 @@ func storeError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return fail(http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, store.ErrBadRequest):
-		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), "controller: invalid: "))
+		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), store.ErrBadRequest.Error()+": "))
 	case errors.Is(err, store.ErrCardInUse):
 		return fail(http.StatusConflict, "conflict", "the card belongs to someone else")
 	}

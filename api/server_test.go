@@ -619,6 +619,7 @@ func TestPeopleBadInput(t *testing.T) {
 		status, body := a.do(t, c.method, c.path, admin, c.body)
 		assert.True(t, status >= 400 && status < 500, "%s %s %.60s → %d %s", c.method, c.path, c.body, status, body)
 		assert.Contains(t, body, `"error":{"code"`, "%s %s", c.method, c.path)
+		assert.NotContains(t, body, store.ErrBadRequest.Error(), "%s %s: the message, not the package's prefix", c.method, c.path)
 	}
 	after, err := a.store.Identities("")
 	require.NoError(t, err)
