@@ -1,6 +1,7 @@
 // Package controller is menwei's access engine: it owns the buses of
-// terminals, the doors, the residents and their credentials, decides who may
-// pass, drives the locks, and keeps the durable, hash-chained event log.
+// terminals and the doors, judges the credentials presented (which
+// controller/store keeps) to decide who may pass, drives the locks, and
+// records every decision in the durable, hash-chained event log.
 //
 // A card read flows through it like this:
 //
