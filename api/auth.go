@@ -12,13 +12,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"menwei/controller"
+	"menwei/controller/store"
 )
 
 // Auth is what the API needs from the account and session store.
 type Auth interface {
-	CheckPassword(name, password string) (controller.Account, error)
-	NewSession(a controller.Account, ttl time.Duration, now time.Time) (string, controller.Session, error)
-	Session(token string, now time.Time) (controller.Session, error)
+	CheckPassword(name, password string) (store.Account, error)
+	NewSession(a store.Account, ttl time.Duration, now time.Time) (string, store.Session, error)
+	Session(token string, now time.Time) (store.Session, error)
 	EndSession(token string) error
 }
 
@@ -35,8 +36,8 @@ type ctxKey int
 const sessionKey ctxKey = 0
 
 // sessionOf returns the caller's session (set by the route's guard).
-func sessionOf(c echo.Context) (controller.Session, bool) {
-	s, ok := c.Get("session").(controller.Session)
+func sessionOf(c echo.Context) (store.Session, bool) {
+	s, ok := c.Get("session").(store.Session)
 	return s, ok
 }
 
@@ -57,7 +58,7 @@ func (s *Server) route(method, path string, h echo.HandlerFunc, who ...string) {
 		for _, w := range who {
 			// signedIn is an account's session; a phone's device credential
 			// is not one, and reaches only the routes naming RoleDevice.
-			allowed = allowed || (w == signedIn && sess.Role != controller.RoleDevice) || w == sess.Role
+			allowed = allowed || (w == signedIn && sess.Role != store.RoleDevice) || w == sess.Role
 		}
 		if !allowed {
 			return fail(http.StatusForbidden, "forbidden", "your account may not do this")
@@ -78,17 +79,17 @@ type routeInfo struct {
 }
 
 // authenticate finds the session of a bearer token or of the cookie.
-func (s *Server) authenticate(c echo.Context) (controller.Session, bool, error) {
+func (s *Server) authenticate(c echo.Context) (store.Session, bool, error) {
 	if s.o.Auth == nil {
-		return controller.Session{}, false, errors.New("no auth configured")
+		return store.Session{}, false, errors.New("no auth configured")
 	}
 	now := s.now()
 	if h := c.Request().Header.Get("Authorization"); strings.HasPrefix(h, "Device ") && s.o.Phones != nil {
 		d, err := s.o.Phones.DeviceByToken(strings.TrimPrefix(h, "Device "))
 		if err != nil {
-			return controller.Session{}, false, err
+			return store.Session{}, false, err
 		}
-		return controller.Session{Account: d.Identity, Role: controller.RoleDevice, Device: d.ID}, false, nil
+		return store.Session{Account: d.Identity, Role: store.RoleDevice, Device: d.ID}, false, nil
 	}
 	if h := c.Request().Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		sess, err := s.o.Auth.Session(strings.TrimPrefix(h, "Bearer "), now)
@@ -96,7 +97,7 @@ func (s *Server) authenticate(c echo.Context) (controller.Session, bool, error) 
 	}
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil {
-		return controller.Session{}, false, err
+		return store.Session{}, false, err
 	}
 	sess, err := s.o.Auth.Session(ck.Value, now)
 	return sess, true, err
@@ -135,7 +136,7 @@ func (s *Server) login(c echo.Context) error {
 		return fail(http.StatusTooManyRequests, "locked", "too many wrong passwords for this account from this address; wait 15 minutes")
 	}
 	a, err := s.o.Auth.CheckPassword(req.Name, req.Password)
-	if errors.Is(err, controller.ErrBadLogin) {
+	if errors.Is(err, store.ErrBadLogin) {
 		s.limits.failed(lockKey, s.now())
 		s.audit(c, controller.Event{Kind: "auth.login_failed", Detail: "account " + req.Name + " from " + ip})
 		return fail(http.StatusUnauthorized, "bad_login", "wrong account name or password")

@@ -17,17 +17,18 @@ import (
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
 
 // People is what the API needs to manage residents and visitors.
 type People interface {
-	Identities(kind policy.Kind) ([]controller.Identity, error)
-	Identity(id string) (controller.Identity, error)
-	PutIdentity(controller.Identity) error
-	AddCredential(controller.Credential) error
+	Identities(kind policy.Kind) ([]store.Identity, error)
+	Identity(id string) (store.Identity, error)
+	PutIdentity(store.Identity) error
+	AddCredential(store.Credential) error
 	RemoveCredential(kind policy.Factor, key string) error
 	SetBlacklisted(kind policy.Factor, key string, on bool) error
-	Credentials(identity string) ([]controller.Credential, error)
+	Credentials(identity string) ([]store.Credential, error)
 	SetPIN(id, pin string, duress bool) error
 	NewPassCode(identity string) (string, error)
 }
@@ -57,7 +58,7 @@ func (s *Server) enrolFinger(c echo.Context) error {
 	}
 	slot, err := s.o.Enroller.EnrollFinger(c.Request().Context(), req.Module, c.Param("id"))
 	if err != nil {
-		if errors.Is(err, controller.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return storeError(err)
 		}
 		return fail(http.StatusUnprocessableEntity, "enrolment_failed", err.Error())
@@ -68,23 +69,23 @@ func (s *Server) enrolFinger(c echo.Context) error {
 
 // PersonView is an identity as the API shows it: never a hash.
 type PersonView struct {
-	ID       string           `json:"id"`
-	Kind     policy.Kind      `json:"kind"`
-	Name     string           `json:"name"`
-	Unit     string           `json:"unit,omitempty"`
-	Groups   []string         `json:"groups,omitempty"`
-	Disabled bool             `json:"disabled,omitempty"`
-	Host     string           `json:"host,omitempty"`
-	Pass     *controller.Pass `json:"pass,omitempty"`
-	HasPIN   bool             `json:"has_pin"`
-	Cards    []string         `json:"cards,omitempty"` // masked
+	ID       string      `json:"id"`
+	Kind     policy.Kind `json:"kind"`
+	Name     string      `json:"name"`
+	Unit     string      `json:"unit,omitempty"`
+	Groups   []string    `json:"groups,omitempty"`
+	Disabled bool        `json:"disabled,omitempty"`
+	Host     string      `json:"host,omitempty"`
+	Pass     *store.Pass `json:"pass,omitempty"`
+	HasPIN   bool        `json:"has_pin"`
+	Cards    []string    `json:"cards,omitempty"` // masked
 }
 
-func view(i controller.Identity, creds []controller.Credential) PersonView {
+func view(i store.Identity, creds []store.Credential) PersonView {
 	v := PersonView{ID: i.ID, Kind: i.Kind, Name: i.Name, Unit: i.Unit, Groups: i.Groups, Disabled: i.Disabled, Host: i.Host, Pass: i.Pass, HasPIN: i.PIN != nil}
 	for _, c := range creds {
 		if c.Kind == policy.Card {
-			if card, err := controller.ParseCard(c.Key); err == nil {
+			if card, err := store.ParseCard(c.Key); err == nil {
 				v.Cards = append(v.Cards, card.Hint())
 			}
 		}
@@ -103,11 +104,11 @@ type PersonRequest struct {
 
 func storeError(err error) error {
 	switch {
-	case errors.Is(err, controller.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return fail(http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, controller.ErrBadRequest):
-		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), "controller: invalid: "))
-	case errors.Is(err, controller.ErrCardInUse):
+	case errors.Is(err, store.ErrBadRequest):
+		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), store.ErrBadRequest.Error()+": "))
+	case errors.Is(err, store.ErrCardInUse):
 		return fail(http.StatusConflict, "conflict", "the card belongs to someone else")
 	}
 	return err
@@ -159,7 +160,7 @@ func (s *Server) putResident(c echo.Context) error {
 	} else if _, err := s.o.People.Identity(req.ID); err == nil {
 		return fail(http.StatusConflict, "conflict", "resident "+req.ID+" exists (PUT /api/v1/residents/{id} to change)")
 	}
-	i := controller.Identity{ID: req.ID, Kind: policy.Resident, Name: req.Name, Unit: req.Unit, Groups: req.Groups, Disabled: req.Disabled}
+	i := store.Identity{ID: req.ID, Kind: policy.Resident, Name: req.Name, Unit: req.Unit, Groups: req.Groups, Disabled: req.Disabled}
 	if err := s.o.People.PutIdentity(i); err != nil {
 		return storeError(err)
 	}
@@ -198,7 +199,7 @@ func (s *Server) addCard(c echo.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
-	if err := s.o.People.AddCredential(controller.Credential{Kind: policy.Card, Key: req.Card, Identity: c.Param("id")}); err != nil {
+	if err := s.o.People.AddCredential(store.Credential{Kind: policy.Card, Key: req.Card, Identity: c.Param("id")}); err != nil {
 		return storeError(err)
 	}
 	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: "card added"})
@@ -214,7 +215,7 @@ func (s *Server) removeCard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	card, err := controller.ParseCard(req.Card)
+	card, err := store.ParseCard(req.Card)
 	if err != nil {
 		return fail(http.StatusBadRequest, "bad_request", err.Error())
 	}
@@ -239,7 +240,7 @@ func (s *Server) blacklistCard(c echo.Context, on bool) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
-	card, err := controller.ParseCard(req.Card)
+	card, err := store.ParseCard(req.Card)
 	if err != nil {
 		return fail(http.StatusBadRequest, "bad_request", "card: "+err.Error())
 	}
@@ -367,7 +368,7 @@ func (s *Server) createVisitor(c echo.Context) error {
 		return fail(http.StatusBadRequest, "bad_request", "host: no resident "+strconv.Quote(host))
 	}
 	now := s.now().UTC()
-	p := &controller.Pass{From: now}
+	p := &store.Pass{From: now}
 	if v := form["from"]; v != "" {
 		if p.From, err = time.Parse(time.RFC3339, v); err != nil {
 			return fail(http.StatusBadRequest, "bad_request", "from: an RFC 3339 time")
@@ -394,7 +395,7 @@ func (s *Server) createVisitor(c echo.Context) error {
 		return faceError(err)
 	}
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
-	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: form["name"], Host: host, Pass: p}
+	v := store.Identity{ID: id, Kind: policy.Visitor, Name: form["name"], Host: host, Pass: p}
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
 	}
@@ -446,8 +447,8 @@ func (s *Server) invite(c echo.Context) error {
 	}
 	now := s.now().UTC()
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
-	v := controller.Identity{ID: id, Kind: policy.Visitor, Name: req.Name, Host: sess.Account,
-		Pass: &controller.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses}}
+	v := store.Identity{ID: id, Kind: policy.Visitor, Name: req.Name, Host: sess.Account,
+		Pass: &store.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses}}
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
 	}

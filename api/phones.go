@@ -10,13 +10,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"menwei/controller"
+	"menwei/controller/store"
 )
 
 // Phones is what the API needs to pair residents' phones.
 type Phones interface {
 	NewPairingCode(identity, issuedBy string, now time.Time) (string, time.Time, error)
-	Pair(code, name string, now time.Time) (controller.Device, string, error)
-	DeviceByToken(token string) (controller.Device, error)
+	Pair(code, name string, now time.Time) (store.Device, string, error)
+	DeviceByToken(token string) (store.Device, error)
 	RevokeDevice(id string) error
 }
 
@@ -36,7 +37,7 @@ type PairingCode struct {
 func (s *Server) issuePairing(c echo.Context) error {
 	sess, _ := sessionOf(c)
 	code, exp, err := s.o.Phones.NewPairingCode(c.Param("id"), sess.Account, s.now())
-	if errors.Is(err, controller.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fail(http.StatusNotFound, "not_found", "no resident "+c.Param("id"))
 	}
 	if err != nil {
@@ -73,7 +74,7 @@ func (s *Server) pair(c echo.Context) error {
 		return fail(http.StatusBadRequest, "bad_request", "name: at most 64 characters")
 	}
 	d, token, err := s.o.Phones.Pair(req.Code, req.Name, s.now())
-	if errors.Is(err, controller.ErrBadCode) {
+	if errors.Is(err, store.ErrBadCode) {
 		s.audit(c, controller.Event{Kind: "device.pairing_failed", Detail: "bad code from " + ip})
 		return fail(http.StatusUnauthorized, "bad_code", "the pairing code is wrong, used or expired")
 	}
@@ -86,7 +87,7 @@ func (s *Server) pair(c echo.Context) error {
 
 func (s *Server) revokeDevice(c echo.Context) error {
 	err := s.o.Phones.RevokeDevice(c.Param("id"))
-	if errors.Is(err, controller.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fail(http.StatusNotFound, "not_found", "no device "+c.Param("id"))
 	}
 	if err != nil {
@@ -124,9 +125,9 @@ func openAnswer(c echo.Context, reason string, lock controller.LockResult) error
 func (s *Server) openDoor(c echo.Context) error {
 	sess, _ := sessionOf(c)
 	door := c.Param("name")
-	if sess.Role != controller.RoleDevice {
+	if sess.Role != store.RoleDevice {
 		lock, err := s.o.Opener.GuardOpen(c.Request().Context(), door, sess.Account)
-		if errors.Is(err, controller.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return fail(http.StatusNotFound, "not_found", "no door "+door)
 		}
 		if err != nil {
@@ -138,7 +139,7 @@ func (s *Server) openDoor(c echo.Context) error {
 		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")
 	}
 	dec, err := s.o.Opener.PhoneOpen(c.Request().Context(), door, sess.Device)
-	if errors.Is(err, controller.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fail(http.StatusNotFound, "not_found", "no door "+door)
 	}
 	if err != nil {

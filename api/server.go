@@ -16,6 +16,7 @@ import (
 	"menwei/controller"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
 
 // Events is what the API needs from the event log.
@@ -72,7 +73,7 @@ func New(o Options) *Server {
 		s.opens.perMinute = o.OpensPerMinute
 	}
 	e.HTTPErrorHandler = s.errorHandler
-	staff := []string{controller.RoleGuard, controller.RoleAdmin}
+	staff := []string{store.RoleGuard, store.RoleAdmin}
 	const v1 = "/api/v1"
 	s.route(http.MethodGet, "/healthz", s.health, anyone)
 	s.route(http.MethodGet, "/readyz", s.ready, anyone)
@@ -92,7 +93,7 @@ func New(o Options) *Server {
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
 	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
 	if o.People != nil && o.Enroller != nil {
-		admin := controller.RoleAdmin
+		admin := store.RoleAdmin
 		s.route(http.MethodGet, v1+"/residents", s.listPeople(policy.Resident), staff...)
 		s.route(http.MethodPost, v1+"/residents", s.putResident, admin)
 		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, staff...)
@@ -115,10 +116,10 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, v1+"/residents/:id/pairing", s.issuePairing, staff...)
 		s.route(http.MethodPost, v1+"/pair", s.pair, anyone)
 		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
-		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, controller.RoleDevice, controller.RoleGuard, controller.RoleAdmin)
-		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, controller.RoleDevice)
+		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, store.RoleDevice, store.RoleGuard, store.RoleAdmin)
+		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, store.RoleDevice)
 		if o.People != nil {
-			s.route(http.MethodPost, v1+"/phone/invite", s.invite, controller.RoleDevice)
+			s.route(http.MethodPost, v1+"/phone/invite", s.invite, store.RoleDevice)
 		}
 	}
 	s.pages()
@@ -335,8 +336,8 @@ func (s *Server) setMode(c echo.Context, names []string) error {
 	// All or nothing: a request naming an unknown door changes no door.
 	err = s.o.Doors.SetDoorModes(c.Request().Context(), names, m, why)
 	switch {
-	case errors.Is(err, controller.ErrNotFound):
-		return fail(http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), controller.ErrNotFound.Error()+": ")+": no such door; no door was changed")
+	case errors.Is(err, store.ErrNotFound):
+		return fail(http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), store.ErrNotFound.Error()+": ")+": no such door; no door was changed")
 	case errors.Is(err, door.ErrEmergency):
 		return fail(http.StatusConflict, "emergency", strings.TrimPrefix(err.Error(), "controller: ")+": set it to normal first; no door was changed")
 	case err != nil:
@@ -352,7 +353,7 @@ func (s *Server) crop(c echo.Context) error {
 		return fail(http.StatusBadRequest, "bad_request", "seq: must be an event sequence number")
 	}
 	img, err := s.o.Events.Crop(seq)
-	if errors.Is(err, controller.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fail(http.StatusNotFound, "not_found", "no face crop for this event")
 	}
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"menwei/controller"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
 
 const pw = "correct horse battery"
@@ -35,7 +36,7 @@ func (f *fakeDoors) Doors() []controller.DoorStatus {
 func (f *fakeDoors) SetDoorModes(_ context.Context, names []string, m door.Mode, _ string) error {
 	for _, name := range names {
 		if name != "main-gate" {
-			return fmt.Errorf("%w: door %q", controller.ErrNotFound, name)
+			return fmt.Errorf("%w: door %q", store.ErrNotFound, name)
 		}
 	}
 	for _, name := range names {
@@ -58,7 +59,7 @@ func (f *fakeOpener) lockResult() controller.LockResult {
 
 func (f *fakeOpener) PhoneOpen(_ context.Context, door, device string) (controller.Decision, error) {
 	if door != "main-gate" {
-		return controller.Decision{}, controller.ErrNotFound
+		return controller.Decision{}, store.ErrNotFound
 	}
 	f.opened = append(f.opened, device)
 	var d controller.Decision
@@ -68,7 +69,7 @@ func (f *fakeOpener) PhoneOpen(_ context.Context, door, device string) (controll
 
 func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) (controller.LockResult, error) {
 	if door != "main-gate" {
-		return "", controller.ErrNotFound
+		return "", store.ErrNotFound
 	}
 	f.opened = append(f.opened, account)
 	return f.lockResult(), nil
@@ -76,7 +77,7 @@ func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) (control
 
 // fakeEnroller enrols no real faces (no dlib here): every photo is refused
 // as having no face, which is what a photo of a wall gives.
-type fakeEnroller struct{ s *controller.Store }
+type fakeEnroller struct{ s *store.Store }
 
 func (f *fakeEnroller) FaceOf(context.Context, []byte) ([128]float32, error) {
 	return [128]float32{}, fmt.Errorf("fake: %w", face.ErrNoFace)
@@ -96,13 +97,13 @@ func (f *fakeEnroller) RemoveIdentity(_ context.Context, id string) error {
 
 type testAPI struct {
 	*httptest.Server
-	store  *controller.Store
+	store  *store.Store
 	opener *fakeOpener
 	tokens map[string]string // role → bearer token; "device": a paired phone's token
 }
 
 func (a *testAPI) auth(role string) string {
-	if role == controller.RoleDevice {
+	if role == store.RoleDevice {
 		return "Device " + a.tokens[role]
 	}
 	if a.tokens[role] == "" {
@@ -113,32 +114,32 @@ func (a *testAPI) auth(role string) string {
 
 func newTestServer(t *testing.T) *testAPI {
 	t.Helper()
-	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.PutAccount("ada", controller.RoleAdmin, pw))
-	require.NoError(t, store.PutAccount("gus", controller.RoleGuard, pw))
-	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.PutAccount("ada", store.RoleAdmin, pw))
+	require.NoError(t, st.PutAccount("gus", store.RoleGuard, pw))
+	require.NoError(t, st.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
 	opener := &fakeOpener{}
-	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Audit: store, Phones: store, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
-		Metrics: http.NotFoundHandler(), People: store, Enroller: &fakeEnroller{store},
+	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+		Metrics: http.NotFoundHandler(), People: st, Enroller: &fakeEnroller{st},
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
 	t.Cleanup(srv.Close)
-	a := &testAPI{Server: srv, store: store, opener: opener, tokens: map[string]string{}}
-	for role, name := range map[string]string{controller.RoleAdmin: "ada", controller.RoleGuard: "gus"} {
+	a := &testAPI{Server: srv, store: st, opener: opener, tokens: map[string]string{}}
+	for role, name := range map[string]string{store.RoleAdmin: "ada", store.RoleGuard: "gus"} {
 		status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"`+name+`","password":"`+pw+`"}`)
 		require.Equal(t, http.StatusOK, status, body)
 		var r LoginReply
 		require.NoError(t, json.Unmarshal([]byte(body), &r))
 		a.tokens[role] = r.Token
 	}
-	code, _, err := store.NewPairingCode("li", "gus", time.Now())
+	code, _, err := st.NewPairingCode("li", "gus", time.Now())
 	require.NoError(t, err)
-	_, token, err := store.Pair(code, "test phone", time.Now())
+	_, token, err := st.Pair(code, "test phone", time.Now())
 	require.NoError(t, err)
-	a.tokens[controller.RoleDevice] = token
+	a.tokens[store.RoleDevice] = token
 	return a
 }
 
@@ -247,8 +248,8 @@ func TestEventsNewestFirst(t *testing.T) {
 // the masked card only), idempotent, and only an admin takes it off.
 func TestBlacklistCard(t *testing.T) {
 	a := newTestServer(t)
-	require.NoError(t, a.store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:4242", Identity: "li"}))
-	require.NoError(t, a.store.PutIdentity(controller.Identity{ID: "wu", Kind: policy.Resident, Name: "Wu"}))
+	require.NoError(t, a.store.AddCredential(store.Credential{Kind: policy.Card, Key: "1:4242", Identity: "li"}))
+	require.NoError(t, a.store.PutIdentity(store.Identity{ID: "wu", Kind: policy.Resident, Name: "Wu"}))
 	blacklisted := func() bool {
 		c, _, err := a.store.Lookup(policy.Card, "h10301:1:4242")
 		require.NoError(t, err)
@@ -352,7 +353,7 @@ func TestTextFieldsRefuseBadText(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, li, "unchanged")
 	_, err = a.store.Identity("zhang")
-	assert.ErrorIs(t, err, controller.ErrNotFound, "not created")
+	assert.ErrorIs(t, err, store.ErrNotFound, "not created")
 	creds, err := a.store.Credentials("li")
 	require.NoError(t, err)
 	assert.Equal(t, cards, creds, "no card stored")
@@ -364,7 +365,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
-			if w == anyone || (w == signedIn && role != "" && role != controller.RoleDevice) || w == role {
+			if w == anyone || (w == signedIn && role != "" && role != store.RoleDevice) || w == role {
 				return true
 			}
 		}
@@ -373,15 +374,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`,
 		"/api/v1/doors/:name/mode": `{"mode":"normal"}`, "/api/v1/pair": `{"code":"AAAA-BBBB","name":"x"}`,
 		"/api/v1/residents/:id/cards/blacklist": `{"card":"1:77"}`}
-	require.NoError(t, a.store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:77", Identity: "li"}))
+	require.NoError(t, a.store.AddCredential(store.Credential{Kind: policy.Card, Key: "1:77", Identity: "li"}))
 	// A lost card is urgent: guards may blacklist it; only admins clear it.
 	want := map[string][]string{
-		"POST /api/v1/residents/:id/cards/blacklist":   {controller.RoleGuard, controller.RoleAdmin},
-		"DELETE /api/v1/residents/:id/cards/blacklist": {controller.RoleAdmin},
-		"DELETE /api/v1/residents/:id":                 {controller.RoleAdmin},
-		"PUT /api/v1/residents/:id/pin":                {controller.RoleAdmin},
-		"POST /api/v1/residents/:id/cards":             {controller.RoleAdmin},
-		"DELETE /api/v1/residents/:id/cards":           {controller.RoleAdmin},
+		"POST /api/v1/residents/:id/cards/blacklist":   {store.RoleGuard, store.RoleAdmin},
+		"DELETE /api/v1/residents/:id/cards/blacklist": {store.RoleAdmin},
+		"DELETE /api/v1/residents/:id":                 {store.RoleAdmin},
+		"PUT /api/v1/residents/:id/pin":                {store.RoleAdmin},
+		"POST /api/v1/residents/:id/cards":             {store.RoleAdmin},
+		"DELETE /api/v1/residents/:id/cards":           {store.RoleAdmin},
 	}
 	for _, r := range s.routes {
 		if w, ok := want[r.Method+" "+r.Path]; ok {
@@ -392,8 +393,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	assert.Empty(t, want, "routes missing")
 	for _, r := range s.routes {
 		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", "li").Replace(r.Path)
-		for _, role := range []string{"", controller.RoleGuard, controller.RoleAdmin, controller.RoleDevice} {
-			if (r.Path == "/api/v1/logout" && role != controller.RoleDevice) || r.Path == "/api/v1/devices/:id" {
+		for _, role := range []string{"", store.RoleGuard, store.RoleAdmin, store.RoleDevice} {
+			if (r.Path == "/api/v1/logout" && role != store.RoleDevice) || r.Path == "/api/v1/devices/:id" {
 				continue // would end the sessions the other rows use
 			}
 			status, body := a.do(t, r.Method, path, a.auth(role), bodies[r.Path])
@@ -618,6 +619,7 @@ func TestPeopleBadInput(t *testing.T) {
 		status, body := a.do(t, c.method, c.path, admin, c.body)
 		assert.True(t, status >= 400 && status < 500, "%s %s %.60s → %d %s", c.method, c.path, c.body, status, body)
 		assert.Contains(t, body, `"error":{"code"`, "%s %s", c.method, c.path)
+		assert.NotContains(t, body, store.ErrBadRequest.Error(), "%s %s: the message, not the package's prefix", c.method, c.path)
 	}
 	after, err := a.store.Identities("")
 	require.NoError(t, err)
@@ -744,15 +746,15 @@ func TestExport(t *testing.T) {
 
 // Expired sessions and pairing codes are refused like wrong ones.
 func TestExpiredCredentials(t *testing.T) {
-	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
-	defer store.Close()
-	require.NoError(t, store.PutAccount("gus", controller.RoleGuard, pw))
-	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	defer st.Close()
+	require.NoError(t, st.PutAccount("gus", store.RoleGuard, pw))
+	require.NoError(t, st.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
 	now := time.Now()
-	srv := httptest.NewServer(New(Options{Events: store, Auth: store, Phones: store, Opener: &fakeOpener{}, Now: func() time.Time { return now }}).Handler())
+	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Phones: st, Opener: &fakeOpener{}, Now: func() time.Time { return now }}).Handler())
 	defer srv.Close()
-	a := &testAPI{Server: srv, store: store, tokens: map[string]string{}}
+	a := &testAPI{Server: srv, store: st, tokens: map[string]string{}}
 	status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"gus","password":"`+pw+`"}`)
 	require.Equal(t, http.StatusOK, status)
 	var r LoginReply
@@ -802,7 +804,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 			continue // deletes take no body
 		}
 		token := a.tokens["admin"]
-		if len(r.Who) == 1 && r.Who[0] == controller.RoleDevice {
+		if len(r.Who) == 1 && r.Who[0] == store.RoleDevice {
 			token = "Device " + a.tokens["device"]
 		}
 		path := strings.NewReplacer(":name", "main-gate", ":id", "li").Replace(r.Path)
@@ -847,12 +849,12 @@ func TestOpenAnswersWhatTheLockDid(t *testing.T) {
 // Wrong passwords from one address lock the account for that address only:
 // a stranger cannot lock the owner out from elsewhere.
 func TestLockoutCannotBeTurnedAgainstTheOwner(t *testing.T) {
-	store, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.PutAccount("ada", controller.RoleAdmin, pw))
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.PutAccount("ada", store.RoleAdmin, pw))
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	s := New(Options{Auth: store, Audit: store, Now: func() time.Time { return now }})
+	s := New(Options{Auth: st, Audit: st, Now: func() time.Time { return now }})
 	login := func(addr, password string) int {
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"name":"ada","password":"`+password+`"}`))
 		req.Header.Set("Content-Type", "application/json")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 )
@@ -15,8 +16,8 @@ import (
 // Decision is the outcome of a credential at a door.
 type Decision struct {
 	policy.Decision
-	Identity Identity
-	Card     Card
+	Identity store.Identity
+	Card     store.Card
 	Factors  string // what was presented, e.g. "card+pin"
 	// Lock is what the lock did with a grant's release ("" when denied).
 	Lock LockResult
@@ -56,7 +57,7 @@ func (c *Controller) cardRead(ctx context.Context, src source, raw osdp.Raw) {
 // decideCard resolves the card and judges it. Called with d.mu held.
 func (c *Controller) decideCard(d *doorRT, r readerRef, bits int, data []byte) Decision {
 	now := c.now()
-	card, err := CardFromBits(bits, data)
+	card, err := store.CardFromBits(bits, data)
 	if err != nil {
 		if !errors.Is(err, wiegand.ErrParity) {
 			c.log.Info("unreadable card data", "door", d.name(), "err", err)
@@ -65,7 +66,7 @@ func (c *Controller) decideCard(d *doorRT, r readerRef, bits int, data []byte) D
 	}
 	cred, id, err := c.store.Lookup(policy.Card, card.String())
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return Decision{Decision: policy.Decision{Reason: ReasonUnknownCard}, Card: card, Factors: "card"}
 	case err != nil:
 		c.log.Error("card lookup failed; denying", "door", d.name(), "err", err)
@@ -76,7 +77,7 @@ func (c *Controller) decideCard(d *doorRT, r readerRef, bits int, data []byte) D
 }
 
 // decide adds a presented factor to the door's attempt and judges it.
-func (c *Controller) decide(d *doorRT, r readerRef, id Identity, p policy.Presented, blacklisted bool, card Card) Decision {
+func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.Presented, blacklisted bool, card store.Card) Decision {
 	now := p.At
 	if len(d.pending) > 0 && (d.pendingWho.ID != id.ID || now.Sub(d.pending[0].At) > d.rule.FactorWindow) {
 		d.pending = nil // a new person, or too late: start again
@@ -138,7 +139,7 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 	}
 	ev := Event{Kind: KindDenied, Door: d.name(), PD: c.sourceName(r.src), Side: string(r.side), Reason: dec.Reason,
 		Identity: dec.Identity.ID, Name: dec.Identity.Name, Factor: dec.Factors, Detail: dec.detail, FaceRef: dec.faceRef}
-	if dec.Card.key != "" {
+	if dec.Card != (store.Card{}) {
 		ev.Card, ev.CardRef = dec.Card.Hint(), cardRef(dec.Card)
 	}
 	if dec.Granted {
@@ -232,20 +233,20 @@ func (c *Controller) decidePIN(d *doorRT, r readerRef, pin string) Decision {
 		if len(pin) != 8 {
 			return Decision{Decision: policy.Decision{Reason: ReasonPINNoCard}, Factors: "pin"}
 		}
-		cred, id, err := c.store.Lookup(policy.Code, passKey(pin))
+		cred, id, err := c.store.LookupPassCode(pin)
 		if err != nil {
 			return Decision{Decision: policy.Decision{Reason: ReasonPINNoCard}, Factors: "pin"}
 		}
-		return c.decide(d, r, id, policy.Presented{Factor: policy.Code, Identity: id.ID, At: now}, cred.Blacklisted, Card{})
+		return c.decide(d, r, id, policy.Presented{Factor: policy.Code, Identity: id.ID, At: now}, cred.Blacklisted, store.Card{})
 	}
 	id := d.pendingWho
-	ok, duress := CheckPIN(id, pin)
+	ok, duress := store.CheckPIN(id, pin)
 	if !ok {
 		factors := factorList(append(d.pending, policy.Presented{Factor: policy.PIN}))
 		d.pending = nil
 		return Decision{Decision: policy.Decision{Reason: ReasonWrongPIN}, Identity: id, Factors: factors}
 	}
-	return c.decide(d, r, id, policy.Presented{Factor: policy.PIN, Identity: id.ID, At: now, Duress: duress}, false, Card{})
+	return c.decide(d, r, id, policy.Presented{Factor: policy.PIN, Identity: id.ID, At: now, Duress: duress}, false, store.Card{})
 }
 
 // feedback shows green and one beep, or red and three short beeps.

@@ -11,6 +11,7 @@ import (
 	"menwei/controller/config"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 )
@@ -20,7 +21,7 @@ import (
 type engine struct {
 	t     *testing.T
 	c     *Controller
-	s     *Store
+	s     *store.Store
 	now   time.Time
 	after uint64
 }
@@ -55,22 +56,22 @@ func newEngine(t *testing.T) *engine {
 	t.Helper()
 	cfg, err := config.Parse([]byte(engineConfig), t.TempDir())
 	require.NoError(t, err)
-	s, err := OpenStore(StoreOptions{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	e := &engine{t: t, s: s, now: time.Date(2026, 11, 30, 9, 0, 0, 0, cfg.Location())} // a Monday
-	add := func(i Identity, card string) {
+	add := func(i store.Identity, card string) {
 		require.NoError(t, s.PutIdentity(i))
 		if card != "" {
-			require.NoError(t, s.AddCredential(Credential{Kind: policy.Card, Key: card, Identity: i.ID}))
+			require.NoError(t, s.AddCredential(store.Credential{Kind: policy.Card, Key: card, Identity: i.ID}))
 		}
 	}
-	add(Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei"}, "1:1")
-	add(Identity{ID: "wang", Kind: policy.Resident, Name: "Wang Fang"}, "1:2")
-	add(Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard", Groups: []string{"staff-only"}}, "1:3")
-	add(Identity{ID: "v1", Kind: policy.Visitor, Name: "Guest", Host: "li",
-		Pass: &Pass{From: e.now.Add(-time.Hour), Until: e.now.Add(time.Hour), MaxUses: 1}}, "1:4")
-	add(Identity{ID: "lost", Kind: policy.Resident, Name: "Lost Card"}, "1:5")
+	add(store.Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei"}, "1:1")
+	add(store.Identity{ID: "wang", Kind: policy.Resident, Name: "Wang Fang"}, "1:2")
+	add(store.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard", Groups: []string{"staff-only"}}, "1:3")
+	add(store.Identity{ID: "v1", Kind: policy.Visitor, Name: "Guest", Host: "li",
+		Pass: &store.Pass{From: e.now.Add(-time.Hour), Until: e.now.Add(time.Hour), MaxUses: 1}}, "1:4")
+	add(store.Identity{ID: "lost", Kind: policy.Resident, Name: "Lost store.Card"}, "1:5")
 	require.NoError(t, s.SetBlacklisted(policy.Card, "1:5", true))
 	require.NoError(t, s.SetPIN("wang", "2580", false))
 	require.NoError(t, s.SetPIN("wang", "9111", true))
@@ -202,7 +203,7 @@ func TestScheduleFromStore(t *testing.T) {
 	e.card(3, 1, 1, 3)
 	assert.Equal(t, ReasonNoSchedule, e.decision().Reason, "a missing schedule fails closed")
 
-	require.NoError(t, e.s.PutSchedule(Schedule{ID: "office-hours", Periods: []string{"mon-fri 08:00-18:00"}}))
+	require.NoError(t, e.s.PutSchedule(store.Schedule{ID: "office-hours", Periods: []string{"mon-fri 08:00-18:00"}}))
 	require.NoError(t, e.c.ReloadSchedules())
 	e.card(3, 1, 1, 3)
 	assert.Equal(t, KindGranted, e.decision().Kind, "staff in office hours")
@@ -228,7 +229,7 @@ func TestLockdownAndEmergency(t *testing.T) {
 	m, err := e.s.DoorMode("lobby")
 	require.NoError(t, err)
 	assert.Equal(t, "emergency_unlock", m, "stored, so it survives a restart")
-	assert.ErrorIs(t, e.c.SetDoorMode(ctx, "nowhere", door.Normal, ""), ErrNotFound)
+	assert.ErrorIs(t, e.c.SetDoorMode(ctx, "nowhere", door.Normal, ""), store.ErrNotFound)
 }
 
 func TestUnknownCardAgainAndAgain(t *testing.T) {
@@ -292,7 +293,7 @@ func TestSetDoorModesAllOrNothing(t *testing.T) {
 	before, seq := modes(), head()
 
 	err := e.c.SetDoorModes(ctx, []string{"gate", "nope", "nada"}, door.Lockdown, "test")
-	require.ErrorIs(t, err, ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	assert.Contains(t, err.Error(), `"nope", "nada"`)
 	assert.Equal(t, before, modes(), "no door changed")
 	assert.Equal(t, seq, head(), "nothing recorded")

@@ -7,23 +7,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/config"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/wiegand"
 )
 
 // seedResidents stores n residents, resident i holding card 1:i (i < 65536)
 // or 2:i-65536.
-func seedResidents(tb testing.TB, s *Store, n int) {
-	ids := make([]Identity, 0, n)
-	creds := make([]Credential, 0, n)
+func seedResidents(tb testing.TB, s *store.Store, n int) {
+	ids := make([]store.Identity, 0, n)
+	creds := make([]store.Credential, 0, n)
 	for i := range n {
 		id := fmt.Sprintf("r%05d", i)
-		ids = append(ids, Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id, Unit: fmt.Sprintf("%d-%d", i/100, i%100), Groups: []string{"residents"}})
-		creds = append(creds, Credential{Kind: policy.Card, Key: fmt.Sprintf("%d:%d", 1+i/65536, i%65536), Identity: id})
+		ids = append(ids, store.Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id, Unit: fmt.Sprintf("%d-%d", i/100, i%100), Groups: []string{"residents"}})
+		creds = append(creds, store.Credential{Kind: policy.Card, Key: fmt.Sprintf("%d:%d", 1+i/65536, i%65536), Identity: id})
 	}
 	require.NoError(tb, s.Import(ids, creds))
 }
@@ -34,7 +34,7 @@ func seedResidents(tb testing.TB, s *Store, n int) {
 func BenchmarkDecideCard10k(b *testing.B) {
 	cfg, err := config.Parse([]byte(engineConfig), b.TempDir())
 	require.NoError(b, err)
-	s, err := OpenStore(StoreOptions{Dir: b.TempDir()})
+	s, err := store.Open(store.Options{Dir: b.TempDir()})
 	require.NoError(b, err)
 	defer s.Close()
 	seedResidents(b, s, 10_000)
@@ -74,26 +74,23 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 // 1:N index.
 func BenchmarkLoadFaces100k(b *testing.B) {
 	dir := b.TempDir()
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(b, err)
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 100_000
-	for i := 0; i < n; i += 1000 {
-		require.NoError(b, s.db.Update(func(txn *badger.Txn) error {
-			for j := i; j < i+1000; j++ {
-				var v [128]float32
-				for k := range v {
-					v[k] = float32(r.NormFloat64() * 0.09)
-				}
-				if err := txn.Set([]byte(fmt.Sprintf("%sr%06d/f0", keyFace, j)), encodeVector(v)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
+	ids := make([]store.Identity, n)
+	faces := make([]store.FaceRecord, n)
+	for j := range n {
+		ids[j] = store.Identity{ID: fmt.Sprintf("r%06d", j), Kind: policy.Resident, Name: "Resident"}
+		faces[j] = store.FaceRecord{Identity: ids[j].ID, ID: "f0"}
+		for k := range faces[j].Vector {
+			faces[j].Vector[k] = float32(r.NormFloat64() * 0.09)
+		}
 	}
+	require.NoError(b, s.Import(ids, nil))
+	require.NoError(b, s.ImportFaces(faces))
 	require.NoError(b, s.Close())
-	s, err = OpenStore(StoreOptions{Dir: dir})
+	s, err = store.Open(store.Options{Dir: dir})
 	require.NoError(b, err)
 	defer s.Close()
 	b.ResetTimer()

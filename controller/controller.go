@@ -23,7 +23,7 @@ import (
 // Options builds a Controller.
 type Options struct {
 	Config config.Config
-	Store  *Store
+	Store  Storage // a *store.Store
 	// OpenPort opens a bus's line. nil opens the serial device through
 	// serialport with automatic reopen.
 	OpenPort func(config.Bus) (io.ReadWriteCloser, error)
@@ -50,7 +50,7 @@ type pdKey struct {
 // afterwards.
 type Controller struct {
 	cfg   config.Config
-	store *Store
+	store Storage
 	log   *slog.Logger
 	now   func() time.Time
 	open  func(config.Bus) (io.ReadWriteCloser, error)
@@ -174,7 +174,7 @@ func New(o Options) (*Controller, error) {
 
 // ReloadSchedules reads schedules and holidays from the store again.
 func (c *Controller) ReloadSchedules() error {
-	s, err := c.store.compiledSchedules(c.cfg.Location())
+	s, err := c.store.CompiledSchedules(c.cfg.Location())
 	if err != nil {
 		return fmt.Errorf("controller: schedules: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/config"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/wiegand"
 )
@@ -39,7 +40,7 @@ func TestDecisionCrashChild(t *testing.T) {
 	if err != nil {
 		panic(err)
 	}
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	if err != nil {
 		panic(err)
 	}
@@ -73,7 +74,7 @@ func TestDecisionCrashChild(t *testing.T) {
 // verifies, and the store opens cleanly.
 func TestDecisionsSurviveSIGKILL(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	seedResidents(t, s, 100) // cards 1:0 … 1:99 known, 1:100 … unknown
 	require.NoError(t, s.Close())
@@ -108,7 +109,7 @@ func TestDecisionsSurviveSIGKILL(t *testing.T) {
 		<-done
 		_ = cmd.Wait()
 
-		s, err := OpenStore(StoreOptions{Dir: dir})
+		s, err := store.Open(store.Options{Dir: dir})
 		require.NoError(t, err, "round %d: the store opens after SIGKILL", round)
 		n, err := s.VerifyChain()
 		require.NoError(t, err, "round %d", round)

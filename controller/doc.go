@@ -1,6 +1,7 @@
 // Package controller is menwei's access engine: it owns the buses of
-// terminals, the doors, the residents and their credentials, decides who may
-// pass, drives the locks, and keeps the durable, hash-chained event log.
+// terminals and the doors, judges the credentials presented (which
+// controller/store keeps) to decide who may pass, drives the locks, and
+// records every decision in the durable, hash-chained event log.
 //
 // A card read flows through it like this:
 //
@@ -10,10 +11,10 @@
 //
 // Nothing opens before its event is on disk.
 //
-// Its rooms: controller/config (the configuration file), controller/door
-// (a door's supervision), controller/policy (the access rules),
-// controller/eventlog (the durable log), controller/alerts,
-// controller/fingers, controller/badgerdb (opening Badger after a crash);
-// the store (identities, credentials, faces, schedules, accounts, phones in
-// Badger) is still in this package and moves to controller/store next.
+// This package is the orchestration only. Its rooms: controller/store (all
+// of Badger: identities, credentials, faces, schedules, accounts, phones),
+// controller/config (the configuration file), controller/door (a door's
+// supervision), controller/policy (the access rules), controller/eventlog
+// (the durable log), controller/alerts, controller/fingers,
+// controller/badgerdb (opening Badger after a crash).
 package controller

@@ -12,6 +12,7 @@ import (
 	"menwei/controller/config"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 )
 
@@ -42,7 +43,7 @@ type doorRT struct {
 	rule    policy.Rule
 	// Multi-factor: what has been presented for the current attempt.
 	pending    []policy.Presented
-	pendingWho Identity
+	pendingWho store.Identity
 	keys       map[int][]byte // keypad digits per reader, until '#'
 	inputs     map[inputRef]bool
 }
@@ -303,7 +304,7 @@ func (c *Controller) SetDoorModes(ctx context.Context, names []string, m door.Mo
 		doors = append(doors, d)
 	}
 	if len(unknown) > 0 {
-		return fmt.Errorf("%w: door %s", ErrNotFound, strings.Join(unknown, ", "))
+		return fmt.Errorf("%w: door %s", store.ErrNotFound, strings.Join(unknown, ", "))
 	}
 	// Locks are always taken in configuration order, so two requests for
 	// overlapping doors cannot deadlock.

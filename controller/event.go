@@ -3,10 +3,10 @@ package controller
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 
 	"menwei/controller/door"
 	"menwei/controller/eventlog"
+	"menwei/controller/store"
 )
 
 // Event kinds recorded by the controller. Door supervision adds the door.*
@@ -59,13 +59,9 @@ type EventQuery = eventlog.Query
 // ChainError says where the event chain breaks.
 type ChainError = eventlog.ChainError
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
 // cardRef is a stable fingerprint of a card for spotting repeats in the log
 // without storing the number next to a name.
-func cardRef(c Card) string {
-	h := sha256.Sum256([]byte("menwei card\x00" + c.key))
+func cardRef(c store.Card) string {
+	h := sha256.Sum256([]byte("menwei card\x00" + c.String()))
 	return hex.EncodeToString(h[:6])
 }

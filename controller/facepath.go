@@ -13,6 +13,7 @@ import (
 	"menwei/biometric/faceindex"
 	"menwei/controller/config"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 )
@@ -58,7 +59,7 @@ func (c *Controller) loadFaces() (int, error) {
 	}
 	n := 0
 	var addErr error
-	err := c.store.Faces(func(f FaceRecord) bool {
+	err := c.store.Faces(func(f store.FaceRecord) bool {
 		if addErr = c.faces.Add(f.Identity, f.ID, f.Vector); addErr != nil {
 			return false
 		}
@@ -100,7 +101,7 @@ func (c *Controller) FaceOf(ctx context.Context, photo []byte) ([128]float32, er
 
 // EnrollDescriptor enrols a descriptor computed elsewhere (a terminal).
 func (c *Controller) EnrollDescriptor(identity, id string, d [128]float32) error {
-	if err := c.store.PutFace(FaceRecord{Identity: identity, ID: id, Vector: d}); err != nil {
+	if err := c.store.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d}); err != nil {
 		return err
 	}
 	return c.faces.Add(identity, id, d)
@@ -195,15 +196,15 @@ func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Captur
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	deny := func(reason, detail string, who Identity) {
+	deny := func(reason, detail string, who store.Identity) {
 		c.conclude(ctx, d, r, Decision{Decision: policy.Decision{Reason: reason}, Identity: who, Factors: "face", photo: photo, box: box, detail: detail})
 	}
 	if c.faces == nil {
-		deny(ReasonFaceDisabled, "", Identity{})
+		deny(ReasonFaceDisabled, "", store.Identity{})
 		return
 	}
 	if min := d.cfg.Policy.MinLiveness; min > 0 && (capt.Liveness == faceterm.LivenessUnknown || int(capt.Liveness) < min) {
-		deny(ReasonLiveness, fmt.Sprintf("liveness %d, door needs %d", capt.Liveness, min), Identity{})
+		deny(ReasonLiveness, fmt.Sprintf("liveness %d, door needs %d", capt.Liveness, min), store.Identity{})
 		return
 	}
 	start := time.Now()
@@ -216,10 +217,10 @@ func (c *Controller) faceSeen(ctx context.Context, k pdKey, capt faceterm.Captur
 	}
 	id, err := c.store.Identity(m.Identity)
 	if err != nil {
-		deny(ReasonUnknownFace, "enrolled face without an identity", Identity{})
+		deny(ReasonUnknownFace, "enrolled face without an identity", store.Identity{})
 		return
 	}
-	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Face, Identity: id.ID, At: c.now()}, false, Card{})
+	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Face, Identity: id.ID, At: c.now()}, false, store.Card{})
 	dec.photo, dec.box = photo, box
 	c.conclude(ctx, d, r, dec)
 }
@@ -297,11 +298,11 @@ func (f faceIndex) Search(q [128]float32) FaceMatch {
 }
 
 // load fills the index in one pass (faster than Add one by one).
-func (f faceIndex) load(s *Store) (int, error) {
+func (f faceIndex) load(s faceStore) (int, error) {
 	n := 0
 	var serr error
 	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
-		serr = s.Faces(func(r FaceRecord) bool {
+		serr = s.Faces(func(r store.FaceRecord) bool {
 			n++
 			return yield(faceindex.Entry{Identity: r.Identity, ID: indexKey(r.Identity, r.ID), Descriptor: r.Vector})
 		})

@@ -2,74 +2,15 @@ package controller
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"menwei/controller/fingers"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/serialport"
 )
-
-// Fingerprint templates live in the store (the source of truth), one key
-// per slot: the same slot on every module.
-const keyFinger = "fp/" // fp/<slot, 4 bytes BE> → fingers.Template (JSON)
-
-func fingerKey(slot int) []byte {
-	return binary.BigEndian.AppendUint32([]byte(keyFinger), uint32(slot))
-}
-
-// fingerStore is the fingers.TemplateStore over Badger.
-type fingerStore struct{ s *Store }
-
-func (f fingerStore) Templates() ([]fingers.Template, error) {
-	var out []fingers.Template
-	err := f.s.db.View(func(txn *badger.Txn) error {
-		return iterJSON(txn, keyFinger, func(t *fingers.Template) { out = append(out, *t) })
-	})
-	return out, err
-}
-
-func (f fingerStore) PutTemplate(t fingers.Template) error {
-	return f.s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + t.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("identity %q: %w", t.Identity, ErrNotFound)
-		}
-		return setJSON(txn, string(fingerKey(t.Slot)), t)
-	})
-}
-
-func (f fingerStore) DeleteTemplates(identity string) ([]int, error) {
-	var slots []int
-	err := f.s.db.Update(func(txn *badger.Txn) error {
-		var keys [][]byte
-		if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
-			if t.Identity == identity {
-				slots = append(slots, t.Slot)
-				keys = append(keys, fingerKey(t.Slot))
-			}
-		}); err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return slots, err
-}
-
-// fingerSlot finds who holds a slot.
-func (s *Store) fingerSlot(slot int) (fingers.Template, error) {
-	var t fingers.Template
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, string(fingerKey(slot)), &t) })
-	return t, err
-}
 
 // A fingerprint module is addressed like a PD on a bus of its own.
 
@@ -83,7 +24,7 @@ func (c *Controller) newFingers() (*fingers.Manager, error) {
 	}
 	return fingers.New(fingers.Config{
 		Modules:    mods,
-		Store:      fingerStore{c.store},
+		Store:      c.store,
 		Log:        c.log.With("part", "fingers"),
 		OnFinger:   func(module string, slot, score int) { c.fingerRead(module, slot) },
 		OnUnknown:  func(module string) { c.fingerDenied(module, "unknown_finger") },
@@ -105,7 +46,7 @@ func (c *Controller) fingerRead(module string, slot int) {
 	if d == nil {
 		return
 	}
-	t, err := c.store.fingerSlot(slot)
+	t, err := c.store.FingerSlot(slot)
 	if err != nil {
 		// The module holds a template the store does not know: refuse.
 		c.fingerDenied(module, "unknown_finger")
@@ -118,7 +59,7 @@ func (c *Controller) fingerRead(module string, slot int) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Finger, Identity: id.ID, At: c.now()}, false, Card{})
+	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Finger, Identity: id.ID, At: c.now()}, false, store.Card{})
 	c.conclude(ctx, d, r, dec)
 }
 

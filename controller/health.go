@@ -65,7 +65,7 @@ func (c *Controller) Health() Health {
 	c.ctxMu.Lock()
 	h.Running = c.ctx != nil && c.ctx.Err() == nil
 	c.ctxMu.Unlock()
-	h.Store = c.store.db != nil && !c.store.db.IsClosed()
+	h.Store = !c.store.Closed()
 	if !h.Running {
 		h.NotReady = append(h.NotReady, "controller not running")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/config"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -88,7 +89,7 @@ doors:
     contact: { pd: lobby-r, input: 0 }
 `), t.TempDir())
 	require.NoError(t, err)
-	s, err := OpenStore(StoreOptions{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	defer s.Close()
 

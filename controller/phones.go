@@ -2,152 +2,11 @@ package controller
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base32"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"strings"
-	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
-
-// RoleDevice is the role of a resident's paired phone.
-const RoleDevice = "device"
-
-// Phones are paired with a short-lived code a guard or admin issues for a
-// resident; the phone exchanges it once for a device credential (random,
-// stored hashed, revocable).
-const (
-	keyPairing = "pair/" // pair/<sha256 of code> → Pairing (with a TTL)
-	keyDevice  = "dev/"  // dev/<device id> → Device
-	pairingTTL = 10 * time.Minute
-)
-
-// ErrBadCode is the one answer to a wrong, used or expired pairing code.
-var ErrBadCode = errors.New("controller: pairing code not valid")
-
-// Pairing is an issued, not yet used code.
-type Pairing struct {
-	Identity string    `json:"identity"`
-	IssuedBy string    `json:"issued_by"`
-	Expires  time.Time `json:"expires"`
-}
-
-// Device is a paired phone.
-type Device struct {
-	ID       string    `json:"id"`
-	Identity string    `json:"identity"`
-	Name     string    `json:"name"`
-	Secret   []byte    `json:"secret"` // SHA-256 of the device token (the token is 256 random bits)
-	Revoked  bool      `json:"revoked,omitempty"`
-	Created  time.Time `json:"created"`
-}
-
-func sum(s string) []byte {
-	h := sha256.Sum256([]byte(s))
-	return h[:]
-}
-
-var codeEnc = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewPairingCode issues a code for a resident: 8 characters (40 bits),
-// valid for 10 minutes, usable once.
-func (s *Store) NewPairingCode(identity, issuedBy string, now time.Time) (string, time.Time, error) {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	code := codeEnc.EncodeToString(b)
-	code = code[:4] + "-" + code[4:]
-	p := Pairing{Identity: identity, IssuedBy: issuedBy, Expires: now.Add(pairingTTL).UTC()}
-	err := s.db.Update(func(txn *badger.Txn) error {
-		var i Identity
-		if err := getJSON(txn, keyIdentity+identity, &i); err != nil {
-			return fmt.Errorf("identity %q: %w", identity, err)
-		}
-		b, err := jsonMarshal(p)
-		if err != nil {
-			return err
-		}
-		return txn.SetEntry(badger.NewEntry([]byte(keyPairing+hex.EncodeToString(sum(normCode(code)))), b).WithTTL(pairingTTL))
-	})
-	return code, p.Expires, err
-}
-
-func normCode(c string) string {
-	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(c), "-", ""))
-}
-
-// Pair exchanges a code for a device credential. The code is gone after
-// one use. It returns the device and its token ("<id>.<secret>").
-func (s *Store) Pair(code, name string, now time.Time) (Device, string, error) {
-	k := []byte(keyPairing + hex.EncodeToString(sum(normCode(code))))
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	idb := make([]byte, 8)
-	_, _ = rand.Read(idb)
-	d := Device{ID: "dev-" + hex.EncodeToString(idb), Name: name, Created: now.UTC()}
-	token := d.ID + "." + hex.EncodeToString(secret)
-	d.Secret = sum(token)
-	err := s.db.Update(func(txn *badger.Txn) error {
-		var p Pairing
-		if err := getJSON(txn, string(k), &p); err != nil {
-			return ErrBadCode
-		}
-		if !now.Before(p.Expires) {
-			return ErrBadCode
-		}
-		if err := txn.Delete(k); err != nil {
-			return err
-		}
-		d.Identity = p.Identity
-		if err := setJSON(txn, keyDevice+d.ID, d); err != nil {
-			return err
-		}
-		return setJSON(txn, credKey(policy.Phone, d.ID), Credential{Kind: policy.Phone, Key: d.ID, Identity: p.Identity, Created: now.UTC()})
-	})
-	if err != nil {
-		return Device{}, "", err
-	}
-	return d, token, nil
-}
-
-// DeviceByToken checks a device token and returns its device.
-func (s *Store) DeviceByToken(token string) (Device, error) {
-	id, _, ok := strings.Cut(token, ".")
-	if !ok {
-		return Device{}, ErrNotFound
-	}
-	var d Device
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyDevice+id, &d) })
-	if err != nil || d.Revoked || subtle.ConstantTimeCompare(sum(token), d.Secret) != 1 {
-		return Device{}, ErrNotFound
-	}
-	return d, nil
-}
-
-// RevokeDevice stops a phone from opening anything.
-func (s *Store) RevokeDevice(id string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		var d Device
-		if err := getJSON(txn, keyDevice+id, &d); err != nil {
-			return err
-		}
-		d.Revoked = true
-		if err := setJSON(txn, keyDevice+id, d); err != nil {
-			return err
-		}
-		err := txn.Delete([]byte(credKey(policy.Phone, id)))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		return err
-	})
-}
 
 // PhoneOpen judges a paired phone's request to open a door under the
 // door's policy (the phone is the "phone" factor), records the decision
@@ -155,7 +14,7 @@ func (s *Store) RevokeDevice(id string) error {
 func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (Decision, error) {
 	d := c.doorByName(doorName)
 	if d == nil {
-		return Decision{}, fmt.Errorf("%w: door %q", ErrNotFound, doorName)
+		return Decision{}, fmt.Errorf("%w: door %q", store.ErrNotFound, doorName)
 	}
 	cred, id, err := c.store.Lookup(policy.Phone, deviceID)
 	if err != nil {
@@ -163,7 +22,7 @@ func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (
 	}
 	r := readerRef{src: phoneSource(deviceID), side: policy.Entry}
 	d.mu.Lock()
-	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Phone, Identity: id.ID, At: c.now()}, cred.Blacklisted, Card{})
+	dec := c.decide(d, r, id, policy.Presented{Factor: policy.Phone, Identity: id.ID, At: c.now()}, cred.Blacklisted, store.Card{})
 	if dec.Reason == policy.NeedMoreFactors {
 		// A phone cannot complete a card+PIN door: it needs what the door asks.
 		dec.Decision = policy.Decision{Reason: policy.NotAllowedFactor}
@@ -179,7 +38,7 @@ func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (
 func (c *Controller) GuardOpen(ctx context.Context, doorName, account string) (LockResult, error) {
 	d := c.doorByName(doorName)
 	if d == nil {
-		return "", fmt.Errorf("%w: door %q", ErrNotFound, doorName)
+		return "", fmt.Errorf("%w: door %q", store.ErrNotFound, doorName)
 	}
 	d.mu.Lock()
 	ev, err := c.store.Append(ctx, c.stamp(Event{Kind: KindGranted, Door: doorName, Reason: "opened_by_guard", Detail: "by " + account}))

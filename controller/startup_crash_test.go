@@ -20,6 +20,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"menwei/controller/store"
 )
 
 const startupCrashEnv = "MENWEI_STARTUP_CRASH_DIR"
@@ -32,7 +34,7 @@ func TestStartupCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child of TestKillsAtStartupNeverKeepTheGateDown")
 	}
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "startup crash child: open: %v\n", err)
 		os.Exit(2)
@@ -77,7 +79,7 @@ func TestKillsAtStartupNeverKeepTheGateDown(t *testing.T) {
 		require.NoError(t, err, "MENWEI_STARTUP_KILLS")
 	}
 	dir := t.TempDir()
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
@@ -128,7 +130,7 @@ func TestKillsAtStartupNeverKeepTheGateDown(t *testing.T) {
 		_ = cmd.Wait()
 		hits += countEmpty(t, dir)
 
-		s, err := OpenStore(StoreOptions{Dir: dir})
+		s, err := store.Open(store.Options{Dir: dir})
 		require.NoError(t, err, "kill %d: the store opens on the first try", k)
 		repairs += s.Repaired()
 		requireEvents(t, s, round, fmt.Sprintf("kill %d", k))
@@ -140,7 +142,7 @@ func TestKillsAtStartupNeverKeepTheGateDown(t *testing.T) {
 		}
 	}
 	// Every event acknowledged before any of the kills is still there.
-	s, err = OpenStore(StoreOptions{Dir: dir})
+	s, err = store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	requireEvents(t, s, acked, "after all kills")
 	require.NoError(t, s.Close())
@@ -150,7 +152,7 @@ func TestKillsAtStartupNeverKeepTheGateDown(t *testing.T) {
 	assert.NotEmpty(t, acked, "the children wrote")
 }
 
-func requireEvents(t *testing.T, s *Store, want map[uint64]string, when string) {
+func requireEvents(t *testing.T, s *store.Store, want map[uint64]string, when string) {
 	t.Helper()
 	for seq, hash := range want {
 		evs, err := s.Events(EventQuery{After: seq - 1, Limit: 1})

@@ -18,16 +18,16 @@ import (
 	"strings"
 	"time"
 
-	"menwei/controller"
+	"menwei/controller/store"
 )
 
 // makeCert writes a self-signed ECDSA P-256 certificate and key for the
 // gate box's HTTPS API: cert.pem and key.pem (mode 600) in -out.
-func makeCert(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func makeCert(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	hosts := fs.String("host", "", "host names and IP addresses, comma separated")
 	dir := fs.String("out", ".", "directory for cert.pem and key.pem")
 	days := fs.Int("days", 825, "validity in days")
-	return func(*controller.Store) error {
+	return func(*store.Store) error {
 		if *hosts == "" {
 			return errors.New("cert: give -host (the names and addresses phones and guards use)")
 		}

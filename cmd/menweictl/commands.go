@@ -18,6 +18,7 @@ import (
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
 
 var commands = []command{
@@ -45,16 +46,16 @@ var commands = []command{
 	{"verify", "check the event log's hash chain", verify, false},
 }
 
-func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controller.Store) error {
-	return func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*store.Store) error {
+	return func(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 		id := fs.String("id", "", "identity id")
 		name := fs.String("name", "", "full name")
 		unit := fs.String("unit", "", "building-unit, e.g. 3-201")
 		var groups, cards multi
 		fs.Var(&groups, "group", "group (repeatable)")
 		fs.Var(&cards, "card", "card credential (repeatable)")
-		return func(s *controller.Store) error {
-			i := controller.Identity{ID: *id, Kind: kind, Name: *name, Unit: *unit, Groups: groups}
+		return func(s *store.Store) error {
+			i := store.Identity{ID: *id, Kind: kind, Name: *name, Unit: *unit, Groups: groups}
 			return saveIdentity(s, out, i, cards)
 		}
 	}
@@ -62,10 +63,10 @@ func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*controll
 
 // saveIdentity saves the identity with its cards, all or nothing: a card
 // that is refused leaves neither the identity nor any card saved.
-func saveIdentity(s *controller.Store, out io.Writer, i controller.Identity, cards []string) error {
-	creds := make([]controller.Credential, len(cards))
+func saveIdentity(s *store.Store, out io.Writer, i store.Identity, cards []string) error {
+	creds := make([]store.Credential, len(cards))
 	for n, c := range cards {
-		creds[n] = controller.Credential{Kind: policy.Card, Key: c}
+		creds[n] = store.Credential{Kind: policy.Card, Key: c}
 	}
 	if err := s.PutIdentityWith(i, creds); err != nil {
 		return fmt.Errorf("%s %s not saved: %w", i.Kind, i.ID, err)
@@ -74,7 +75,7 @@ func saveIdentity(s *controller.Store, out io.Writer, i controller.Identity, car
 	return nil
 }
 
-func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func addVisitor(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := fs.String("id", "", "visitor id")
 	name := fs.String("name", "", "full name")
 	host := fs.String("host", "", "the resident visited")
@@ -84,8 +85,8 @@ func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	var doors, cards multi
 	fs.Var(&doors, "door", "door the pass opens (repeatable; none = all)")
 	fs.Var(&cards, "card", "card credential (repeatable)")
-	return func(s *controller.Store) error {
-		p := &controller.Pass{From: time.Now().UTC(), Doors: doors, MaxUses: *uses}
+	return func(s *store.Store) error {
+		p := &store.Pass{From: time.Now().UTC(), Doors: doors, MaxUses: *uses}
 		var err error
 		if *from != "" {
 			if p.From, err = parseTime("-from", *from); err != nil {
@@ -101,7 +102,7 @@ func addVisitor(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 		if _, err := s.Identity(*host); err != nil {
 			return fmt.Errorf("-host %q: %w", *host, err)
 		}
-		return saveIdentity(s, out, controller.Identity{ID: *id, Kind: policy.Visitor, Name: *name, Host: *host, Pass: p}, cards)
+		return saveIdentity(s, out, store.Identity{ID: *id, Kind: policy.Visitor, Name: *name, Host: *host, Pass: p}, cards)
 	}
 }
 
@@ -125,10 +126,10 @@ func parseTime(flagName, v string) (time.Time, error) {
 	return time.Time{}, usageError{fmt.Sprintf("%s %q: not a time; give %s", flagName, v, timeForms)}
 }
 
-func listIdentities(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func listIdentities(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	kind := fs.String("kind", "", "resident, visitor or staff")
 	asJSON := fs.Bool("json", false, "JSON output")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		ids, err := s.Identities(policy.Kind(*kind))
 		if err != nil {
 			return err
@@ -165,9 +166,9 @@ func listIdentities(fs *flag.FlagSet, out io.Writer) func(*controller.Store) err
 
 func idFlag(fs *flag.FlagSet) *string { return fs.String("id", "", "identity id") }
 
-func removeIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func removeIdentity(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.DeleteIdentity(*id); err != nil {
 			return fmt.Errorf("identity %q: %w", *id, err)
 		}
@@ -176,10 +177,10 @@ func removeIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) err
 	}
 }
 
-func disableIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func disableIdentity(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
 	enable := fs.Bool("enable", false, "enable again")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		i, err := s.Identity(*id)
 		if err != nil {
 			return fmt.Errorf("identity %q: %w", *id, err)
@@ -193,11 +194,11 @@ func disableIdentity(fs *flag.FlagSet, out io.Writer) func(*controller.Store) er
 	}
 }
 
-func cardAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func cardAdd(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
 	card := fs.String("card", "", "card credential")
-	return func(s *controller.Store) error {
-		if err := s.AddCredential(controller.Credential{Kind: policy.Card, Key: *card, Identity: *id}); err != nil {
+	return func(s *store.Store) error {
+		if err := s.AddCredential(store.Credential{Kind: policy.Card, Key: *card, Identity: *id}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "card added to %s\n", *id)
@@ -205,9 +206,9 @@ func cardAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func cardRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func cardRemove(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	card := fs.String("card", "", "card credential")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.RemoveCredential(policy.Card, *card); err != nil {
 			return fmt.Errorf("card: %w", err)
 		}
@@ -216,10 +217,10 @@ func cardRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func cardBlacklist(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func cardBlacklist(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	card := fs.String("card", "", "card credential")
 	clear := fs.Bool("clear", false, "take it off the blacklist")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.SetBlacklisted(policy.Card, *card, !*clear); err != nil {
 			return fmt.Errorf("card: %w", err)
 		}
@@ -228,11 +229,11 @@ func cardBlacklist(fs *flag.FlagSet, out io.Writer) func(*controller.Store) erro
 	}
 }
 
-func pinSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func pinSet(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
 	pin := fs.String("pin", "", "4-12 digits")
 	duress := fs.Bool("duress", false, "set the duress PIN (opens and raises a silent alarm)")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.SetPIN(*id, *pin, *duress); err != nil {
 			return err
 		}
@@ -241,14 +242,14 @@ func pinSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func scheduleSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func scheduleSet(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := fs.String("id", "", "schedule id")
 	name := fs.String("name", "", "description")
 	var periods, hol multi
 	fs.Var(&periods, "period", "weekly period (repeatable)")
 	fs.Var(&hol, "holiday-period", "period that applies on holidays (repeatable; none = closed)")
-	return func(s *controller.Store) error {
-		if err := s.PutSchedule(controller.Schedule{ID: *id, Name: *name, Periods: periods, Holiday: hol}); err != nil {
+	return func(s *store.Store) error {
+		if err := s.PutSchedule(store.Schedule{ID: *id, Name: *name, Periods: periods, Holiday: hol}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "schedule %s saved\n", *id)
@@ -256,9 +257,9 @@ func scheduleSet(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error 
 	}
 }
 
-func scheduleList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func scheduleList(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	asJSON := fs.Bool("json", false, "JSON output")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		scs, err := s.Schedules()
 		if err != nil {
 			return err
@@ -273,10 +274,10 @@ func scheduleList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
 	}
 }
 
-func holidayAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func holidayAdd(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	date := fs.String("date", "", "YYYY-MM-DD")
 	name := fs.String("name", "", "name")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.PutHoliday(*date, *name); err != nil {
 			return err
 		}
@@ -285,9 +286,9 @@ func holidayAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func holidayRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func holidayRemove(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	date := fs.String("date", "", "YYYY-MM-DD")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if err := s.DeleteHoliday(*date); err != nil {
 			return err
 		}
@@ -296,8 +297,8 @@ func holidayRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) erro
 	}
 }
 
-func holidayList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
-	return func(s *controller.Store) error {
+func holidayList(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
+	return func(s *store.Store) error {
 		h, err := s.Holidays()
 		if err != nil {
 			return err
@@ -314,13 +315,13 @@ func holidayList(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error 
 	}
 }
 
-func events(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func events(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	after := fs.Uint64("after", 0, "the events after this sequence number (default: the newest)")
 	limit := fs.Int("limit", 50, "how many (the newest, shown newest last)")
 	kind := fs.String("kind", "", "only this kind")
 	door := fs.String("door", "", "only this door")
 	asJSON := fs.Bool("json", false, "JSON output")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if *limit < 1 {
 			return usageError{"events: -limit must be 1 or more"}
 		}
@@ -363,8 +364,8 @@ func events(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func verify(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
-	return func(s *controller.Store) error {
+func verify(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
+	return func(s *store.Store) error {
 		n, err := s.VerifyChain()
 		if err != nil {
 			return err
@@ -374,14 +375,14 @@ func verify(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func exportEvents(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func exportEvents(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	format := fs.String("format", "jsonl", "jsonl or csv")
 	file := fs.String("out", "", "write to FILE (default: standard output)")
 	kind := fs.String("kind", "", "only this kind")
 	door := fs.String("door", "", "only this door")
 	since := fs.String("since", "", "from this time: "+timeForms)
 	until := fs.String("until", "", "before this time: "+timeForms)
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		q := controller.EventQuery{Kind: *kind, Door: *door}
 		for _, t := range []struct {
 			name, v string
@@ -415,11 +416,11 @@ func exportEvents(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
 	}
 }
 
-func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
 	photo := fs.String("photo", "", "JPEG or PNG with exactly one face")
 	faceID := fs.String("face-id", "", "name of this face (default: photo-<time>)")
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		if modelsDir == "" {
 			return errors.New("faces enroll: face.models is not set in the configuration (give -config)")
 		}
@@ -440,7 +441,7 @@ func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 		if name == "" {
 			name = "photo-" + time.Now().UTC().Format("20060102T150405")
 		}
-		if err := s.PutFace(controller.FaceRecord{Identity: *id, ID: name, Vector: f.Descriptor}); err != nil {
+		if err := s.PutFace(store.FaceRecord{Identity: *id, ID: name, Vector: f.Descriptor}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "face %s enrolled for %s (quality %.2f)\n", name, *id, f.Quality)
@@ -448,9 +449,9 @@ func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func faceRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func faceRemove(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
-	return func(s *controller.Store) error {
+	return func(s *store.Store) error {
 		n, err := s.DeleteFaces(*id)
 		if err != nil {
 			return err
@@ -460,10 +461,10 @@ func faceRemove(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
 	}
 }
 
-func accountAdd(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error {
+func accountAdd(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	name := fs.String("name", "", "account name")
-	role := fs.String("role", controller.RoleGuard, "admin or guard")
-	return func(s *controller.Store) error {
+	role := fs.String("role", store.RoleGuard, "admin or guard")
+	return func(s *store.Store) error {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && line == "" {
 			return errors.New("accounts add: give the password on standard input")

@@ -16,8 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"menwei/controller"
 	"menwei/controller/config"
+	"menwei/controller/store"
 )
 
 func main() {
@@ -43,7 +43,7 @@ func (u usageError) Error() string { return u.msg }
 type command struct {
 	name  string
 	usage string
-	setup func(fs *flag.FlagSet, out io.Writer) func(*controller.Store) error
+	setup func(fs *flag.FlagSet, out io.Writer) func(*store.Store) error
 	// creates: the command may make a new store (the first records of an
 	// install). Every other command needs an existing store and creates
 	// nothing, so a wrong path is an error and not an empty store.
@@ -147,8 +147,8 @@ func run(args []string, out io.Writer) error {
 			api = "https://" + cfg.HTTP.Listen
 		}
 	}
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir, MustExist: !cmd.creates})
-	if errors.Is(err, controller.ErrStoreLocked) {
+	s, err := store.Open(store.Options{Dir: dir, MustExist: !cmd.creates})
+	if errors.Is(err, store.ErrStoreLocked) {
 		// menweid has the store: the running gate does these tasks over its API.
 		return fmt.Errorf("%w\nthe gate is running: use its API instead, e.g. menweictl -api %s %s ... (menweictl -api URL help lists the commands), or stop menweid first", err, api, cmd.name)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller"
+	"menwei/controller/store"
 )
 
 func ctl(t *testing.T, dir string, args ...string) (string, error) {
@@ -58,7 +59,7 @@ func TestCommands(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "2026-10-01\tNational Day")
 
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	creds, err := s.Credentials("li")
 	require.NoError(t, err)
@@ -85,16 +86,16 @@ func TestErrors(t *testing.T) {
 	_, err = ctl(t, dir, "residents", "add", "-idd", "x")
 	assert.True(t, errors.As(err, &ue))
 	_, err = ctl(t, dir, "residents", "add", "-id", "bad id", "-name", "x")
-	assert.ErrorIs(t, err, controller.ErrBadRequest)
+	assert.ErrorIs(t, err, store.ErrBadRequest)
 	_, err = ctl(t, dir, "cards", "add", "-id", "nobody", "-card", "1:1")
-	assert.ErrorIs(t, err, controller.ErrNotFound)
+	assert.ErrorIs(t, err, store.ErrNotFound)
 	_, err = ctl(t, dir, "visitors", "add", "-id", "v", "-name", "x", "-host", "nobody", "-until", "2030-01-01T00:00:00Z")
 	assert.ErrorContains(t, err, "-host")
 	_, err = ctl(t, dir, "pin", "set", "-id", "x", "-pin", "12")
-	assert.ErrorIs(t, err, controller.ErrBadRequest)
+	assert.ErrorIs(t, err, store.ErrBadRequest)
 
 	// While menweid (here: another open store) holds the directory.
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	defer s.Close()
 	_, err = ctl(t, dir, "identities", "list")
@@ -130,13 +131,13 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 	} {
 		missing := filepath.Join(t.TempDir(), "no-store")
 		_, err := ctl(t, missing, args...)
-		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		require.ErrorIs(t, err, store.ErrNoStore, args)
 		assert.ErrorContains(t, err, missing, args)
 		assert.NoDirExists(t, missing, args)
 
 		empty := t.TempDir() // a directory, but no store in it
 		_, err = ctl(t, empty, args...)
-		require.ErrorIs(t, err, controller.ErrNoStore, args)
+		require.ErrorIs(t, err, store.ErrNoStore, args)
 		entries, err := os.ReadDir(empty)
 		require.NoError(t, err)
 		assert.Empty(t, entries, args)
@@ -158,12 +159,12 @@ func TestLockedStoreSaysUseTheAPI(t *testing.T) {
 http: { listen: "gate.local:8443", cert: c.pem, key: k.pem }
 buses: [{ name: b, device: tty, pds: [{ name: r, address: 1 }] }]
 `), 0o600))
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(dir, "data", "store")})
+	s, err := store.Open(store.Options{Dir: filepath.Join(dir, "data", "store")})
 	require.NoError(t, err)
 	defer s.Close()
 	var out bytes.Buffer
 	err = run([]string{"-config", cfg, "cards", "blacklist", "-card", "1:1234"}, &out)
-	require.ErrorIs(t, err, controller.ErrStoreLocked)
+	require.ErrorIs(t, err, store.ErrStoreLocked)
 	assert.ErrorContains(t, err, "menweictl -api https://gate.local:8443 cards blacklist")
 	assert.NotContains(t, err.Error(), "1234", "no card number in the error")
 }
@@ -179,8 +180,8 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 		cards []string
 		is    error
 	}{
-		{"malformed", []string{"1:100", "1:4444x"}, controller.ErrBadRequest},
-		{"someone else's", []string{"1:100", "1:200"}, controller.ErrCardInUse},
+		{"malformed", []string{"1:100", "1:4444x"}, store.ErrBadRequest},
+		{"someone else's", []string{"1:100", "1:200"}, store.ErrCardInUse},
 	} {
 		args := []string{"residents", "add", "-id", "li", "-name", "Li Wei"}
 		for _, c := range tt.cards {
@@ -189,21 +190,21 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 		_, err := ctl(t, dir, args...)
 		require.ErrorIs(t, err, tt.is, tt.name)
 		assert.ErrorContains(t, err, "credential 2 of 2", tt.name)
-		if tt.is == controller.ErrCardInUse {
+		if tt.is == store.ErrCardInUse {
 			assert.NotContains(t, err.Error(), "200", "a valid card's number is not in the error")
 		}
 
-		s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+		s, err := store.Open(store.Options{Dir: dir})
 		require.NoError(t, err)
 		_, err = s.Identity("li")
-		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the resident was not saved", tt.name)
+		assert.ErrorIs(t, err, store.ErrNotFound, "%s: the resident was not saved", tt.name)
 		_, _, err = s.Lookup("card", "h10301:1:100")
-		assert.ErrorIs(t, err, controller.ErrNotFound, "%s: the first card was not saved", tt.name)
+		assert.ErrorIs(t, err, store.ErrNotFound, "%s: the first card was not saved", tt.name)
 		require.NoError(t, s.Close())
 	}
 	// Changing an existing resident the same way changes nothing either.
 	_, err = ctl(t, dir, "residents", "add", "-id", "zhao", "-name", "Zhao Renamed", "-card", "1:300", "-card", "raw:8")
-	require.ErrorIs(t, err, controller.ErrBadRequest)
+	require.ErrorIs(t, err, store.ErrBadRequest)
 	out, err := ctl(t, dir, "identities", "list")
 	require.NoError(t, err)
 	assert.Contains(t, out, "Zhao ")
@@ -213,7 +214,7 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 // events shows the newest N, newest last, also past one query's 1000.
 func TestEventsShowsTheNewest(t *testing.T) {
 	dir := t.TempDir()
-	s, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
 	for i := range 1100 {
 		_, err := s.Append(context.Background(), controller.Event{Kind: "access.granted", Detail: fmt.Sprintf("event-%04d", i)})

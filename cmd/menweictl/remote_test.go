@@ -16,6 +16,7 @@ import (
 	"menwei/controller"
 	"menwei/controller/door"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 )
 
 type doorsFake struct{ mode door.Mode }
@@ -28,7 +29,7 @@ func (d *doorsFake) SetDoorModes(_ context.Context, _ []string, m door.Mode, _ s
 	return nil
 }
 
-type enrollerFake struct{ s *controller.Store }
+type enrollerFake struct{ s *store.Store }
 
 func (enrollerFake) FaceOf(context.Context, []byte) ([128]float32, error) {
 	return [128]float32{1}, nil
@@ -44,10 +45,10 @@ func (e enrollerFake) RemoveIdentity(_ context.Context, id string) error {
 // menweictl -api against a real API server and store.
 func TestRemoteCommands(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	s, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	defer s.Close()
-	require.NoError(t, s.PutAccount("ada", controller.RoleAdmin, "a long password"))
+	require.NoError(t, s.PutAccount("ada", store.RoleAdmin, "a long password"))
 	doors := &doorsFake{}
 	srv := httptest.NewServer(api.New(api.Options{Events: s, Auth: s, Audit: s, Doors: doors, People: s, Enroller: enrollerFake{s}}).Handler())
 	defer srv.Close()
@@ -92,15 +93,15 @@ func TestRemoteCommands(t *testing.T) {
 
 // remoteServer is a real API server and store for menweictl -api, with an
 // admin (ada) and a guard (gus) account and the resident li.
-func remoteServer(t *testing.T) (*controller.Store, func(args ...string) (string, error)) {
+func remoteServer(t *testing.T) (*store.Store, func(args ...string) (string, error)) {
 	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	s, err := controller.OpenStore(controller.StoreOptions{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.PutAccount("ada", controller.RoleAdmin, "a long password"))
-	require.NoError(t, s.PutAccount("gus", controller.RoleGuard, "a long password"))
-	require.NoError(t, s.PutIdentity(controller.Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
+	require.NoError(t, s.PutAccount("ada", store.RoleAdmin, "a long password"))
+	require.NoError(t, s.PutAccount("gus", store.RoleGuard, "a long password"))
+	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
 	srv := httptest.NewServer(api.New(api.Options{Events: s, Auth: s, Audit: s, Doors: &doorsFake{}, People: s, Enroller: enrollerFake{s}}).Handler())
 	t.Cleanup(srv.Close)
 	return s, func(args ...string) (string, error) {
@@ -122,8 +123,8 @@ func TestRemoteVisitors(t *testing.T) {
 	s, remote := remoteServer(t)
 	login(t, remote, "gus")
 	until := time.Date(2030, 1, 2, 15, 4, 0, 0, time.Local)
-	require.NoError(t, s.PutIdentity(controller.Identity{ID: "v-1", Kind: policy.Visitor, Name: "Guest", Host: "li",
-		Pass: &controller.Pass{From: time.Now().UTC(), Until: until.UTC(), MaxUses: 2}}))
+	require.NoError(t, s.PutIdentity(store.Identity{ID: "v-1", Kind: policy.Visitor, Name: "Guest", Host: "li",
+		Pass: &store.Pass{From: time.Now().UTC(), Until: until.UTC(), MaxUses: 2}}))
 	out, err := remote("visitors")
 	require.NoError(t, err)
 	assert.NotContains(t, out, "<nil>")
@@ -192,7 +193,7 @@ func TestRemotePeopleTasks(t *testing.T) {
 	assert.Contains(t, out, "PIN set for li")
 	i, err := s.Identity("li")
 	require.NoError(t, err)
-	ok, _ := controller.CheckPIN(i, "2580")
+	ok, _ := store.CheckPIN(i, "2580")
 	assert.True(t, ok)
 	_, err = remote("pin", "set", "-id", "li", "-pin", "9111", "-duress")
 	require.NoError(t, err)
@@ -219,9 +220,9 @@ func TestRemotePeopleTasks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "li removed")
 	_, err = s.Identity("li")
-	assert.ErrorIs(t, err, controller.ErrNotFound)
+	assert.ErrorIs(t, err, store.ErrNotFound)
 	_, _, err = s.Lookup(policy.Card, "h10301:1:1234")
-	assert.ErrorIs(t, err, controller.ErrNotFound, "with their cards")
+	assert.ErrorIs(t, err, store.ErrNotFound, "with their cards")
 }
 
 // A wrong time says which forms are accepted, not Go's layout string.

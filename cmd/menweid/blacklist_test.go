@@ -11,6 +11,7 @@ import (
 
 	"menwei/controller"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -22,8 +23,8 @@ import (
 func TestCardBlacklistedThroughAPIIsRefusedAtTheReader(t *testing.T) {
 	pd, err := osdppd.New(osdppd.Config{Addr: 101})
 	require.NoError(t, err)
-	g := startGateWith(t, gateSetup{pd: pd, seed: true, beforeRun: func(s *controller.Store) {
-		require.NoError(t, s.PutAccount("gus", controller.RoleGuard, testPassword))
+	g := startGateWith(t, gateSetup{pd: pd, seed: true, beforeRun: func(s *store.Store) {
+		require.NoError(t, s.PutAccount("gus", store.RoleGuard, testPassword))
 	}})
 	g.waitOnline(false)
 	waitCmd(t, g.pd, osdp.CmdOUT) // the lock set to locked

@@ -26,6 +26,7 @@ import (
 	"menwei/biometric/face"
 	"menwei/biometric/faceindex"
 	"menwei/controller"
+	"menwei/controller/store"
 	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
@@ -140,11 +141,11 @@ func TestFaceTerminalOpensForEnrolledResident(t *testing.T) {
 			term := faceTerminal(t, mode, osdppdConfig(101))
 			dir := t.TempDir()
 			extra := fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))
-			g := startGateWith(t, gateSetup{pd: term.PD, extra: extra, dir: dir, seed: true, beforeRun: func(s *controller.Store) {
+			g := startGateWith(t, gateSetup{pd: term.PD, extra: extra, dir: dir, seed: true, beforeRun: func(s *store.Store) {
 				// Enrol Li Wei from one photo, as `menweictl faces enroll` does.
 				f, err := e.One(context.Background(), enrolPhoto)
 				require.NoError(t, err)
-				require.NoError(t, s.PutFace(controller.FaceRecord{Identity: "li-wei", ID: "enrol", Vector: f.Descriptor}))
+				require.NoError(t, s.PutFace(store.FaceRecord{Identity: "li-wei", ID: "enrol", Vector: f.Descriptor}))
 			}})
 			g.waitOnline(false)
 			waitOut(t, term.PD, osdp.OutPermOffAbort)
@@ -397,11 +398,11 @@ func TestFaceCropCrossesA9600BaudLine(t *testing.T) {
 	g := startGateWith(t, gateSetup{pd: term.PD, line: 9600, seed: true,
 		pdYAML: "        scbk: " + testKey + "\n        face: jpeg\n        face_max_bytes: 6144",
 		extra:  fmt.Sprintf("face:\n  models: %s", cachePath(t, "models")),
-		beforeRun: func(s *controller.Store) {
+		beforeRun: func(s *store.Store) {
 			// Enrolled from the photo, as `menweictl faces enroll` does.
 			f, err := e.One(context.Background(), photo)
 			require.NoError(t, err)
-			require.NoError(t, s.PutFace(controller.FaceRecord{Identity: "li-wei", ID: "enrol", Vector: f.Descriptor}))
+			require.NoError(t, s.PutFace(store.FaceRecord{Identity: "li-wei", ID: "enrol", Vector: f.Descriptor}))
 		}})
 	g.waitOnline(true)
 	waitOut(t, term.PD, osdp.OutPermOffAbort)

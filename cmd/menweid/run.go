@@ -17,6 +17,7 @@ import (
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/config"
+	"menwei/controller/store"
 )
 
 // Options lets tests replace how bus lines are opened and learn the address.
@@ -34,12 +35,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	store, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir, Log: log})
+	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Log: log})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := store.Close(); err != nil {
+		if err := st.Close(); err != nil {
 			log.Error("closing store", "err", err)
 		}
 	}()
@@ -47,7 +48,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	copts := controller.Options{Config: cfg, Store: store, OpenPort: o.OpenPort, Log: log, Faces: faces}
+	copts := controller.Options{Config: cfg, Store: st, OpenPort: o.OpenPort, Log: log, Faces: faces}
 	if cfg.Face.Models != "" {
 		e, err := face.Open(face.Config{ModelDir: cfg.Face.Models, MaxBytes: cfg.Face.MaxPhoto})
 		if err != nil {
@@ -71,7 +72,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler: api.New(api.Options{Events: store, PDs: ctl.PDs, Doors: ctl, Auth: store, Audit: store, Phones: store, Opener: ctl, People: store, Enroller: ctl, Log: log,
+		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Log: log,
 			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
 			SecureCookies: cfg.HTTP.Cert != ""}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -21,6 +21,7 @@ import (
 	"menwei/controller"
 	"menwei/controller/config"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport/serialporttest"
 	"menwei/firmware-mocks/osdppd"
@@ -85,7 +86,7 @@ type gateSetup struct {
 	door   string    // another door, YAML list item(s) under doors:
 	tls    [2]string // certificate and key files: HTTPS
 	// beforeRun runs on the store before menweid opens it.
-	beforeRun func(*controller.Store)
+	beforeRun func(*store.Store)
 	// line, when set, puts the PD on a half-duplex line paced at this
 	// baud (serialporttest.Line) instead of a pty, which carries a
 	// kilobyte at once; the bus's baud in the config is the same.
@@ -155,7 +156,7 @@ doors:
 		seed(t, cfg.Store.Dir)
 	}
 	if gs.beforeRun != nil {
-		s, err := controller.OpenStore(controller.StoreOptions{Dir: cfg.Store.Dir})
+		s, err := store.Open(store.Options{Dir: cfg.Store.Dir})
 		require.NoError(t, err)
 		gs.beforeRun(s)
 		require.NoError(t, s.Close())
@@ -166,26 +167,26 @@ doors:
 }
 
 func seed(t *testing.T, dir string) {
-	store, err := controller.OpenStore(controller.StoreOptions{Dir: dir})
+	st, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
-	require.NoError(t, store.PutIdentity(controller.Identity{ID: "li-wei", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
-	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
-	require.NoError(t, store.PutIdentity(controller.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
-	require.NoError(t, store.AddCredential(controller.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
-	require.NoError(t, store.PutAccount("admin", controller.RoleAdmin, testPassword))
-	require.NoError(t, store.Close())
+	require.NoError(t, st.PutIdentity(store.Identity{ID: "li-wei", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
+	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
+	require.NoError(t, st.PutIdentity(store.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
+	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
+	require.NoError(t, st.PutAccount("admin", store.RoleAdmin, testPassword))
+	require.NoError(t, st.Close())
 }
 
 const testPassword = "a test password"
 
 // seedN imports n residents; resident i has card 1:i.
-func seedN(tb testing.TB, s *controller.Store, n int) {
-	ids := make([]controller.Identity, 0, n)
-	creds := make([]controller.Credential, 0, n)
+func seedN(tb testing.TB, s *store.Store, n int) {
+	ids := make([]store.Identity, 0, n)
+	creds := make([]store.Credential, 0, n)
 	for i := range n {
 		id := fmt.Sprintf("r%05d", i)
-		ids = append(ids, controller.Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id})
-		creds = append(creds, controller.Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: id})
+		ids = append(ids, store.Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id})
+		creds = append(creds, store.Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: id})
 	}
 	require.NoError(tb, s.Import(ids, creds))
 }
@@ -365,14 +366,14 @@ func TestCardOpensDoor(t *testing.T) {
 			require.NoError(t, g.pd.SetInput(0, true))
 			g.waitEvent("door opened", func(e controller.Event) bool { return e.Kind == controller.KindDoorOpened })
 
-			// SIGTERM-like stop: clean, store closed, everything durable and chained.
+			// SIGTERM-like stop: clean, st closed, everything durable and chained.
 			g.shutdown()
-			store, err := controller.OpenStore(controller.StoreOptions{Dir: filepath.Join(g.dir, "store")})
+			st, err := store.Open(store.Options{Dir: filepath.Join(g.dir, "store")})
 			require.NoError(t, err)
-			defer store.Close()
-			n, err := store.VerifyChain()
+			defer st.Close()
+			n, err := st.VerifyChain()
 			require.NoError(t, err)
-			evs, err := store.Events(controller.EventQuery{Limit: 1000})
+			evs, err := st.Events(controller.EventQuery{Limit: 1000})
 			require.NoError(t, err)
 			assert.Equal(t, int(n), len(evs))
 			assert.Equal(t, controller.KindSystemStop, evs[len(evs)-1].Kind)

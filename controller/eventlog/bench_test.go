@@ -11,7 +11,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// openBenchLog opens a Badger database the way controller.Store does, on the
+// openBenchLog opens a Badger database the way store.Store does, on the
 // real disk, and the log on it.
 func openBenchLog(b *testing.B) (*Log, *badger.DB) {
 	b.Helper()

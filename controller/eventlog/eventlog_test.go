@@ -132,7 +132,7 @@ func TestAppendAfterClose(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 }
 
-// storeOptions are the Badger options controller.Store opens with.
+// storeOptions are the Badger options store.Store opens with.
 func storeOptions(dir string) badger.Options {
 	return badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil).
 		WithMemTableSize(8 << 20).WithNumMemtables(2).

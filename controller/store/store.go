@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -18,17 +19,17 @@ import (
 
 // Errors from the store.
 var (
-	ErrNotFound   = errors.New("controller: not found")
-	ErrCardInUse  = errors.New("controller: card already belongs to another identity")
-	ErrBadRequest = errors.New("controller: invalid")
-	// ErrNoStore: StoreOptions.MustExist and the directory holds no store.
-	ErrNoStore = errors.New("controller: no store")
+	ErrNotFound   = errors.New("store: not found")
+	ErrCardInUse  = errors.New("store: card already belongs to another identity")
+	ErrBadRequest = errors.New("store: invalid")
+	// ErrNoStore: Options.MustExist and the directory holds no store.
+	ErrNoStore = errors.New("store: no store")
 	// ErrStoreLocked: another process (a running menweid) has the store open.
-	ErrStoreLocked = errors.New("controller: store in use by another process (is menweid running?)")
+	ErrStoreLocked = errors.New("store: store in use by another process (is menweid running?)")
 )
 
-// StoreOptions configures the Badger store.
-type StoreOptions struct {
+// Options configures the Badger store.
+type Options struct {
 	Dir      string // required unless InMemory
 	InMemory bool   // for unit tests
 	// MustExist opens only a store that is already there: a directory
@@ -45,6 +46,12 @@ type Store struct {
 
 	db  *badger.DB
 	log *slog.Logger
+
+	// wmu serialises the write path (write) and guards subs: changes reach
+	// subscribers in the order they committed.
+	wmu  sync.Mutex
+	subs map[int]func(Change)
+	nsub int
 	// repaired counts the empty files a crash left that the open removed.
 	repaired int
 }
@@ -63,9 +70,9 @@ const (
 	schema    = "1"
 )
 
-// OpenStore opens (or creates) the store. Badger's defaults take about
+// Open opens (or creates) the store. Badger's defaults take about
 // 380 MB; these keep a gate box near 30 MB.
-func OpenStore(o StoreOptions) (*Store, error) {
+func Open(o Options) (*Store, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +103,7 @@ func OpenStore(o StoreOptions) (*Store, error) {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("%w: %s", ErrStoreLocked, o.Dir)
 		}
-		return nil, fmt.Errorf("controller: open store %s: %w", o.Dir, err)
+		return nil, fmt.Errorf("store: open store %s: %w", o.Dir, err)
 	}
 	s := &Store{db: db, log: o.Log, repaired: len(repaired)}
 	if err := s.checkSchema(); err != nil {
@@ -124,11 +131,14 @@ func (s *Store) checkSchema() error {
 			return err
 		}
 		if string(v) != schema {
-			return fmt.Errorf("controller: store schema %q, this menweid understands %q", v, schema)
+			return fmt.Errorf("store: store schema %q, this menweid understands %q", v, schema)
 		}
 		return nil
 	})
 }
+
+// Closed reports whether the store has been closed (or Badger closed it).
+func (s *Store) Closed() bool { return s.db == nil || s.db.IsClosed() }
 
 // Close stops the event writer (after it has written what it holds) and
 // closes Badger. It is safe to call twice.
@@ -181,6 +191,10 @@ func notFound(key string) error {
 	}
 	return fmt.Errorf("%w: %s", ErrNotFound, kind)
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func setJSON(txn *badger.Txn, key string, v any) error {
 	b, err := json.Marshal(v)

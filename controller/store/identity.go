@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"crypto/rand"
@@ -15,7 +15,6 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/crypto/argon2"
 
-	"menwei/controller/fingers"
 	"menwei/controller/policy"
 )
 
@@ -142,12 +141,12 @@ func (s *Store) PutIdentityWith(i Identity, creds []Credential) error {
 			return fmt.Errorf("credential %d of %d: %w", n+1, len(creds), err)
 		}
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if err := putIdentityTxn(txn, i); err != nil {
+	return s.write(func(w *writer) error {
+		if err := putIdentity(w, i); err != nil {
 			return err
 		}
 		for n, c := range cs {
-			if err := addCredentialTxn(txn, c); err != nil {
+			if err := addCredential(w, c); err != nil {
 				return fmt.Errorf("credential %d of %d: %w", n+1, len(cs), err)
 			}
 		}
@@ -155,9 +154,11 @@ func (s *Store) PutIdentityWith(i Identity, creds []Credential) error {
 	})
 }
 
-func putIdentityTxn(txn *badger.Txn, i Identity) error {
+// putIdentity keeps what the stored record has and i does not (see
+// PutIdentity) and applies the result.
+func putIdentity(w *writer, i Identity) error {
 	var old Identity
-	err := getJSON(txn, keyIdentity+i.ID, &old)
+	err := getJSON(w.txn, keyIdentity+i.ID, &old)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if i.Created.IsZero() {
@@ -177,7 +178,7 @@ func putIdentityTxn(txn *badger.Txn, i Identity) error {
 			i.Pass.Uses = old.Pass.Uses
 		}
 	}
-	return setJSON(txn, keyIdentity+i.ID, i)
+	return w.apply(Change{Kind: IdentityPut, ID: i.ID, Identity: &i})
 }
 
 // Identity returns one identity.
@@ -202,38 +203,33 @@ func (s *Store) Identities(kind policy.Kind) ([]Identity, error) {
 
 // DeleteIdentity removes an identity with its credentials, faces and state.
 func (s *Store) DeleteIdentity(id string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + id)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.write(func(w *writer) error {
+		if _, err := w.txn.Get([]byte(keyIdentity + id)); errors.Is(err, badger.ErrKeyNotFound) {
 			return notFound(keyIdentity + id)
 		}
-		var keys [][]byte
-		if err := iterJSON(txn, keyCredential, func(c *Credential) {
-			if c.Identity == id {
-				keys = append(keys, []byte(credKey(c.Kind, c.Key)))
-			}
-		}); err != nil {
-			return err
-		}
-		if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
-			if t.Identity == id {
-				keys = append(keys, fingerKey(t.Slot))
-			}
-		}); err != nil {
-			return err
-		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + id + "/")})
-		for it.Rewind(); it.Valid(); it.Next() {
-			keys = append(keys, it.Item().KeyCopy(nil))
-		}
-		it.Close()
-		keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.apply(Change{Kind: IdentityDeleted, ID: id})
 	})
+}
+
+// deleteIdentity deletes an identity's record, credentials, fingerprint
+// templates, faces and anti-passback state.
+func deleteIdentity(txn *badger.Txn, id string) error {
+	var keys [][]byte
+	if err := iterJSON(txn, keyCredential, func(c *Credential) {
+		if c.Identity == id {
+			keys = append(keys, []byte(credKey(c.Kind, c.Key)))
+		}
+	}); err != nil {
+		return err
+	}
+	fps, _, err := templateKeys(txn, id)
+	if err != nil {
+		return err
+	}
+	keys = append(keys, fps...)
+	keys = append(keys, faceKeys(txn, id)...)
+	keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
+	return deleteKeys(txn, keys)
 }
 
 // AddCredential links a credential to an existing identity.
@@ -242,11 +238,11 @@ func (s *Store) AddCredential(c Credential) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + c.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.write(func(w *writer) error {
+		if _, err := w.txn.Get([]byte(keyIdentity + c.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 			return fmt.Errorf("identity %q: %w", c.Identity, ErrNotFound)
 		}
-		return addCredentialTxn(txn, c)
+		return addCredential(w, c)
 	})
 }
 
@@ -269,17 +265,17 @@ func normalizeCredential(c Credential) (Credential, error) {
 	return c, nil
 }
 
-// addCredentialTxn writes c unless its key belongs to another identity.
-func addCredentialTxn(txn *badger.Txn, c Credential) error {
+// addCredential applies c unless its key belongs to another identity.
+func addCredential(w *writer, c Credential) error {
 	var old Credential
-	err := getJSON(txn, credKey(c.Kind, c.Key), &old)
+	err := getJSON(w.txn, credKey(c.Kind, c.Key), &old)
 	if err == nil && old.Identity != c.Identity {
 		return fmt.Errorf("%w (%s)", ErrCardInUse, old.Identity)
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return setJSON(txn, credKey(c.Kind, c.Key), c)
+	return w.apply(Change{Kind: CredentialPut, ID: c.Identity, Credential: &c})
 }
 
 // RemoveCredential deletes a credential.
@@ -289,11 +285,12 @@ func (s *Store) RemoveCredential(kind policy.Factor, key string) error {
 			key = card.String()
 		}
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(credKey(kind, key))); errors.Is(err, badger.ErrKeyNotFound) {
-			return notFound(credKey(kind, key))
+	return s.write(func(w *writer) error {
+		var c Credential
+		if err := getJSON(w.txn, credKey(kind, key), &c); err != nil {
+			return err
 		}
-		return txn.Delete([]byte(credKey(kind, key)))
+		return w.apply(Change{Kind: CredentialRemoved, ID: c.Identity, Credential: &Credential{Kind: kind, Key: key, Identity: c.Identity}})
 	})
 }
 
@@ -304,13 +301,13 @@ func (s *Store) SetBlacklisted(kind policy.Factor, key string, on bool) error {
 			key = card.String()
 		}
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.write(func(w *writer) error {
 		var c Credential
-		if err := getJSON(txn, credKey(kind, key), &c); err != nil {
+		if err := getJSON(w.txn, credKey(kind, key), &c); err != nil {
 			return err
 		}
 		c.Blacklisted = on
-		return setJSON(txn, credKey(kind, key), c)
+		return w.apply(Change{Kind: CredentialPut, ID: c.Identity, Credential: &c})
 	})
 }
 
@@ -351,9 +348,9 @@ func (s *Store) SetPIN(id, pin string, duress bool) error {
 		return fmt.Errorf("%w: a PIN is 4 to 12 digits", ErrBadRequest)
 	}
 	sec := hashSecret(pin)
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.write(func(w *writer) error {
 		var i Identity
-		if err := getJSON(txn, keyIdentity+id, &i); err != nil {
+		if err := getJSON(w.txn, keyIdentity+id, &i); err != nil {
 			return err
 		}
 		other := i.Duress
@@ -368,7 +365,7 @@ func (s *Store) SetPIN(id, pin string, duress bool) error {
 		} else {
 			i.PIN = sec
 		}
-		return setJSON(txn, keyIdentity+id, i)
+		return w.apply(Change{Kind: IdentityPut, ID: id, Identity: &i})
 	})
 }
 
@@ -382,16 +379,16 @@ func CheckPIN(i Identity, pin string) (ok, duress bool) {
 
 // UsePass counts one use of a visitor's pass.
 func (s *Store) UsePass(id string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.write(func(w *writer) error {
 		var i Identity
-		if err := getJSON(txn, keyIdentity+id, &i); err != nil {
+		if err := getJSON(w.txn, keyIdentity+id, &i); err != nil {
 			return err
 		}
 		if i.Pass == nil {
 			return fmt.Errorf("%w: %s has no pass", ErrBadRequest, id)
 		}
 		i.Pass.Uses++
-		return setJSON(txn, keyIdentity+id, i)
+		return w.apply(Change{Kind: IdentityPut, ID: id, Identity: &i})
 	})
 }
 
@@ -417,11 +414,7 @@ func (s *Store) Inside(id string) (*bool, error) {
 
 // SetInside records where anti-passback saw the identity.
 func (s *Store) SetInside(id string, inside bool) error {
-	v := []byte("0")
-	if inside {
-		v = []byte("1")
-	}
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyInside+id), v) })
+	return s.write(func(w *writer) error { return w.apply(Change{Kind: InsideSet, ID: id, Inside: inside}) })
 }
 
 func iterJSON[T any](txn *badger.Txn, prefix string, f func(*T)) error {
@@ -465,21 +458,21 @@ func (s *Store) Import(ids []Identity, creds []Credential) error {
 	const chunk = 1000
 	for len(ids) > 0 || len(creds) > 0 {
 		ni, nc := min(len(ids), chunk), min(len(creds), chunk)
-		err := s.db.Update(func(txn *badger.Txn) error {
+		err := s.write(func(w *writer) error {
 			for _, i := range ids[:ni] {
-				if err := setJSON(txn, keyIdentity+i.ID, i); err != nil {
+				if err := w.apply(Change{Kind: IdentityPut, ID: i.ID, Identity: &i}); err != nil {
 					return err
 				}
 			}
 			for _, c := range creds[:nc] {
-				if err := setJSON(txn, credKey(c.Kind, c.Key), c); err != nil {
+				if err := w.apply(Change{Kind: CredentialPut, ID: c.Identity, Credential: &c}); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("controller: import: %w", err)
+			return fmt.Errorf("store: import: %w", err)
 		}
 		ids, creds = ids[ni:], creds[nc:]
 	}
@@ -501,7 +494,13 @@ func (s *Store) NewPassCode(identity string) (string, error) {
 		}
 		return code, err
 	}
-	return "", errors.New("controller: no free pass code")
+	return "", errors.New("store: no free pass code")
+}
+
+// LookupPassCode finds the pass code credential a keypad entry is, and its
+// identity.
+func (s *Store) LookupPassCode(code string) (Credential, Identity, error) {
+	return s.Lookup(policy.Code, passKey(code))
 }
 
 // passKey is how a pass code is stored and looked up.

@@ -1,17 +1,13 @@
-package controller
+package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"math"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
-	"golang.org/x/image/draw"
 )
 
 // Face descriptors are stored in binary, 512 bytes each, so a gate with
@@ -39,7 +35,7 @@ func encodeVector(v [128]float32) []byte {
 func decodeVector(b []byte) ([128]float32, error) {
 	var v [128]float32
 	if len(b) != 512 {
-		return v, fmt.Errorf("controller: face record of %d bytes", len(b))
+		return v, fmt.Errorf("store: face record of %d bytes", len(b))
 	}
 	for i := range v {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
@@ -52,33 +48,64 @@ func (s *Store) PutFace(f FaceRecord) error {
 	if !idRE.MatchString(f.ID) {
 		return fmt.Errorf("%w: face id %q", ErrBadRequest, f.ID)
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.write(func(w *writer) error {
+		if _, err := w.txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
 			return fmt.Errorf("identity %q: %w", f.Identity, ErrNotFound)
 		}
-		return txn.Set([]byte(keyFace+f.Identity+"/"+f.ID), encodeVector(f.Vector))
+		return w.apply(Change{Kind: FacePut, ID: f.Identity, Face: &f})
 	})
+}
+
+// ImportFaces stores many descriptors in a few large transactions (one
+// sync per thousand), for moving enrolled faces in with Import. Every face
+// must belong to an existing identity; a refused chunk is not written.
+func (s *Store) ImportFaces(fs []FaceRecord) error {
+	for _, f := range fs {
+		if !idRE.MatchString(f.ID) {
+			return fmt.Errorf("%w: face id %q", ErrBadRequest, f.ID)
+		}
+	}
+	const chunk = 1000
+	for len(fs) > 0 {
+		n := min(len(fs), chunk)
+		err := s.write(func(w *writer) error {
+			for _, f := range fs[:n] {
+				if _, err := w.txn.Get([]byte(keyIdentity + f.Identity)); errors.Is(err, badger.ErrKeyNotFound) {
+					return fmt.Errorf("identity %q: %w", f.Identity, ErrNotFound)
+				}
+				if err := w.apply(Change{Kind: FacePut, ID: f.Identity, Face: &f}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: import faces: %w", err)
+		}
+		fs = fs[n:]
+	}
+	return nil
 }
 
 // DeleteFaces removes every descriptor of an identity and reports how many.
 func (s *Store) DeleteFaces(identity string) (int, error) {
 	n := 0
-	err := s.db.Update(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + identity + "/")})
-		var keys [][]byte
-		for it.Rewind(); it.Valid(); it.Next() {
-			keys = append(keys, it.Item().KeyCopy(nil))
-		}
-		it.Close()
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(keys)
-		return nil
+	err := s.write(func(w *writer) error {
+		n = len(faceKeys(w.txn, identity))
+		return w.apply(Change{Kind: FacesDeleted, ID: identity})
 	})
 	return n, err
+}
+
+// faceKeys lists the keys of an identity's faces.
+func faceKeys(txn *badger.Txn, identity string) [][]byte {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + identity + "/")})
+	defer it.Close()
+	var keys [][]byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	return keys
 }
 
 // Faces calls yield for every stored descriptor, stopping if it returns false.
@@ -173,26 +200,4 @@ func (s *Store) PruneCrops(maxCount int, dropThroughSeq uint64) (int, error) {
 		drop = drop[n:]
 	}
 	return removed, nil
-}
-
-// cropFace cuts the face (with a margin) out of a photo and shrinks it to
-// at most 160 px, as a JPEG of a few kilobytes.
-func cropFace(photo []byte, box image.Rectangle) ([]byte, error) {
-	img, _, err := image.Decode(bytes.NewReader(photo))
-	if err != nil {
-		return nil, err
-	}
-	pad := box.Dx() / 3
-	r := image.Rect(box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad).Intersect(img.Bounds())
-	if r.Empty() {
-		r = img.Bounds()
-	}
-	scale := min(1, 160/float64(max(r.Dx(), r.Dy())))
-	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(r.Dx())*scale)), max(1, int(float64(r.Dy())*scale))))
-	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, r, draw.Src, nil)
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

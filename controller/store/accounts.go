@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"crypto/rand"
@@ -20,7 +20,7 @@ const (
 )
 
 // ErrBadLogin is the one answer to a wrong name or password.
-var ErrBadLogin = errors.New("controller: wrong account name or password")
+var ErrBadLogin = errors.New("store: wrong account name or password")
 
 // Account is a person who signs in to the API or the pages.
 type Account struct {
@@ -68,7 +68,7 @@ func (s *Store) PutAccount(name, role, password string) error {
 		return fmt.Errorf("%w: a password has at least 10 characters", ErrBadRequest)
 	}
 	a := Account{Name: name, Role: role, Password: hashPassword(password), Created: time.Now().UTC()}
-	return s.db.Update(func(txn *badger.Txn) error { return setJSON(txn, keyAccount+name, a) })
+	return s.write(func(w *writer) error { return w.apply(Change{Kind: AccountPut, ID: name, Account: &a}) })
 }
 
 // CheckPassword returns the account if the password is right.

@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"path/filepath"
@@ -13,7 +13,7 @@ import (
 
 func openTestStore(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := Open(Options{Dir: dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -113,7 +113,7 @@ func TestSchedulesAndHolidays(t *testing.T) {
 
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
-	sch, err := s.compiledSchedules(loc)
+	sch, err := s.CompiledSchedules(loc)
 	require.NoError(t, err)
 	office := sch["office"]
 	assert.True(t, office.Allows(time.Date(2026, 11, 30, 9, 0, 0, 0, loc)))
@@ -124,7 +124,7 @@ func TestSchedulesAndHolidays(t *testing.T) {
 
 func TestDoorModePersists(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	s, err := Open(Options{Dir: dir})
 	require.NoError(t, err)
 	m, err := s.DoorMode("gate")
 	require.NoError(t, err)
@@ -140,23 +140,23 @@ func TestDoorModePersists(t *testing.T) {
 func TestStoreLockedByAnotherProcess(t *testing.T) {
 	dir := t.TempDir()
 	openTestStore(t, dir)
-	_, err := OpenStore(StoreOptions{Dir: dir})
+	_, err := Open(Options{Dir: dir})
 	assert.ErrorContains(t, err, "in use by another process")
 }
 
 func TestStoreMustExistCreatesNothing(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
-	_, err := OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	_, err := Open(Options{Dir: dir, MustExist: true})
 	require.ErrorIs(t, err, ErrNoStore)
 	assert.NoDirExists(t, dir)
 	s := openTestStore(t, dir) // made the ordinary way, it opens
 	require.NoError(t, s.Close())
-	s, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	s, err = Open(Options{Dir: dir, MustExist: true})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	// Locked is its own error, for callers that suggest the API.
 	openTestStore(t, dir)
-	_, err = OpenStore(StoreOptions{Dir: dir, MustExist: true})
+	_, err = Open(Options{Dir: dir, MustExist: true})
 	assert.ErrorIs(t, err, ErrStoreLocked)
 }
 
@@ -179,4 +179,21 @@ func TestPutIdentityWithIsAllOrNothing(t *testing.T) {
 	creds, err = s.Credentials("li")
 	require.NoError(t, err)
 	assert.Len(t, creds, 2)
+}
+
+func TestImportFaces(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	require.NoError(t, s.Import([]Identity{{ID: "r1", Kind: policy.Resident, Name: "Li Wei"}}, nil))
+	f := FaceRecord{Identity: "r1", ID: "f0"}
+	f.Vector[0], f.Vector[127] = 0.5, -0.25
+	assert.ErrorIs(t, s.ImportFaces([]FaceRecord{f, {Identity: "nobody", ID: "f0"}}), ErrNotFound)
+	n := 0
+	require.NoError(t, s.Faces(func(FaceRecord) bool { n++; return true }))
+	assert.Zero(t, n, "a refused chunk is not written")
+	assert.ErrorIs(t, s.ImportFaces([]FaceRecord{{Identity: "r1", ID: "bad/id"}}), ErrBadRequest)
+
+	require.NoError(t, s.ImportFaces([]FaceRecord{f}))
+	var got []FaceRecord
+	require.NoError(t, s.Faces(func(r FaceRecord) bool { got = append(got, r); return true }))
+	assert.Equal(t, []FaceRecord{f}, got)
 }

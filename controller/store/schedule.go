@@ -1,4 +1,4 @@
-package controller
+package store
 
 import (
 	"errors"
@@ -100,7 +100,7 @@ func (s *Store) PutSchedule(sc Schedule) error {
 	if _, err := sc.compile(nil, time.UTC); err != nil {
 		return fmt.Errorf("%w: schedule %s: %w", ErrBadRequest, sc.ID, err)
 	}
-	return s.db.Update(func(txn *badger.Txn) error { return setJSON(txn, keySchedule+sc.ID, sc) })
+	return s.write(func(w *writer) error { return w.apply(Change{Kind: SchedulePut, ID: sc.ID, Schedule: &sc}) })
 }
 
 // Schedules lists the stored schedules.
@@ -117,12 +117,12 @@ func (s *Store) PutHoliday(date, name string) error {
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return fmt.Errorf("%w: holiday %q: want YYYY-MM-DD", ErrBadRequest, date)
 	}
-	return s.db.Update(func(txn *badger.Txn) error { return setJSON(txn, keyHoliday+date, name) })
+	return s.write(func(w *writer) error { return w.apply(Change{Kind: HolidayPut, ID: date, Value: name}) })
 }
 
 // DeleteHoliday removes a holiday.
 func (s *Store) DeleteHoliday(date string) error {
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte(keyHoliday + date)) })
+	return s.write(func(w *writer) error { return w.apply(Change{Kind: HolidayDeleted, ID: date}) })
 }
 
 // Holidays returns the holiday dates with their names.
@@ -143,8 +143,8 @@ func (s *Store) Holidays() (map[string]string, error) {
 	return out, err
 }
 
-// compiledSchedules loads every schedule with the holidays, ready for policy.
-func (s *Store) compiledSchedules(loc *time.Location) (map[string]*policy.Schedule, error) {
+// CompiledSchedules loads every schedule with the holidays, ready for policy.
+func (s *Store) CompiledSchedules(loc *time.Location) (map[string]*policy.Schedule, error) {
 	hol, err := s.Holidays()
 	if err != nil {
 		return nil, err
@@ -188,9 +188,9 @@ func (s *Store) SetDoorMode(doorName, mode string) error {
 
 // SetDoorModes stores several doors' modes in one transaction.
 func (s *Store) SetDoorModes(modes map[string]string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.write(func(w *writer) error {
 		for d, m := range modes {
-			if err := setJSON(txn, keyDoorMode+d, m); err != nil {
+			if err := w.apply(Change{Kind: DoorModeSet, ID: d, Value: m}); err != nil {
 				return err
 			}
 		}
