@@ -214,6 +214,10 @@ func (b *Bus) Next(now time.Time) []byte {
 		}
 	}
 	p.out.sentAt, p.out.rxAt = now, time.Time{}
+	if probing(p) {
+		p.probes++
+		p.out.probe = p.probes
+	}
 	b.busy = p
 	return p.out.raw
 }
@@ -242,9 +246,11 @@ func (b *Bus) Arriving(now time.Time) {
 }
 
 // probing reports whether the PD's frames are probes: it is connecting
-// (offline) or has missed replies. A probe must not keep the line from
-// healthy PDs.
-func probing(p *pd) bool { return p.phase != phaseOnline || p.misses > 0 }
+// (offline) and has not answered in this attempt yet, or it has missed
+// replies. A probe must not keep the line from healthy PDs; a PD that has
+// answered during its connection handshake is alive and gets the whole
+// reply timeout for the rest of it.
+func probing(p *pd) bool { return (p.phase != phaseOnline && !p.answered) || p.misses > 0 }
 
 // replyDeadline is when the awaited reply counts as missed.
 func (b *Bus) replyDeadline() time.Time {
@@ -260,15 +266,27 @@ func (b *Bus) replyDeadline() time.Time {
 		return full
 	}
 	// A probe gets the line until a healthy PD needs it, but at least
-	// ProbeWindow after it left the wire.
+	// ProbeWindow after it left the wire. A command waiting for a healthy
+	// PD always cuts a probe short. Polls do too, except on every
+	// fullProbeEvery-th probe: a conforming PD may take the whole reply
+	// delay (200 ms) to start its reply, and one that does must still be
+	// able to come back online on a busy line.
+	fullProbe := o.probe%fullProbeEvery == 0
 	others := full
 	for _, q := range b.pds {
-		if q != p && q.online && !probing(q) {
-			others = minTime(others, b.dueAt(q))
+		if q == p || !q.online || probing(q) {
+			continue
+		}
+		if d := b.dueAt(q); d.IsZero() || !fullProbe {
+			others = minTime(others, d)
 		}
 	}
 	return minTime(full, maxTime(others, txEnd.Add(b.cfg.ProbeWindow)))
 }
+
+// fullProbeEvery: one probe in this many waits the whole ReplyTimeout for a
+// slow PD, unless a healthy PD has a command waiting.
+const fullProbeEvery = 4
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
@@ -337,6 +355,7 @@ func (b *Bus) backoff(attempts int) time.Duration {
 // attemptFailed aborts a connection attempt and schedules the next one.
 func (b *Bus) attemptFailed(p *pd, now time.Time, err error) {
 	p.attempts++
+	p.answered = false
 	var nak *NAKError
 	sc := errors.Is(err, ErrNoSC) || errors.Is(err, ErrSCCryptogram) || errors.Is(err, ErrSCServer) ||
 		errors.Is(err, ErrSCRMACI) || errors.Is(err, ErrSCMAC) || errors.Is(err, ErrSCType) ||
@@ -426,7 +445,7 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 		return
 	}
 	if p.phase != phaseOnline {
-		p.lastValid = now
+		p.lastValid, p.answered = now, true
 		msg, err := p.handshake(f, b.cfg.Rand)
 		p.out = nil
 		switch {
@@ -453,7 +472,7 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 		p.log.Info("pd seals its NAKs as SCS_16 with the code in clear (libosdp 3.2.x); accepted: the MAC verified and the code is no secret",
 			"cmd", CodeName(p.out.code, false), "nak", f.Data[0])
 	}
-	p.lastValid, p.misses = now, 0
+	p.lastValid, p.misses, p.answered = now, 0, true
 	out := p.out
 	p.out = nil
 	p.due = now.Add(b.cfg.PollInterval)

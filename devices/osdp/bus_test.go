@@ -14,6 +14,7 @@ import (
 type fakePD struct {
 	addr      byte
 	silent    bool
+	delay     time.Duration // how long after a command its reply starts
 	dropNext  int // process the next n commands but lose their replies
 	busyNext  int
 	nakCode   byte // NAK OUT commands with this code when set
@@ -24,6 +25,8 @@ type fakePD struct {
 	resends   int
 	processed map[byte]int
 }
+
+func (f *fakePD) replyDelay() time.Duration { return f.delay }
 
 func (f *fakePD) handle(t *testing.T, in Frame) []byte {
 	if f.silent {
@@ -128,6 +131,17 @@ func (s *sim) run(d time.Duration) {
 		s.sent = append(s.sent, sent{s.now, f, raw})
 		if fp := s.pds[f.Addr]; fp != nil {
 			if rep := fp.handle(s.t, f); rep != nil {
+				if d, ok := fp.(interface{ replyDelay() time.Duration }); ok && d.replyDelay() > 0 {
+					// A slow PD: its reply starts after the delay, if the
+					// bus still waits for it then.
+					busy := s.bus.busy
+					s.now = s.now.Add(d.replyDelay())
+					s.bus.Tick(s.now)
+					s.events = append(s.events, s.bus.Events()...)
+					if s.bus.busy != busy {
+						continue // timed out: the reply meets a quiet bus
+					}
+				}
 				s.now = s.now.Add(s.wire)
 				rf, _, err := Decode(rep)
 				require.NoError(s.t, err)
@@ -461,5 +475,32 @@ func TestBusDeadPDDoesNotDelayLiveCommands(t *testing.T) {
 		worstGap = max(worstGap, polls[i].Sub(polls[i-1]))
 	}
 	t.Logf("with a dead PD probed every ≤1 s: command waited at most %v; live PD's worst gap between frames %v", worstCmd, worstGap)
-	assert.LessOrEqual(t, worstGap, s.bus.cfg.PollInterval+s.bus.cfg.ProbeWindow+s.bus.LineTime(16)+2*s.wire)
+	// A probe holds the live PD's polls for at most ProbeWindow, except one
+	// probe in fullProbeEvery, which waits the whole reply timeout for a
+	// slow PD (TestBusSlowPDComesBackOnABusyLine).
+	short := s.bus.cfg.PollInterval + s.bus.cfg.ProbeWindow + s.bus.LineTime(16) + 2*s.wire
+	assert.LessOrEqual(t, worstGap, s.bus.cfg.PollInterval+s.bus.cfg.ReplyTimeout+s.bus.LineTime(16)+2*s.wire)
+	long, probes := 0, len(s.sentTo(2, t0.Add(time.Second), s.now))
+	for i := 1; i < len(polls); i++ {
+		if polls[i].Sub(polls[i-1]) > short {
+			long++
+		}
+	}
+	assert.LessOrEqual(t, long, probes/fullProbeEvery+1, "polls held for a whole reply timeout only by one probe in %d (%d probes)", fullProbeEvery, probes)
+}
+
+// A conforming PD may take the whole reply delay to answer. Once it has
+// gone offline it must still come back on a line kept busy by another PD,
+// whose polls would otherwise cut every probe short.
+func TestBusSlowPDComesBackOnABusyLine(t *testing.T) {
+	cfg := BusConfig{PDs: []PDConfig{{Addr: 1}, {Addr: 2}}, ConnectMax: time.Second}
+	live, slow := &fakePD{addr: 1}, &fakePD{addr: 2, silent: true}
+	s := newSim(t, cfg, live, slow)
+	s.run(10 * time.Second)
+	require.Len(t, s.eventsOf(EventOnline, 1), 1)
+	require.Empty(t, s.eventsOf(EventOnline, 2))
+	slow.silent, slow.delay = false, 150*time.Millisecond // powered up again, answers after 150 ms
+	s.run(10 * time.Second)
+	assert.NotEmpty(t, s.eventsOf(EventOnline, 2), "the slow PD is online again")
+	assert.Empty(t, s.eventsOf(EventOffline, 1), "the live PD was never dropped")
 }

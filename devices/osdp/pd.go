@@ -67,6 +67,7 @@ type inflight struct {
 	raw    []byte
 	sentAt time.Time
 	rxAt   time.Time // when reply bytes last arrived; zero: none yet
+	probe  int       // its number among the PD's probes; 0: not a probe
 }
 
 // pd is the control panel's state for one PD. It is driven by Bus and never
@@ -97,6 +98,8 @@ type pd struct {
 	due       time.Time // earliest time for the next command
 	misses    int       // consecutive timeouts while online
 	attempts  int       // failed connection attempts since the last success
+	probes    int       // frames sent while probing (see Bus.replyDeadline)
+	answered  bool      // a valid reply since the current connection attempt began
 	queue     []*request
 	out       *inflight
 	id        PDID
