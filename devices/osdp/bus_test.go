@@ -15,7 +15,7 @@ type fakePD struct {
 	addr      byte
 	silent    bool
 	delay     time.Duration // how long after a command its reply starts
-	dropNext  int // process the next n commands but lose their replies
+	dropNext  int           // process the next n commands but lose their replies
 	busyNext  int
 	nakCode   byte // NAK OUT commands with this code when set
 	lastSeq   byte
