@@ -132,10 +132,14 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 		want["alarm."+a] = "door alarm"
 	}
 	// API error codes: fail(status, "code", …) and the error handler's
-	// own; event kinds the API records (Kind: "…").
+	// own; event kinds and reasons written as literals (Kind: "…",
+	// Reason: "…") in the API and the controller.
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
+	more, err := filepath.Glob("../controller/*.go")
+	require.NoError(t, err)
+	files = append(files, more...)
 	want["err.internal"] = "errorHandler"
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -153,10 +157,16 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 					}
 				}
 			case *ast.KeyValueExpr:
-				if id, ok := x.Key.(*ast.Ident); ok && id.Name == "Kind" {
+				if id, ok := x.Key.(*ast.Ident); ok && (id.Name == "Kind" || id.Name == "Reason") {
 					if lit, ok := x.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 						v, _ := strconv.Unquote(lit.Value)
-						want["ev."+v] = f + " event kind"
+						if id.Name == "Kind" {
+							if isKind.MatchString(v) { // not a terminal's kind (osdp)
+								want["ev."+v] = f + " event kind"
+							}
+						} else {
+							want["reason."+v] = f + " reason"
+						}
 					}
 				}
 			}

@@ -20,9 +20,15 @@ function describe(li, e) {
     pd: e.pd ? pdName(e.pd) : (e.door ? doorName(e.door) : t("place.unknown")),
     person: e.name || e.identity || t("who.unknown"),
   };
-  vars.reason = codeText("reason.", e.reason, "reason.unknown", unknown);
-  if (e.kind === "door.mode") vars.mode = codeText("mode.", e.detail, "mode.unknown", unknown);
-  const text = codeText("ev.", e.kind, "ev.unknown", unknown, vars);
+  let key = hasMsg("ev." + e.kind) ? "ev." + e.kind : "";
+  // A guard's open from the console: who asked (the detail is "by <account>").
+  const by = /^by (\S+)$/.exec(e.detail || "");
+  if (e.kind === "access.granted" && e.reason === "opened_by_guard" && by) { key = "evx.guard_open"; vars.account = by[1]; }
+  const template = key ? MESSAGES[key].en : "";
+  // Only codes the sentence shows are translated (or shown as unknown).
+  if (template.includes("{reason}")) vars.reason = codeText("reason.", e.reason, "reason.unknown", unknown);
+  if (template.includes("{mode}")) vars.mode = codeText("mode.", (e.detail || "").split(":")[0], "mode.unknown", unknown); // door.mode_requested: "mode: why"
+  const text = key ? t(key, vars) : codeText("ev.", e.kind, "ev.unknown", unknown, vars);
   putText(li, fmtTime(e.time) + " " + text, unknown);
 }
 
@@ -53,6 +59,7 @@ function drawDoors() {
     const states = [codeText("mode.", door.mode, "mode.unknown", unknown), t(door.open ? "door.state.open" : "door.state.closed")];
     if (!door.lock_online) states.push(t("door.state.lock_offline"));
     for (const s of states) {
+      div.append(" ");
       const span = document.createElement("span");
       span.className = "state";
       span.textContent = s;
@@ -60,6 +67,7 @@ function drawDoors() {
     }
     for (const a of door.alarms || []) {
       const span = document.createElement("span");
+      div.append(" ");
       span.className = "alarm state";
       putText(span, codeText("alarm.", a, "alarm.unknown", unknown), []);
       div.append(span);

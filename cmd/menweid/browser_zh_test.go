@@ -141,7 +141,10 @@ func TestBrowserChinese(t *testing.T) {
 	))
 	check.check(ctx, "bad sign-in", true)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("password"), ""),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(document.getElementById("password").value = "") === ""`)(ctx, t)
+			return err
+		}),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.ID("login-button")),
 		chromedp.WaitVisible(chromedp.ID("console-view")),
