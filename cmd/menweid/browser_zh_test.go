@@ -20,6 +20,7 @@ import (
 	"menwei/controller"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
+	"menwei/firmware-mocks/osdppd"
 )
 
 // pageCatalog reads the pages' message catalog (api/web/i18n.js).
@@ -252,6 +253,36 @@ func TestBrowserChinese(t *testing.T) {
 	assert.Regexp(t, `^请把下面的访客码发给王五：有效期至\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$`, invited)
 	check.check(phone, "phone doors", true)
 
+	// A lock that refuses and a lock that is offline: the pages say the
+	// door did not open, in Chinese.
+	term.PD.SetMode(osdppd.NAKAll)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#doors button[data-door="main-gate"]`)),
+		chromedp.WaitVisible(`//div[@id="door-msg"][contains(., "门没有打开")]`),
+		chromedp.WaitVisible(`//ul[@id="events"]/li[@data-kind="door.lock_failed"]`),
+	))
+	doorMsg, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("door-msg")))
+	require.NoError(t, err)
+	assert.Equal(t, "东门：门锁终端拒绝了命令，门没有打开", doorMsg)
+	text = check.check(ctx, "lock refused", true)
+	assert.Contains(t, text, "东门没有打开：门锁终端拒绝了命令，门没有打开")
+	term.PD.SetMode(osdppd.Silent)
+	g.waitEvent("lock offline", func(e controller.Event) bool { return e.Kind == "door.lock_offline" })
+	require.NoError(t, chromedp.Do(phone,
+		chromedp.Click(chromedp.CSS(`#door-buttons button[data-door="main-gate"]`)),
+		chromedp.WaitVisible(`//div[@id="open-msg"][contains(., "门没有打开")]`),
+	))
+	opened, err = chromedp.Run(phone, chromedp.Text(chromedp.ID("open-msg")))
+	require.NoError(t, err)
+	assert.Equal(t, "东门：门锁终端离线，门没有打开", opened)
+	check.check(phone, "phone, lock offline", true)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(`//ul[@id="events"]/li[@data-kind="door.lock_offline"]`),
+		chromedp.WaitVisible(`//div[@id="doors"]//span[.="门锁离线"]`),
+	))
+	text = check.check(ctx, "console, lock offline", true)
+	assert.Contains(t, text, "终端东门读卡器离线")
+
 	// Switch the console to English: the page, the doors and the events
 	// are redrawn; the choice survives a reload.
 	require.NoError(t, chromedp.Do(ctx, switchLang("en"),
@@ -260,6 +291,8 @@ func TestBrowserChinese(t *testing.T) {
 	text = check.check(ctx, "console in English", false)
 	assert.Contains(t, text, "东门: Li Wei let in", "events redrawn in English, display names kept")
 	assert.Contains(t, text, "the card is not registered")
+	assert.Contains(t, text, "东门 did not open: the lock's terminal refused the command, the door did not open")
+	assert.Contains(t, text, "lock offline")
 	assert.NotContains(t, text, "实时事件")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#doors button[data-door="main-gate"]`))))
 	text = check.check(ctx, "console reloaded", false)
