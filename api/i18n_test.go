@@ -187,3 +187,34 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 	slices.Sort(missing)
 	assert.Empty(t, missing, "codes without a catalog entry")
 }
+
+// Every key the pages use (data-i18n attributes, t("…") and the like in
+// the scripts) is in the catalog.
+func TestPagesUseCatalogKeys(t *testing.T) {
+	m := catalog(t)
+	attr := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"`)
+	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|msg)\.[A-Za-z0-9_.-]+)"`)
+	files, err := filepath.Glob("web/*")
+	require.NoError(t, err)
+	used := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		s := string(src)
+		if strings.HasSuffix(f, "i18n.js") {
+			s = s[strings.Index(s, "/* end of catalog */"):]
+		}
+		var keys [][]string
+		switch {
+		case strings.HasSuffix(f, ".html"):
+			keys = attr.FindAllStringSubmatch(s, -1)
+		case strings.HasSuffix(f, ".js"):
+			keys = lit.FindAllStringSubmatch(s, -1)
+		}
+		for _, k := range keys {
+			used++
+			assert.Contains(t, m, k[1], "%s uses a key the catalog does not have", f)
+		}
+	}
+	assert.Greater(t, used, 50)
+}
