@@ -304,4 +304,21 @@ func TestBrowserChinese(t *testing.T) {
 	// And back to Chinese.
 	require.NoError(t, chromedp.Do(ctx, switchLang("zh-CN"), chromedp.WaitVisible(`//h2[.="实时事件"]`)))
 	check.check(ctx, "console back in zh-CN", true)
+
+	// The start page too.
+	require.NoError(t, chromedp.Do(phone, chromedp.Navigate(g.url+"/index.html"), chromedp.WaitVisible(`//button[.="门卫值班台"]`)))
+	text = check.check(phone, "index", true)
+	assert.Contains(t, text, "住户手机页面")
+}
+
+// The pages show times in the controller's zone: the configured one, else
+// the machine's (TZ).
+func TestZoneName(t *testing.T) {
+	assert.Equal(t, "Asia/Shanghai", zoneName("Asia/Shanghai"))
+	t.Setenv("TZ", "Asia/Shanghai")
+	assert.Equal(t, "Asia/Shanghai", zoneName(""))
+	t.Setenv("TZ", "")
+	assert.Equal(t, "UTC", zoneName(""))
+	t.Setenv("TZ", "Not/AZone")
+	assert.Equal(t, "", zoneName(""), "no name the pages could use")
 }
