@@ -430,3 +430,15 @@ func TestKeyedPDAnsweringInPlaintextIsRefused(t *testing.T) {
 }
 
 func osdppdConfig(addr byte) osdppd.Config { return osdppd.Config{Addr: addr} }
+
+// The pages show times in the controller's zone: the configured one, else
+// the machine's (TZ).
+func TestZoneName(t *testing.T) {
+	assert.Equal(t, "Asia/Shanghai", zoneName("Asia/Shanghai"))
+	t.Setenv("TZ", "Asia/Shanghai")
+	assert.Equal(t, "Asia/Shanghai", zoneName(""))
+	t.Setenv("TZ", "")
+	assert.Equal(t, "UTC", zoneName(""))
+	t.Setenv("TZ", "Not/AZone")
+	assert.Equal(t, "", zoneName(""), "no name the pages could use")
+}
