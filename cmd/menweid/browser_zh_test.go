@@ -157,6 +157,18 @@ func TestBrowserChinese(t *testing.T) {
 	assert.Contains(t, text, "admin（管理员）")
 	assert.Contains(t, text, "终端东门读卡器已上线", "the terminal's display name in the events")
 
+	// An event kind or an error code the catalog does not know: a generic
+	// Chinese sentence and the code in small print.
+	fallback, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const u = [], li = document.createElement("li");
+		putText(li, codeText("ev.", "door.teleported", "ev.unknown", u), u);
+		const v = [], p = document.createElement("p");
+		putText(p, errText(new ApiError(418, "teapot", null), v), v);
+		return li.textContent + "|" + li.querySelector("small.code").textContent + "|" + p.textContent;
+	})()`))
+	require.NoError(t, err)
+	assert.Equal(t, "其他事件 door.teleported|door.teleported|操作失败（418） teapot", fallback)
+
 	// Open the door from the console: only a confirmed release is "opened".
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#doors button[data-door="main-gate"]`)),
