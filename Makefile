@@ -7,8 +7,9 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: go-face (dlib, BLAS/LAPACK, libjpeg) and chromium for the page tests.
-DEB_PKGS := libdlib-dev libblas-dev libatlas-base-dev liblapack-dev libjpeg62-turbo-dev chromium
+# Debian packages: go-face (dlib, BLAS/LAPACK, libjpeg), chromium for the page tests and a CJK
+# font (fonts-noto-cjk) so that screenshots of the Chinese pages show Chinese (the pages need no font).
+DEB_PKGS := libdlib-dev libblas-dev libatlas-base-dev liblapack-dev libjpeg62-turbo-dev chromium fonts-noto-cjk
 CACHE := .cache
 MODELS := $(CACHE)/models
 MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \

@@ -168,7 +168,7 @@ func (s *Server) logout(c echo.Context) error {
 
 func (s *Server) whoami(c echo.Context) error {
 	sess, _ := sessionOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"account": sess.Account, "role": sess.Role, "expires": sess.Expires})
+	return c.JSON(http.StatusOK, map[string]any{"account": sess.Account, "role": sess.Role, "expires": sess.Expires, "timezone": s.o.Timezone})
 }
 
 // audit records an admin or security action, if an event log is attached.

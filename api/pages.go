@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"embed"
 	"io/fs"
 	"net/http"
@@ -39,11 +40,12 @@ func (s *Server) pages() {
 // phoneDoors lists the doors a phone may ask to open (the door policy
 // decides when it asks).
 func (s *Server) phoneDoors(c echo.Context) error {
-	names := []string{}
+	names, display := []string{}, map[string]string{}
 	if s.o.Doors != nil {
 		for _, d := range s.o.Doors.Doors() {
 			names = append(names, d.Name)
+			display[d.Name] = cmp.Or(d.DisplayName, d.Name)
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"doors": names})
+	return c.JSON(http.StatusOK, map[string]any{"doors": names, "display_names": display, "timezone": s.o.Timezone})
 }

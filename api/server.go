@@ -44,7 +44,11 @@ type Options struct {
 	// OpensPerMinute limits phone-open requests per device; 0 = 10.
 	OpensPerMinute int
 	Now            func() time.Time // nil = time.Now
-	Log            *slog.Logger
+	// Timezone is the controller's time zone (config timezone, e.g.
+	// Asia/Shanghai), reported so the pages show times in it; "" = not
+	// configured (the server's local zone; the pages use their own).
+	Timezone string
+	Log      *slog.Logger
 }
 
 // Server is the HTTP API.

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -456,11 +457,12 @@ func (c *Controller) report(ctx context.Context, k pdKey, m osdp.Message) {
 
 // PDStatus reports one configured PD.
 type PDStatus struct {
-	Name   string `json:"name"`
-	Bus    string `json:"bus"`
-	Addr   int    `json:"address"`
-	Online bool   `json:"online"`
-	Secure bool   `json:"secure"`
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"` // what a person reads: the config's display_name, or the name
+	Bus         string `json:"bus"`
+	Addr        int    `json:"address"`
+	Online      bool   `json:"online"`
+	Secure      bool   `json:"secure"`
 }
 
 // PDs reports every configured PD, in configuration order.
@@ -471,7 +473,7 @@ func (c *Controller) PDs() []PDStatus {
 	for _, b := range c.cfg.Buses {
 		for _, p := range b.PDs {
 			k := pdKey{b.Name, byte(*p.Address)}
-			out = append(out, PDStatus{p.Name, b.Name, *p.Address, c.online[k], c.secure[k]})
+			out = append(out, PDStatus{p.Name, cmp.Or(p.DisplayName, p.Name), b.Name, *p.Address, c.online[k], c.secure[k]})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -353,13 +354,14 @@ func (c *Controller) SetDoorModes(ctx context.Context, names []string, m door.Mo
 
 // DoorStatus is a door's live state for the API.
 type DoorStatus struct {
-	Name       string   `json:"name"`
-	Mode       string   `json:"mode"`
-	Locked     bool     `json:"locked"`
-	Open       bool     `json:"open"`
-	LockOnline bool     `json:"lock_online"`
-	Assumed    string   `json:"assumed,omitempty"` // lock state assumed while its terminal is offline
-	Alarms     []string `json:"alarms,omitempty"`
+	Name        string   `json:"name"`
+	DisplayName string   `json:"display_name"` // what a person reads: the config's display_name, or the name
+	Mode        string   `json:"mode"`
+	Locked      bool     `json:"locked"`
+	Open        bool     `json:"open"`
+	LockOnline  bool     `json:"lock_online"`
+	Assumed     string   `json:"assumed,omitempty"` // lock state assumed while its terminal is offline
+	Alarms      []string `json:"alarms,omitempty"`
 }
 
 // Doors reports every door.
@@ -369,7 +371,7 @@ func (c *Controller) Doors() []DoorStatus {
 		d.mu.Lock()
 		st := d.sm.State()
 		d.mu.Unlock()
-		ds := DoorStatus{Name: d.name(), Mode: st.Mode.String(), Locked: st.Locked, Open: st.Open, LockOnline: st.LockOnline, Assumed: st.Assumed}
+		ds := DoorStatus{Name: d.name(), DisplayName: cmp.Or(d.cfg.DisplayName, d.name()), Mode: st.Mode.String(), Locked: st.Locked, Open: st.Open, LockOnline: st.LockOnline, Assumed: st.Assumed}
 		for name, on := range map[string]bool{"held_open": st.Alarms.HeldOpen, "forced_open": st.Alarms.Forced, "unsecured": st.Alarms.Unsecured} {
 			if on {
 				ds.Alarms = append(ds.Alarms, name)

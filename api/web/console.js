@@ -1,14 +1,41 @@
 // The guard console: sign in, doors with open and emergency buttons,
-// visitor registration with a photo, live events and alerts.
-function describe(e) {
-  const who = e.name || e.identity || "";
-  const parts = [new Date(e.time).toLocaleTimeString(), e.kind, e.door || e.pd || "", who, e.reason || "", e.detail || ""];
-  return parts.filter(Boolean).join(" · ");
+// visitor registration with a photo, live events and alerts. Every
+// sentence comes from the catalog (i18n.js); door and terminal names are
+// their display names.
+applyI18n();
+
+const doorNames = {}; // config name -> display name
+const pdNames = {};
+let session = null;
+let doorList = [];
+
+function doorName(n) { return doorNames[n] || n; }
+function pdName(n) { return pdNames[n] || n; }
+
+// describe fills li with the event as a sentence in the chosen language.
+function describe(li, e) {
+  const unknown = [];
+  const vars = {
+    door: e.door ? doorName(e.door) : (e.pd ? pdName(e.pd) : t("place.unknown")),
+    pd: e.pd ? pdName(e.pd) : (e.door ? doorName(e.door) : t("place.unknown")),
+    person: e.name || e.identity || t("who.unknown"),
+  };
+  let key = hasMsg("ev." + e.kind) ? "ev." + e.kind : "";
+  // A guard's open from the console: who asked (the detail is "by <account>").
+  const by = /^by (\S+)$/.exec(e.detail || "");
+  if (e.kind === "access.granted" && e.reason === "opened_by_guard" && by) { key = "evx.guard_open"; vars.account = by[1]; }
+  const template = key ? MESSAGES[key].en : "";
+  // Only codes the sentence shows are translated (or shown as unknown).
+  if (template.includes("{reason}")) vars.reason = codeText("reason.", e.reason, "reason.unknown", unknown);
+  if (template.includes("{mode}")) vars.mode = codeText("mode.", (e.detail || "").split(":")[0], "mode.unknown", unknown); // door.mode_requested: "mode: why"
+  const text = key ? t(key, vars) : codeText("ev.", e.kind, "ev.unknown", unknown, vars);
+  putText(li, fmtTime(e.time) + " " + text, unknown);
 }
 
 function addEvent(e) {
   const li = document.createElement("li");
-  li.textContent = describe(e);
+  li.ev = e;
+  describe(li, e);
   li.dataset.kind = e.kind;
   if (e.identity) li.dataset.identity = e.identity;
   if (e.kind === "access.granted") li.className = "granted";
@@ -17,58 +44,108 @@ function addEvent(e) {
   $("events").prepend(li);
 }
 
-async function loadDoors() {
-  const d = await api.call("GET", "/api/v1/doors");
+function drawDoors() {
   const box = $("doors");
   box.textContent = "";
-  for (const door of d.doors) {
+  if (!doorList.length) { box.textContent = t("doors.none"); return; }
+  for (const door of doorList) {
     const div = document.createElement("div");
     div.className = "door";
-    const alarms = (door.alarms || []).join(", ");
-    div.innerHTML = "<b></b> <span></span> <span class='alarm'></span> ";
-    div.children[0].textContent = door.name;
-    div.children[1].textContent = door.mode + (door.open ? " · open" : " · closed") + (door.lock_online ? "" : " · lock offline");
-    div.children[2].textContent = alarms;
+    div.dataset.door = door.name;
+    const b = document.createElement("b");
+    b.textContent = doorName(door.name);
+    div.append(b, " ");
+    const unknown = [];
+    const states = [codeText("mode.", door.mode, "mode.unknown", unknown), t(door.open ? "door.state.open" : "door.state.closed")];
+    if (!door.lock_online) states.push(t("door.state.lock_offline"));
+    for (const s of states) {
+      div.append(" ");
+      const span = document.createElement("span");
+      span.className = "state";
+      span.textContent = s;
+      div.append(span);
+    }
+    for (const a of door.alarms || []) {
+      const span = document.createElement("span");
+      div.append(" ");
+      span.className = "alarm state";
+      putText(span, codeText("alarm.", a, "alarm.unknown", unknown), []);
+      div.append(span);
+    }
+    for (const c of unknown) { const s = document.createElement("small"); s.className = "code"; s.textContent = c; div.append(" ", s); }
     const open = document.createElement("button");
-    open.textContent = "Open";
+    open.textContent = t("doors.open");
     open.dataset.door = door.name;
     open.onclick = async () => {
+      const name = doorName(door.name);
       try {
         const r = await api.call("POST", "/api/v1/doors/" + encodeURIComponent(door.name) + "/open");
         // Only what the lock confirmed is shown as opened.
-        if (r.opened) say("door-msg", door.name + " opened");
-        else say("door-msg", door.name + ": asked to open, the lock has not confirmed yet", true);
+        if (r.opened) sayMsg("door-msg", "door.opened", { door: name });
+        else sayMsg("door-msg", "door.asked", { door: name }, true);
+      } catch (err) {
+        if (err.status === 403 && err.data && err.data.reason) {
+          say("door-msg", (e) => { const u = []; putText(e, t("door.denied", { door: name, reason: codeText("reason.", err.data.reason, "reason.unknown", u) }), u); }, true);
+        } else sayErr("door-msg", err, "door.failed", { door: name });
       }
-      catch (err) { say("door-msg", err.message, true); }
     };
-    div.appendChild(open);
+    div.append(" ", open);
     box.appendChild(div);
   }
 }
 
+async function loadDoors() {
+  const d = await api.call("GET", "/api/v1/doors");
+  doorList = d.doors || [];
+  for (const door of doorList) doorNames[door.name] = door.display_name || door.name;
+  drawDoors();
+}
+
+async function loadPDs() {
+  try {
+    const d = await api.call("GET", "/api/v1/pds");
+    for (const p of d.pds || []) pdNames[p.name] = p.display_name || p.name;
+  } catch (e) { /* names stay the config names */ }
+}
+
 async function setMode(mode) {
-  try { await api.call("POST", "/api/v1/emergency", { mode, reason: "from the guard console" }); say("door-msg", "doors: " + mode); loadDoors(); }
-  catch (err) { say("door-msg", err.message, true); }
+  try { await api.call("POST", "/api/v1/emergency", { mode, reason: "from the guard console" }); sayMsg("door-msg", "modeset." + mode); loadDoors(); }
+  catch (err) { sayErr("door-msg", err); }
 }
 
 function startEvents() {
   const src = new EventSource("/api/v1/events/stream?after=0");
   src.onmessage = (m) => addEvent(JSON.parse(m.data));
-  for (const k of ["access.granted", "access.denied", "door.opened", "door.closed", "door.forced_open", "door.held_open", "door.mode",
-    "emergency.fire", "alarm.duress", "alert.denial_burst", "alert.door_forced", "alert.unknown_repeated", "alert.tamper",
-    "alert.terminal_offline", "pd.online", "pd.offline", "visitor.registered", "auth.login"]) {
+  // Every kind the catalog knows is listened for.
+  for (const key of Object.keys(MESSAGES)) {
+    if (!key.startsWith("ev.") || key === "ev.unknown") continue;
+    const k = key.slice(3);
     src.addEventListener(k, (m) => { addEvent(JSON.parse(m.data)); if (k.startsWith("door.")) loadDoors(); });
   }
+}
+
+function drawWho() {
+  if (!session) return;
+  const role = hasMsg("role." + session.role) ? t("role." + session.role) : t("role.unknown");
+  $("who").textContent = t("who.session", { account: session.account, role });
 }
 
 async function enter() {
   $("login-view").classList.add("hidden");
   $("console-view").classList.remove("hidden");
-  const s = await api.call("GET", "/api/v1/session");
-  $("who").textContent = s.account + " (" + s.role + ")";
+  session = await api.call("GET", "/api/v1/session");
+  timeZone = session.timezone || "";
+  drawWho();
+  await loadPDs();
   await loadDoors();
   startEvents();
 }
+
+langHooks.push(() => {
+  drawWho();
+  drawDoors();
+  for (const li of $("events").children) if (li.ev) describe(li, li.ev);
+});
 
 $("login-form").onsubmit = async (ev) => {
   ev.preventDefault();
@@ -76,8 +153,10 @@ $("login-form").onsubmit = async (ev) => {
     const r = await api.call("POST", "/api/v1/login", { name: $("name").value, password: $("password").value });
     api.csrf = r.csrf;
     sessionStorage.setItem("csrf", r.csrf);
+    $("login-msg").textContent = "";
+    $("login-msg").redraw = null;
     await enter();
-  } catch (err) { say("login-msg", err.message, true); }
+  } catch (err) { sayErr("login-msg", err); }
 };
 
 $("visitor-form").onsubmit = async (ev) => {
@@ -90,18 +169,22 @@ $("visitor-form").onsubmit = async (ev) => {
   f.append("photo", $("v-photo").files[0]);
   try {
     const v = await api.call("POST", "/api/v1/visitors", f);
-    say("visitor-msg", "registered " + v.name + " (" + v.id + ")");
-    $("pass-code").textContent = "Pass code: " + v.pass_code + " then #";
+    $("visitor-msg").dataset.id = v.id;
+    sayMsg("visitor-msg", "visitor.registered", { name: v.name, id: v.id });
+    $("pass-code").dataset.code = v.pass_code;
+    sayMsg("pass-code", "visitor.pass_code", { code: v.pass_code });
+    $("pass-code").style.color = "";
     $("pass-qr").src = v.qr_png;
     $("pass").classList.remove("hidden");
-  } catch (err) { say("visitor-msg", err.message, true); }
+  } catch (err) { sayErr("visitor-msg", err); }
 };
 
 $("pair-button").onclick = async () => {
   try {
     const r = await api.call("POST", "/api/v1/residents/" + encodeURIComponent($("pair-resident").value) + "/pairing");
-    say("pair-msg", "code " + r.code + " — open /phone.html on the phone within 10 minutes");
-  } catch (err) { say("pair-msg", err.message, true); }
+    $("pair-msg").dataset.code = r.code;
+    sayMsg("pair-msg", "pair.issued", { code: r.code });
+  } catch (err) { sayErr("pair-msg", err); }
 };
 $("emergency-unlock").onclick = () => setMode("emergency_unlock");
 $("lockdown").onclick = () => setMode("lockdown");

@@ -21,8 +21,9 @@ import (
 	"menwei/firmware-mocks/facepd"
 )
 
-// browser starts headless Debian chromium (make test installs it).
-func browser(t *testing.T) context.Context {
+// browser starts headless Debian chromium (make test installs it) whose
+// preferred language is lang (navigator.languages, Accept-Language).
+func browser(t *testing.T, lang string) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	require.NoError(t, err, "Debian's chromium is needed for the page tests (make test installs it)")
@@ -36,6 +37,8 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
@@ -46,7 +49,9 @@ func browser(t *testing.T) context.Context {
 
 // A guard signs in to the console, registers a visitor with a photo, and
 // sees the visitor's entry appear live when the face terminal shows them;
-// a paired phone page opens a door and the emulated PD gets the OUT.
+// a paired phone page opens a door and the emulated PD gets the OUT. The
+// browser prefers English: the pages speak English (the same workflows in
+// zh-CN: TestBrowserChinese).
 func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	photo := filepath.Join(cachePath(t, "photos"), "sample2.jpg") // one face
 	img, err := os.ReadFile(photo)
@@ -61,7 +66,7 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	g.waitOnline(false)
 	waitOut(t, term.PD, osdp.OutPermOffAbort)
 
-	ctx := browser(t)
+	ctx := browser(t, "en-US")
 	var msg string
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(g.url+"/console.html"),

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -74,7 +77,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	srv := &http.Server{
 		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Log: log,
 			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
-			SecureCookies: cfg.HTTP.Cert != ""}).Handler(),
+			SecureCookies: cfg.HTTP.Cert != "", Timezone: zoneName(cfg.Timezone)}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -119,4 +122,30 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	log.Info("menweid stopped cleanly")
 	return runErr
+}
+
+// zoneName is the name of the controller's time zone for the pages: the
+// configured one, else the machine's local zone as Go finds it (TZ, then
+// /etc/localtime), or "" when it has no name (the pages use the browser's).
+func zoneName(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		if tz == "" {
+			return "UTC" // Go's rule for an empty TZ
+		}
+		if _, err := time.LoadLocation(tz); err == nil && !strings.HasPrefix(tz, ":") {
+			return tz
+		}
+		return ""
+	}
+	if dest, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(dest, "/zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
+			}
+		}
+	}
+	return ""
 }

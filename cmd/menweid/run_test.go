@@ -84,6 +84,7 @@ type gateSetup struct {
 	dir    string
 	seed   bool
 	door   string    // another door, YAML list item(s) under doors:
+	main   string    // more YAML lines of the main-gate door (indented 4)
 	tls    [2]string // certificate and key files: HTTPS
 	// beforeRun runs on the store before menweid opens it.
 	beforeRun func(*store.Store)
@@ -148,7 +149,8 @@ doors:
     policy: { min_liveness: 50 }
 %s
 %s
-`, dir, gs.tls[0], gs.tls[1], device, baud, pdYAML, gs.door, gs.extra)
+%s
+`, dir, gs.tls[0], gs.tls[1], device, baud, pdYAML, gs.main, gs.door, gs.extra)
 	cfg, err := config.Parse([]byte(yaml), dir)
 	require.NoError(t, err)
 
@@ -428,3 +430,15 @@ func TestKeyedPDAnsweringInPlaintextIsRefused(t *testing.T) {
 }
 
 func osdppdConfig(addr byte) osdppd.Config { return osdppd.Config{Addr: addr} }
+
+// The pages show times in the controller's zone: the configured one, else
+// the machine's (TZ).
+func TestZoneName(t *testing.T) {
+	assert.Equal(t, "Asia/Shanghai", zoneName("Asia/Shanghai"))
+	t.Setenv("TZ", "Asia/Shanghai")
+	assert.Equal(t, "Asia/Shanghai", zoneName(""))
+	t.Setenv("TZ", "")
+	assert.Equal(t, "UTC", zoneName(""))
+	t.Setenv("TZ", "Not/AZone")
+	assert.Equal(t, "", zoneName(""), "no name the pages could use")
+}

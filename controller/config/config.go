@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -77,6 +79,9 @@ type Bus struct {
 type PD struct {
 	Name    string `yaml:"name"`    // unique across the file; doors refer to it
 	Address *int   `yaml:"address"` // 0..126, required
+	// DisplayName is what a person reads on the pages (e.g. 3号楼大堂); ""
+	// = Name. Text only: no control characters, at most 64 characters.
+	DisplayName string `yaml:"display_name"`
 	// SCBK is the secure channel base key, 32 hex digits. With a key the PD
 	// is only ever used over the secure channel. SCBKFile reads it from a file.
 	SCBK     string `yaml:"scbk"`
@@ -105,13 +110,16 @@ type PD struct {
 // Door is one door: where credentials are read, which output drives
 // its lock, how it is supervised, and who may pass.
 type Door struct {
-	Name     string        `yaml:"name"`
-	Readers  []Reader      `yaml:"readers"`
-	Lock     Output        `yaml:"lock"`
-	Contact  *Input        `yaml:"contact"`   // optional door contact (active = open)
-	REX      *Input        `yaml:"rex"`       // optional request-to-exit button (active = pressed)
-	Pulse    time.Duration `yaml:"pulse"`     // 0 = 3s, how long a grant releases the lock
-	HeldOpen time.Duration `yaml:"held_open"` // 0 = 30s before a held-open alarm
+	Name string `yaml:"name"`
+	// DisplayName is what a person reads on the pages (e.g. 东门); "" =
+	// Name. Text only: no control characters, at most 64 characters.
+	DisplayName string        `yaml:"display_name"`
+	Readers     []Reader      `yaml:"readers"`
+	Lock        Output        `yaml:"lock"`
+	Contact     *Input        `yaml:"contact"`   // optional door contact (active = open)
+	REX         *Input        `yaml:"rex"`       // optional request-to-exit button (active = pressed)
+	Pulse       time.Duration `yaml:"pulse"`     // 0 = 3s, how long a grant releases the lock
+	HeldOpen    time.Duration `yaml:"held_open"` // 0 = 30s before a held-open alarm
 	// FailSafe: the lock is released without power or control (maglock).
 	// false = fail-secure (electric strike): stays locked.
 	FailSafe   bool   `yaml:"fail_safe"`
@@ -636,6 +644,8 @@ func (c *Config) validate() error {
 				return bad(pf+".name", "required: a name unique in the file, such as gate-in")
 			case pds[p.Name] != nil:
 				return bad(pf+".name", "%q used twice", p.Name)
+			case displayName(p.DisplayName) != "":
+				return bad(pf+".display_name", "%s", displayName(p.DisplayName))
 			case p.Address == nil:
 				return bad(pf+".address", "required: a whole number 0…126")
 			case *p.Address < 0 || *p.Address > 126:
@@ -740,6 +750,8 @@ func (c *Config) validate() error {
 			return bad(f+".name", "required: a name for the door, such as main-gate")
 		case doorNames[d.Name]:
 			return bad(f+".name", "%q used twice", d.Name)
+		case displayName(d.DisplayName) != "":
+			return bad(f+".display_name", "%s", displayName(d.DisplayName))
 		case len(d.Readers) == 0:
 			return bad(f+".readers", "at least one reader is needed")
 		case pds[d.Lock.PD] == nil:
@@ -849,4 +861,19 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// displayName says what is wrong with a display name, or "" when it is
+// fine: text a person reads, without control characters, at most 64
+// characters (not bytes: 东门 is two).
+func displayName(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "not valid UTF-8 text"
+	case utf8.RuneCountInString(s) > 64:
+		return fmt.Sprintf("%d characters: at most 64", utf8.RuneCountInString(s))
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return fmt.Sprintf("%q has a control character: plain text only", s)
+	}
+	return ""
 }

@@ -37,6 +37,19 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, 9600, c.Buses[0].Baud)
 	assert.Equal(t, 3*time.Second, c.Doors[0].Pulse)
 	assert.Len(t, c.Buses[0].PDs[0].Key(), 16)
+	assert.Empty(t, c.Doors[0].DisplayName, "no display name: the pages show the name")
+}
+
+// Display names are what a person reads (Chinese, up to 64 characters);
+// the names stay the keys.
+func TestParseConfigDisplayNames(t *testing.T) {
+	edit := strings.Replace(goodConfig, "  - name: main\n", "  - name: main\n    display_name: 东门\n", 1)
+	edit = strings.Replace(edit, "address: 101", "address: 101\n        display_name: 3号楼大堂 "+strings.Repeat("门", 58), 1)
+	c, err := Parse([]byte(edit), "/etc/menwei")
+	require.NoError(t, err)
+	assert.Equal(t, "东门", c.Doors[0].DisplayName)
+	assert.Equal(t, "main", c.Doors[0].Name)
+	assert.Equal(t, "3号楼大堂 "+strings.Repeat("门", 58), c.Buses[0].PDs[0].DisplayName, "64 characters, more bytes")
 }
 
 func TestParseConfigErrorsNameTheField(t *testing.T) {
@@ -57,6 +70,9 @@ func TestParseConfigErrorsNameTheField(t *testing.T) {
 		{"door pd", strings.Replace(goodConfig, "lock: { pd: r1", "lock: { pd: r9", 1), `doors[0].lock.pd: no pd named "r9"`},
 		{"pulse", strings.Replace(goodConfig, "output: 0 }", "output: 0 }\n    pulse: 1ms", 1), "doors[0].pulse"},
 		{"wrong type", strings.Replace(goodConfig, "address: 101", "address: abc", 1), "cannot unmarshal"},
+		{"door display name control", strings.Replace(goodConfig, "  - name: main\n", "  - name: main\n    display_name: \"东门\\n\"\n", 1), "doors[0].display_name: "},
+		{"door display name long", strings.Replace(goodConfig, "  - name: main\n", "  - name: main\n    display_name: "+strings.Repeat("门", 65)+"\n", 1), "doors[0].display_name: 65 characters: at most 64"},
+		{"pd display name control", strings.Replace(goodConfig, "address: 101", "address: 101\n        display_name: \"a\\tb\"", 1), "buses[0].pds[0].display_name: "},
 		{"duplicate pd", strings.Replace(goodConfig, "doors:", "  - name: b2\n    device: x\n    pds:\n      - name: r1\n        address: 1\ndoors:", 1), `buses[1].pds[0].name: "r1" used twice`},
 	}
 	for _, tt := range tests {
