@@ -72,7 +72,6 @@ type Controller struct {
 	fire      map[inputRef]bool           // fire inputs active
 	ports     map[string]portState        // "bus/<name>", "converter/<name>" → last known state
 	schedules map[string]*policy.Schedule // reloaded by the supervisor
-	reasm     faceterm.Reassembler        // face captures being reassembled
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher
@@ -85,6 +84,10 @@ type Controller struct {
 	// ctxMu guards ctx: Run's context, for callbacks from other goroutines.
 	ctxMu sync.Mutex
 	ctx   context.Context
+	// reasm holds, per bus, the face captures being reassembled. The map is
+	// filled in New and only read afterwards; each Reassembler is used only
+	// by its bus's event goroutine, which owns it (no lock).
+	reasm map[string]*faceterm.Reassembler
 	// decided, when set (tests), sees every decision once it is durable and
 	// before anything is acted on.
 	decided func(Event)
@@ -127,7 +130,9 @@ func New(o Options) (*Controller, error) {
 		}
 		c.log.Info("face index loaded", "descriptors", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	c.reasm = map[string]*faceterm.Reassembler{}
 	for _, b := range o.Config.Buses {
+		c.reasm[b.Name] = &faceterm.Reassembler{}
 		for _, p := range b.PDs {
 			k := pdKey{b.Name, byte(*p.Address)}
 			c.pdName[k], c.pdAt[p.Name] = p.Name, k

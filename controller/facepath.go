@@ -133,9 +133,8 @@ func (c *Controller) mfgReport(ctx context.Context, k pdKey, m osdp.MfgRep) {
 	case faceterm.Descriptor:
 		c.faceSeen(ctx, k, msg.Capture, msg.Vector, nil, image.Rectangle{})
 	case faceterm.Fragment:
-		c.mu.Lock()
-		photo, capt, err := c.reasm.Add(c.now(), fmt.Sprint(k), msg)
-		c.mu.Unlock()
+		// On this bus's event goroutine, the only user of its reassembler.
+		photo, capt, err := c.reasm[k.bus].Add(c.now(), fmt.Sprint(k), msg)
 		if errors.Is(err, faceterm.ErrDropped) {
 			return // already reported
 		}
