@@ -19,7 +19,9 @@ type Decision struct {
 	Identity store.Identity
 	Card     store.Card
 	Factors  string // what was presented, e.g. "card+pin"
-	// Lock is what the lock did with a grant's release ("" when denied).
+	// Lock is what the lock did with a grant's release: known at once (held
+	// open, offline) or, after PhoneOpen, the lock's answer; "" when denied
+	// or, for a card or face, while the answer is pending.
 	Lock LockResult
 
 	photo   []byte          // the capture, for a crop when denied
@@ -190,12 +192,8 @@ func (c *Controller) conclude(ctx context.Context, d *doorRT, r readerRef, dec D
 	var w *lockWait
 	released := false
 	if dec.Granted {
-		w = c.act(ctx, d, d.sm.Grant(c.now()))
-		released = (w != nil && !w.failed) || d.mode() == policy.EmergencyUnlock
-		dec.Lock = LockOffline
-		if d.mode() == policy.EmergencyUnlock {
-			dec.Lock = LockHeldOpen
-		}
+		w, dec.Lock = c.release(ctx, d)
+		released = (w != nil && !w.failed) || dec.Lock == LockHeldOpen
 	}
 	c.feedback(ctx, r, released)
 	return dec, w

@@ -234,14 +234,26 @@ func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord,
 // retries, so the door's events always say what happened in the end.
 const lockAnswerWait = 3 * time.Second
 
-// outcome is what a grant's release came to, waiting for the lock's answer
-// up to lockAnswerWait. Called without d.mu.
-func (dec Decision) outcome(ctx context.Context, w *lockWait) LockResult {
-	if !dec.Granted {
-		return ""
+// release carries out a grant at a door (d.mu held) and returns the lock's
+// release to wait for or, when there is none, what is known at once: the
+// door is held open (emergency unlock) or its lock cannot be asked.
+func (c *Controller) release(ctx context.Context, d *doorRT) (*lockWait, LockResult) {
+	w := c.act(ctx, d, d.sm.Grant(c.now()))
+	switch {
+	case w != nil:
+		return w, ""
+	case d.mode() == policy.EmergencyUnlock:
+		return nil, LockHeldOpen
 	}
+	return nil, LockOffline
+}
+
+// awaitLock is what a grant's release came to: known when there was
+// nothing to wait for, else the lock's answer, waited for up to
+// lockAnswerWait. Called without d.mu.
+func awaitLock(ctx context.Context, w *lockWait, known LockResult) LockResult {
 	if w == nil {
-		return dec.Lock // offline or held open, known at once
+		return known
 	}
 	return w.result(ctx, lockAnswerWait)
 }

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Health is what /readyz reports: every part the gate needs, and whether it
@@ -121,13 +120,4 @@ func (c *Controller) Health() Health {
 	}
 	h.Ready = len(h.NotReady) == 0
 	return h
-}
-
-// Ready reports nil when Health says ready, else an error listing what is
-// not.
-func (c *Controller) Ready() error {
-	if h := c.Health(); !h.Ready {
-		return fmt.Errorf("not ready: %s", strings.Join(h.NotReady, "; "))
-	}
-	return nil
 }

@@ -29,7 +29,9 @@ func (c *Controller) PhoneOpen(ctx context.Context, doorName, deviceID string) (
 	}
 	dec, w := c.conclude(ctx, d, r, dec)
 	d.mu.Unlock()
-	dec.Lock = dec.outcome(ctx, w)
+	if dec.Granted {
+		dec.Lock = awaitLock(ctx, w, dec.Lock)
+	}
 	return dec, nil
 }
 
@@ -47,11 +49,7 @@ func (c *Controller) GuardOpen(ctx context.Context, doorName, account string) (L
 		return "", err
 	}
 	c.observe(ctx, ev)
-	w := c.act(ctx, d, d.sm.Grant(c.now()))
-	dec := Decision{Decision: policy.Decision{Granted: true}, Lock: LockOffline}
-	if d.mode() == policy.EmergencyUnlock {
-		dec.Lock = LockHeldOpen
-	}
+	w, known := c.release(ctx, d)
 	d.mu.Unlock()
-	return dec.outcome(ctx, w), nil
+	return awaitLock(ctx, w, known), nil
 }
