@@ -56,12 +56,7 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	photo := filepath.Join(cachePath(t, "photos"), "sample2.jpg") // one face
 	img, err := os.ReadFile(photo)
 	require.NoError(t, err)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode, osdppdConfig(101))
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true, extra: fmt.Sprintf("face:\n  models: %s", cachePath(t, "models"))})
 	g.waitOnline(false)
 	waitOut(t, term.PD, osdp.OutPermOffAbort)

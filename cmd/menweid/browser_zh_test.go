@@ -107,12 +107,7 @@ func TestBrowserChinese(t *testing.T) {
 	photo := filepath.Join(cachePath(t, "photos"), "sample2.jpg") // one face
 	img, err := os.ReadFile(photo)
 	require.NoError(t, err)
-	e := testEmbedder(t)
-	term, err := facepd.New(facepd.Config{Mode: facepd.JPEGMode, PD: osdppdConfig(101), Embed: func(ctx context.Context, j []byte) ([128]float32, error) {
-		f, err := e.One(ctx, j)
-		return f.Descriptor, err
-	}})
-	require.NoError(t, err)
+	term := faceTerminal(t, facepd.JPEGMode, osdppdConfig(101))
 	g := startGateWith(t, gateSetup{pd: term.PD, seed: true,
 		pdYAML: "        display_name: 东门读卡器",
 		main:   "    display_name: 东门",
