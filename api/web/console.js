@@ -130,6 +130,20 @@ function drawWho() {
   $("who").textContent = t("who.session", { account: session.account, role });
 }
 
+// Tabs: one <main class="tab" id="tab-NAME"> per workflow and a button
+// data-tab=NAME in #tabs; the open tab is kept in the address (#NAME) so a
+// reload stays on it. A workflow file registers what to do when its tab
+// opens in tabHooks[NAME].
+const tabHooks = {};
+function showTab(name) {
+  if (!$("tab-" + name)) name = "gate";
+  for (const m of document.querySelectorAll("main.tab")) m.classList.toggle("hidden", m.id !== "tab-" + name);
+  for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false");
+  if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
+  if (tabHooks[name]) tabHooks[name]();
+}
+for (const b of document.querySelectorAll("#tabs button")) b.onclick = () => showTab(b.dataset.tab);
+
 async function enter() {
   $("login-view").classList.add("hidden");
   $("console-view").classList.remove("hidden");
@@ -139,6 +153,7 @@ async function enter() {
   await loadPDs();
   await loadDoors();
   startEvents();
+  showTab(location.hash.slice(1));
 }
 
 langHooks.push(() => {

@@ -29,6 +29,8 @@ const MESSAGES = /* catalog */
   "login.account": {"zh-CN": "账号", "en": "Account"},
   "login.password": {"zh-CN": "密码", "en": "Password"},
   "login.submit": {"zh-CN": "登录", "en": "Sign in"},
+  "tabs.label": {"zh-CN": "功能", "en": "Sections"},
+  "tabs.gate": {"zh-CN": "门岗", "en": "Gate"},
   "doors.heading": {"zh-CN": "门", "en": "Doors"},
   "doors.emergency_unlock": {"zh-CN": "全部紧急开门", "en": "Emergency unlock all"},
   "doors.lockdown": {"zh-CN": "封锁", "en": "Lockdown"},
