@@ -87,9 +87,7 @@ func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.
 	presented := append(d.pending, p)
 	rule := d.rule
 	if sid := d.cfg.Policy.Schedule; sid != "" {
-		c.mu.Lock()
-		rule.Schedule = c.schedules[sid]
-		c.mu.Unlock()
+		rule.Schedule = c.schedule(sid)
 		if rule.Schedule == nil {
 			c.log.Error("door policy names a schedule that does not exist; denying", "door", d.name(), "schedule", sid)
 			return Decision{Decision: policy.Decision{Reason: ReasonNoSchedule}, Identity: id, Card: card, Factors: factorList(presented)}

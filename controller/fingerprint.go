@@ -107,16 +107,14 @@ func (c *Controller) ReconcileFingers(ctx context.Context, module string) (added
 }
 
 // RemoveIdentity deletes a person: their fingerprint templates from every
-// module, their faces from the index, then the record with its credentials.
+// module, then the record with its credentials and faces (the face index
+// follows the store).
 func (c *Controller) RemoveIdentity(ctx context.Context, id string) error {
 	if _, err := c.store.Identity(id); err != nil {
 		return err
 	}
 	if err := c.RemoveFingers(ctx, id); err != nil {
 		return err
-	}
-	if c.faces != nil {
-		c.faces.RemoveIdentity(id)
 	}
 	if err := c.store.DeleteIdentity(id); err != nil {
 		return err

@@ -59,6 +59,9 @@ type Storage interface {
 	doorStore
 	events
 	fingers.TemplateStore
+	// SubscribeChanges delivers every committed change (the face index
+	// and the schedules follow it).
+	SubscribeChanges(f func(store.Change)) (cancel func())
 	Closed() bool
 	Repaired() int // crash leftovers removed at open, for the metrics
 }

@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	defer ctl.Close() // before the store closes (deferred after it, so run first)
 	if o.Controller != nil {
 		o.Controller(ctl)
 	}
