@@ -38,7 +38,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Log: log})
+	key, err := store.PlanKey(cfg.Store.KeyFile, cfg.Store.Dir, cfg.Store.KeyExplicit, true)
+	if err != nil {
+		return fmt.Errorf("store.key_file: %w", err)
+	}
+	switch {
+	case key.Created:
+		log.Warn("new store: its encryption key was written to the key file; keep a copy of it apart from the data (without it the store cannot be read)", "key_file", key.Path)
+	case key.Key == nil:
+		log.Warn("the store is not encrypted at rest (made before encryption); stop menweid and run menweictl store encrypt", "store", cfg.Store.Dir)
+	}
+	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Key: key.Key, KeyRotation: cfg.Store.KeyRotation, Log: log})
 	if err != nil {
 		return err
 	}

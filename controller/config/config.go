@@ -63,6 +63,16 @@ type HTTP struct {
 // Store is the embedded Badger store.
 type Store struct {
 	Dir string `yaml:"dir"` // "" = <data_dir>/store
+	// KeyFile holds the master key of the store's encryption at rest (32
+	// bytes, raw or as 64 hex digits, mode 0600). "" = the systemd
+	// credential store-key when menweid runs with one ($CREDENTIALS_DIRECTORY),
+	// else <data_dir>/keys/store.key. A new store gets a new key there;
+	// a key file named here must exist or be creatable.
+	KeyFile string `yaml:"key_file"`
+	// KeyExplicit is set by Parse when key_file was given in the file.
+	KeyExplicit bool `yaml:"-"`
+	// KeyRotation is how often a new data key is made (0 = 10 days).
+	KeyRotation time.Duration `yaml:"key_rotation"`
 }
 
 // Bus is one RS-485 line with its OSDP peripheral devices.
@@ -499,6 +509,16 @@ func (c *Config) setDefaults(baseDir string) {
 		c.Store.Dir = filepath.Join(c.DataDir, "store")
 	}
 	c.Store.Dir = abs(c.Store.Dir)
+	c.Store.KeyExplicit = c.Store.KeyFile != ""
+	if c.Store.KeyFile == "" {
+		c.Store.KeyFile = filepath.Join(c.DataDir, "keys", "store.key")
+		if creds := os.Getenv("CREDENTIALS_DIRECTORY"); creds != "" {
+			if _, err := os.Stat(filepath.Join(creds, "store-key")); err == nil {
+				c.Store.KeyFile, c.Store.KeyExplicit = filepath.Join(creds, "store-key"), true
+			}
+		}
+	}
+	c.Store.KeyFile = abs(c.Store.KeyFile)
 	for i := range c.Converters {
 		c.Converters[i].Device = abs(c.Converters[i].Device)
 	}
@@ -819,6 +839,8 @@ func (c *Config) validate() error {
 		return bad("events.max_age", "%v: at least 1h (a duration such as 8760h)", c.Events.MaxAge)
 	case c.Face.MaxPhoto < 0:
 		return bad("face.max_photo_bytes", "must not be negative (a size in bytes; 0 = 8 MiB)")
+	case c.Store.KeyRotation != 0 && c.Store.KeyRotation < time.Hour:
+		return bad("store.key_rotation", "%v: at least 1h (a duration such as 240h; 0 = 10 days)", c.Store.KeyRotation)
 	}
 	for _, a := range []struct {
 		name string
