@@ -44,6 +44,9 @@ var commands = []command{
 	{"events", "[-limit N] [-after SEQ] [-kind K] [-door D] [-json]   (the newest N, newest last)", events, false},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents, false},
 	{"verify", "check the event log's hash chain", verify, false},
+	{"store keygen", "-out FILE   (a new random store key, mode 0600)", storeKeygen, false},
+	{"store encrypt", "[-keep-plaintext]   (encrypt a plaintext store in place, with the key file, made if missing; menweid stopped)", storeEncrypt, false},
+	{"store rotate-key", "   (a new master key for the store: the old key file is replaced; menweid stopped)", storeRotateKey, false},
 }
 
 func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*store.Store) error {

@@ -49,6 +49,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Warn("the store is not encrypted at rest (made before encryption); stop menweid and run menweictl store encrypt", "store", cfg.Store.Dir)
 	}
 	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Key: key.Key, KeyRotation: cfg.Store.KeyRotation, Log: log})
+	if errors.Is(err, store.ErrWrongKey) {
+		if _, serr := os.Stat(key.Path + ".new"); serr == nil {
+			return fmt.Errorf("store.key_file %s: %w (a key rotation was interrupted: the store may open with %s.new; rename it over the key file)", key.Path, err, key.Path)
+		}
+		return fmt.Errorf("store.key_file %s: %w", key.Path, err)
+	}
 	if err != nil {
 		return err
 	}

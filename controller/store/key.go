@@ -141,6 +141,7 @@ type KeyPlan struct {
 //     file (a new store is always encrypted);
 //   - no key file, a plaintext store (made before encryption at rest),
 //     implicit: nil, and the caller warns that it is not encrypted;
+//   - no key file, no store, !create: nil (Open reports ErrNoStore);
 //   - otherwise an error naming the key file.
 //
 // explicit says the key file was named in the configuration (not the
@@ -167,7 +168,7 @@ func PlanKey(keyFile, dir string, explicit, create bool) (KeyPlan, error) {
 	case exists:
 		return p, fmt.Errorf("%w %s: does not exist, and the store in %s is not encrypted (menweictl store encrypt encrypts it with a new key)", ErrBadKeyFile, keyFile, dir)
 	case !create:
-		return p, fmt.Errorf("%w %s: does not exist", ErrBadKeyFile, keyFile)
+		return p, nil // no store and none to be made: Open says so (ErrNoStore)
 	}
 	if p.Key, err = NewKeyFile(keyFile); err != nil {
 		return p, err
