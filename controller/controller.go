@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"menwei/controller/alarms"
 	"menwei/controller/alerts"
 	"menwei/controller/config"
 	"menwei/controller/door"
@@ -75,6 +76,7 @@ type Controller struct {
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher
+	alarms   *alarms.Book // open alarms, read from the log (its own locks)
 
 	faces   FaceIndex    // safe for concurrent use
 	embed   FaceEmbedder // safe for concurrent use (one dlib worker behind a queue)
@@ -111,7 +113,7 @@ func New(o Options) (*Controller, error) {
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
 		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[lockReqKey]*lockWait{}, pdState: map[pdKey]*pdState{},
 		fire: map[inputRef]bool{}, ports: map[string]portState{},
-		metrics: newMetrics(),
+		metrics: newMetrics(), alarms: alarms.NewBook(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
 			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
@@ -292,10 +294,16 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		c.supervise(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := c.alarms.Follow(ctx, c.store); err != nil {
+			c.log.Error("open alarms not followed", "err", err)
+		}
 	}()
 	wg.Wait()
 	c.work.Wait()
