@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"menwei/controller/alarms"
 	"menwei/controller/alerts"
 	"menwei/controller/config"
 	"menwei/controller/door"
@@ -70,6 +71,7 @@ type Controller struct {
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher
+	alarms   *alarms.Book // open alarms, read from the log (its own locks)
 
 	faces   FaceIndex    // safe for concurrent use
 	embed   FaceEmbedder // safe for concurrent use (one dlib worker behind a queue)
@@ -105,7 +107,7 @@ func New(o Options) (*Controller, error) {
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{},
-		metrics: newMetrics(),
+		metrics: newMetrics(), alarms: alarms.NewBook(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
 			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
@@ -305,10 +307,16 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		c.supervise(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := c.alarms.Follow(ctx, c.store); err != nil {
+			c.log.Error("open alarms not followed", "err", err)
+		}
 	}()
 	wg.Wait()
 	c.work.Wait()

@@ -56,6 +56,9 @@ type Event = eventlog.Event
 // EventQuery selects events.
 type EventQuery = eventlog.Query
 
+// EventPage is one page of a query's answer.
+type EventPage = eventlog.Page
+
 // ChainError says where the event chain breaks.
 type ChainError = eventlog.ChainError
 

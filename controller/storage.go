@@ -48,6 +48,8 @@ type (
 	events interface {
 		Append(ctx context.Context, e Event) (Event, error)
 		Events(q EventQuery) ([]Event, error)
+		Page(q EventQuery) (eventlog.Page, error)
+		Subscribe(buf int) (<-chan Event, func())
 		Prune(ctx context.Context, r eventlog.Retention, now time.Time) (uint64, error)
 	}
 )
