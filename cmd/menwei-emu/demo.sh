@@ -94,6 +94,9 @@ doors:
   - name: back-door
     readers: [{ fingerprint: fpm1 }]
     lock: { pd: gate-reader, output: 2 }
+    # Only a finger reader here: residents without a fingerprint on file
+    # open it from their phone.
+    policy: { alternative: phone }
 emergency:
   fire_inputs: [{ pd: gate-reader, input: 3 }]
 YAML

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -174,6 +175,14 @@ type Policy struct {
 	Factors      []string      `yaml:"factors"`
 	FactorWindow time.Duration `yaml:"factor_window"` // 0 = 20s
 	AntiPassback string        `yaml:"antipassback"`  // off (default), soft or hard
+	// Alternative is the way in without a biometric, for people who
+	// declined to give one: a combination of non-biometric factors (card,
+	// pin, phone, code, joined by +) accepted besides Factors, or "guard"
+	// (the gatehouse opens the door for them). A door whose factors all
+	// need a face or a finger must have one (PIPL art. 29; the Supreme
+	// People's Court's 2021 face-recognition provisions: face recognition
+	// may not be the only way into a residential estate).
+	Alternative string `yaml:"alternative"`
 	// MinLiveness refuses face captures whose liveness score is below it
 	// (0…100; terminals that do not measure liveness are refused too).
 	MinLiveness int `yaml:"min_liveness"`
@@ -592,12 +601,15 @@ var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true,
 // terminal does not say (firmware-mocks/facepd.FitsAt9600).
 const DefaultFaceMaxBytes = 6144
 
+// fieldError is a FieldError for field with a formatted reason.
+func fieldError(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
 // checkFace refuses a face terminal whose captures cannot cross its line
 // within the reassembly window (faceterm.WireTime, faceterm.MaxCapture).
 func (p *PD) checkFace(pf string, baud int) error {
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
+	bad := fieldError
 	switch p.Face {
 	case "", "descriptor":
 		if p.FaceMaxBytes != 0 {
@@ -624,9 +636,7 @@ func (p *PD) checkFace(pf string, baud int) error {
 }
 
 func (c *Config) validate() error {
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
+	bad := fieldError
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")
 	}
@@ -810,8 +820,11 @@ func (c *Config) validate() error {
 		if err := input(f+".rex", d.REX); err != nil {
 			return err
 		}
-		if _, err := d.Policy.Combinations(); err != nil {
+		if _, err := d.Policy.factorCombos(); err != nil {
 			return bad(f+".policy.factors", "%v", err)
+		}
+		if err := checkAlternative(f, d); err != nil {
+			return err
 		}
 		switch d.Policy.AntiPassback {
 		case "", "off", "soft", "hard":
@@ -856,23 +869,98 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Combinations turns the "card+pin" strings of Factors into factor combinations.
+// Combinations turns the "card+pin" strings of Factors, and the
+// Alternative when it is a combination, into factor combinations.
 func (p Policy) Combinations() ([][]policy.Factor, error) {
+	out, err := p.factorCombos()
+	if err != nil || p.Alternative == "" || p.Alternative == AlternativeGuard || len(out) == 0 {
+		return out, err
+	}
+	alt, err := combo(p.Alternative)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, alt), nil
+}
+
+// AlternativeGuard as a policy's alternative: the gatehouse opens the door.
+const AlternativeGuard = "guard"
+
+func (p Policy) factorCombos() ([][]policy.Factor, error) {
 	var out [][]policy.Factor
-	for _, combo := range p.Factors {
-		var fs []policy.Factor
-		for _, f := range strings.Split(combo, "+") {
-			f := policy.Factor(strings.TrimSpace(f))
-			switch f {
-			case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone, policy.Code:
-				fs = append(fs, f)
-			default:
-				return nil, fmt.Errorf("%q: factors are card, pin, face, finger, phone and code, joined by +", combo)
-			}
+	for _, c := range p.Factors {
+		fs, err := combo(c)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, fs)
 	}
 	return out, nil
+}
+
+func combo(s string) ([]policy.Factor, error) {
+	var fs []policy.Factor
+	for _, f := range strings.Split(s, "+") {
+		f := policy.Factor(strings.TrimSpace(f))
+		switch f {
+		case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone, policy.Code:
+			fs = append(fs, f)
+		default:
+			return nil, fmt.Errorf("%q: factors are card, pin, face, finger, phone and code, joined by +", s)
+		}
+	}
+	return fs, nil
+}
+
+func biometric(fs []policy.Factor) bool {
+	return slices.Contains(fs, policy.Face) || slices.Contains(fs, policy.Finger)
+}
+
+// checkAlternative refuses a door that only a face or a finger opens
+// without a non-biometric way in, and an alternative that is biometric
+// or needs a reader the door does not have. f is the door's field path.
+func checkAlternative(f string, d Door) error {
+	combos, _ := d.Policy.factorCombos()
+	onlyBio := len(combos) > 0
+	for _, c := range combos {
+		if !biometric(c) {
+			onlyBio = false
+		}
+	}
+	// Every reader a fingerprint module, any factor: still only a finger
+	// (a phone or a guard opens too, but only if the door says so).
+	cardReader := false
+	for _, r := range d.Readers {
+		if r.Fingerprint == "" {
+			cardReader = true
+		}
+	}
+	if len(combos) == 0 && !cardReader {
+		onlyBio = true
+	}
+	alt := strings.TrimSpace(d.Policy.Alternative)
+	if alt == "" {
+		if onlyBio {
+			return fieldError(f+".policy.alternative", "door %q opens only with a face or a finger: name a way in without a biometric for people who declined to give one (card, pin, phone, code, a combination such as card+pin, or guard)", d.Name)
+		}
+		return nil
+	}
+	if alt == AlternativeGuard {
+		return nil
+	}
+	fs, err := combo(alt)
+	if err != nil {
+		return fieldError(f+".policy.alternative", "%v, or guard", err)
+	}
+	if biometric(fs) {
+		return fieldError(f+".policy.alternative", "%q: the alternative is for people without a biometric: card, pin, phone, code or guard", alt)
+	}
+	for _, x := range fs {
+		if (x == policy.Card || x == policy.PIN || x == policy.Code) && !cardReader {
+			return fieldError(f+".policy.alternative", "%q: door %q has no card reader or keypad for %s (only fingerprint modules): phone or guard", alt, d.Name, x)
+		}
+	}
+	return nil
 }
 
 // Key is the PD's secure channel base key, or nil for a plaintext PD.
