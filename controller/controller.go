@@ -363,7 +363,7 @@ func (c *Controller) supervise(ctx context.Context) {
 			if err := c.ReloadSchedules(); err != nil {
 				c.log.Error("reloading schedules", "err", err)
 			}
-			c.pruneCrops()
+			c.retain(c.now())
 		case <-prune.C:
 			c.pruneEvents(ctx)
 		}

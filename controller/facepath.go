@@ -284,23 +284,6 @@ func (c *Controller) keepCrop(seq uint64, photo []byte, box image.Rectangle) {
 	}
 }
 
-// pruneCrops applies the crops' retention: count and age.
-func (c *Controller) pruneCrops() {
-	r := c.cfg.Face.Crops
-	var through uint64
-	if r.MaxAge > 0 {
-		old, err := c.store.Events(EventQuery{Until: c.now().Add(-r.MaxAge), Limit: 1000})
-		if err == nil && len(old) > 0 {
-			through = old[len(old)-1].Seq
-		}
-	}
-	if n, err := c.store.PruneCrops(r.MaxCount, through); err != nil {
-		c.log.Error("pruning face crops", "err", err)
-	} else if n > 0 {
-		c.log.Info("face crops removed by retention", "count", n)
-	}
-}
-
 // NewFaceIndex is the 1:N index of package faceindex with the configured
 // open-set thresholds.
 func NewFaceIndex(cfg config.Face) (FaceIndex, error) {

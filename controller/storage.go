@@ -32,6 +32,7 @@ type (
 		Faces(yield func(store.FaceRecord) bool) error
 		PutFace(f store.FaceRecord) error
 		DeleteFaces(identity string) (int, error)
+		Identities(kind policy.Kind) ([]store.Identity, error) // visitors, for retention
 		PutCrop(seq uint64, jpg []byte) error
 		PruneCrops(maxCount int, dropThroughSeq uint64) (int, error)
 	}

@@ -208,6 +208,9 @@ type Face struct {
 		MaxCount int           `yaml:"max_count"` // 0 = 1000 crops of denied faces kept
 		MaxAge   time.Duration `yaml:"max_age"`   // 0 = 168h
 	} `yaml:"crops"`
+	// VisitorGrace is how long a visitor's face is kept after their pass
+	// ends (0 = 24h); then it is deleted (the visitor's events stay).
+	VisitorGrace time.Duration `yaml:"visitor_grace"`
 }
 
 // Emergency links fire alarm inputs to escape doors.
@@ -590,6 +593,9 @@ func (c *Config) setDefaults(baseDir string) {
 	if c.Face.Crops.MaxAge == 0 {
 		c.Face.Crops.MaxAge = 168 * time.Hour
 	}
+	if c.Face.VisitorGrace == 0 {
+		c.Face.VisitorGrace = 24 * time.Hour
+	}
 	defThreshold(&c.Alerts.Denials, 5, time.Minute)
 	defThreshold(&c.Alerts.UnknownRepeat, 3, 5*time.Minute)
 	defThreshold(&c.Alerts.WrongPIN, 3, 5*time.Minute)
@@ -852,6 +858,12 @@ func (c *Config) validate() error {
 		return bad("events.max_age", "%v: at least 1h (a duration such as 8760h)", c.Events.MaxAge)
 	case c.Face.MaxPhoto < 0:
 		return bad("face.max_photo_bytes", "must not be negative (a size in bytes; 0 = 8 MiB)")
+	case c.Face.VisitorGrace < 0:
+		return bad("face.visitor_grace", "%v: must not be negative (a duration such as 24h)", c.Face.VisitorGrace)
+	case c.Face.Crops.MaxAge < 0:
+		return bad("face.crops.max_age", "%v: must not be negative (a duration such as 168h)", c.Face.Crops.MaxAge)
+	case c.Face.Crops.MaxCount < 0:
+		return bad("face.crops.max_count", "%d: must not be negative (0 = 1000)", c.Face.Crops.MaxCount)
 	case c.Store.KeyRotation != 0 && c.Store.KeyRotation < time.Hour:
 		return bad("store.key_rotation", "%v: at least 1h (a duration such as 240h; 0 = 10 days)", c.Store.KeyRotation)
 	}
