@@ -29,6 +29,11 @@ const (
 	KindFire        = "emergency.fire"
 	KindSystemStart = "system.start"
 	KindSystemStop  = "system.stop"
+	// A person's consent to a biometric, given or withdrawn (its detail
+	// names the biometric and the text's version; the account is the
+	// audit's).
+	KindConsentGiven     = "consent.given"
+	KindConsentWithdrawn = "consent.withdrawn"
 )
 
 // Reasons carried by access decisions besides those of package policy

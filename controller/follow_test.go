@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/config"
+	"menwei/controller/policy"
 	"menwei/controller/store"
 )
 
@@ -22,6 +23,7 @@ func TestFaceIndexFollowsTheStore(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	consent(t, s, "li")
 	faces, err := NewFaceIndex(config.Face{})
 	require.NoError(t, err)
 	c, err := New(Options{Config: cfg, Store: s, Faces: faces})
@@ -44,6 +46,7 @@ func TestFaceIndexFollowsTheStore(t *testing.T) {
 	var bad [128]float32
 	bad[3] = float32(1e9)
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "wang", Kind: "resident", Name: "Wang Fang"}))
+	consent(t, s, "wang")
 	assert.Error(t, c.EnrollDescriptor("wang", "f", bad), "a descriptor the index refuses")
 	n := 0
 	require.NoError(t, s.Faces(func(store.FaceRecord) bool { n++; return true }))
@@ -51,8 +54,15 @@ func TestFaceIndexFollowsTheStore(t *testing.T) {
 
 	c.Close()
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	consent(t, s, "li")
 	require.NoError(t, s.PutFace(store.FaceRecord{Identity: "li", ID: "front", Vector: v}))
 	assert.Equal(t, "", faces.Search(v).Identity, "after Close the controller no longer follows")
+}
+
+// consent records that the person agreed to their face being used.
+func consent(t *testing.T, s *store.Store, id string) {
+	t.Helper()
+	require.NoError(t, s.GiveConsent(store.Consent{Identity: id, Biometric: policy.Face, Text: "face-v1", Account: "test"}))
 }
 
 // A schedule written to the store is used by the next decision without

@@ -37,11 +37,13 @@ func TestRetentionWithAClock(t *testing.T) {
 	until := start.Add(2 * time.Hour)
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "v1", Kind: policy.Visitor, Name: "Guest", Host: "li",
 		Pass: &store.Pass{From: start, Until: until}}))
+	consent(t, s, "v1")
 	require.NoError(t, c.EnrollDescriptor("v1", "photo", v))
 	var w [128]float32
 	w[0], w[2] = -0.4, 0.4
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "v2", Kind: policy.Visitor, Name: "Later guest",
 		Pass: &store.Pass{From: start, Until: start.Add(30 * 24 * time.Hour)}}))
+	consent(t, s, "v2")
 	require.NoError(t, c.EnrollDescriptor("v2", "photo", w))
 
 	// Five refused faces' crops, one a day.

@@ -32,6 +32,8 @@ type (
 		Faces(yield func(store.FaceRecord) bool) error
 		PutFace(f store.FaceRecord) error
 		DeleteFaces(identity string) (int, error)
+		WithdrawConsent(identity string, b policy.Factor, by string, at time.Time) (store.Consent, int, error)
+		Templates() ([]fingers.Template, error)
 		Identities(kind policy.Kind) ([]store.Identity, error) // visitors, for retention
 		PutCrop(seq uint64, jpg []byte) error
 		PruneCrops(maxCount int, dropThroughSeq uint64) (int, error)

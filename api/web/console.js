@@ -240,6 +240,7 @@ $("visitor-form").onsubmit = async (ev) => {
   f.append("uses", $("v-uses").value);
   f.append("until", new Date(Date.now() + $("v-hours").value * 3600e3).toISOString());
   f.append("photo", $("v-photo").files[0]);
+  if ($("v-consent").checked) f.append("consent", $("v-consent").value); // the version of the text shown
   try {
     const v = await api.call("POST", "/api/v1/visitors", f);
     $("visitor-msg").dataset.id = v.id;

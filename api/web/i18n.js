@@ -262,7 +262,14 @@ const MESSAGES = /* catalog */
   "confirm.lockdown.title": {"zh-CN": "确认封锁所有门？", "en": "Lock every door down?"},
   "confirm.lockdown.text": {"zh-CN": "封锁后刷卡、刷脸、密码和手机都不能开门，直到有人点“恢复正常”。", "en": "No card, face, PIN or phone opens a door until someone presses “Back to normal”."},
   "confirm.lockdown.yes": {"zh-CN": "确认封锁", "en": "Lock every door down"},
-  "confirm.cancel": {"zh-CN": "取消", "en": "Cancel"}
+  "confirm.cancel": {"zh-CN": "取消", "en": "Cancel"},
+  "err.consent_required": {"zh-CN": "需要本人同意：请先让本人阅读并同意使用其人脸或指纹的说明", "en": "Consent is needed: let the person read and agree to the use of their face or fingerprint first"},
+  "err.bad_consent_text": {"zh-CN": "同意书版本不对，请刷新页面后重试", "en": "The consent text's version is not known; reload the page and try again"},
+  "ev.consent.given": {"zh-CN": "{person}同意使用生物特征", "en": "{person} consented to a biometric"},
+  "ev.consent.withdrawn": {"zh-CN": "{person}撤回同意，生物特征已删除", "en": "{person} withdrew consent; the biometric was deleted"},
+  "consent.face-v1": {"zh-CN": "本人同意：门禁系统保存本人的人脸特征，仅用于本小区门禁的身份识别；访客的人脸在通行证到期后删除；本人可随时撤回同意，撤回后人脸立即删除，并可改用门卡、密码、手机或由门卫开门。", "en": "I agree that the access system keeps my face's features, only to recognise me at this estate's doors; a visitor's face is deleted when the pass ends; I may withdraw my consent at any time, my face is then deleted at once, and I can use a card, a PIN, my phone or the guard instead."},
+  "consent.finger-v1": {"zh-CN": "本人同意：门禁系统保存本人的指纹特征，仅用于本小区门禁的身份识别；本人可随时撤回同意，撤回后指纹立即从系统和指纹模块中删除，并可改用门卡、密码、手机或由门卫开门。", "en": "I agree that the access system keeps my fingerprint's features, only to recognise me at this estate's doors; I may withdraw my consent at any time, my fingerprint is then deleted at once from the system and the fingerprint modules, and I can use a card, a PIN, my phone or the guard instead."},
+  "visitor.consent": {"zh-CN": "访客已阅读并同意：", "en": "The visitor has read and agrees:"}
 }
 /* end of catalog */;
 

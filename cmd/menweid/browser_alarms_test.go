@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller"
-	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -161,7 +160,7 @@ func TestBrowserAlarms(t *testing.T) {
 	assert.Equal(t, "lockdown", g.doors()[0].Mode)
 	check.check(ctx, "locked down", true)
 	g.shutdown()
-	st, err := store.Open(store.Options{Dir: filepath.Join(g.dir, "store")})
+	st, err := openStore(filepath.Join(g.dir, "store"))
 	require.NoError(t, err)
 	defer st.Close()
 	mode, err := st.DoorMode("main-gate")

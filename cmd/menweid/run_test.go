@@ -184,6 +184,11 @@ func seed(t *testing.T, dir string) {
 	require.NoError(t, err)
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "li-wei", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
 	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
+	// Li Wei agreed to his face and fingerprint being used (as the property
+	// office records before enrolling them).
+	for _, b := range []policy.Factor{policy.Face, policy.Finger} {
+		require.NoError(t, st.GiveConsent(store.Consent{Identity: "li-wei", Biometric: b, Text: string(b) + "-v1", Account: "admin"}))
+	}
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
 	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
 	require.NoError(t, st.PutAccount("admin", store.RoleAdmin, testPassword))

@@ -228,6 +228,7 @@ func deleteIdentity(txn *badger.Txn, id string) error {
 	}
 	keys = append(keys, fps...)
 	keys = append(keys, faceKeys(txn, id)...)
+	keys = append(keys, prefixKeys(txn, keyConsent+id+"/")...)
 	keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
 	return deleteKeys(txn, keys)
 }

@@ -56,6 +56,7 @@ func writeSecrets(t *testing.T, dir string, key []byte) *Store {
 	s, err := Open(Options{Dir: dir, Key: key})
 	require.NoError(t, err)
 	require.NoError(t, s.PutIdentity(Identity{ID: "r1", Kind: policy.Resident, Name: secretName, Unit: secretUnit}))
+	consentTo(t, s, "r1", policy.Face)
 	require.NoError(t, s.PutFace(FaceRecord{Identity: "r1", ID: "front", Vector: secretFace()}))
 	_, err = s.Append(context.Background(), eventlog.Event{Kind: "access.granted", Identity: "r1", Name: secretName})
 	require.NoError(t, err)
