@@ -34,17 +34,62 @@ type Event struct {
 	// Account is the console account that did what the event records
 	// (an acknowledgement: the guard who acknowledged).
 	Account string `json:"account,omitempty"`
-	Prev    string `json:"prev"`
-	Hash    string `json:"hash"`
+	// The person's fields under the chain (erase.go): Digest is SHA-256
+	// over Salt and the personal fields (Identity, Name, Card, CardRef,
+	// FaceRef, Detail), and the chain hash covers Digest instead of them,
+	// so they can be erased and the chain still verifies. Salt is random
+	// per event (so a digest cannot be matched against guessed names) and
+	// goes with the fields. Erased is the seq of the person.erased event
+	// that pseudonymised this one (0 = not erased); it is not hashed, but
+	// that event's Covers, which is, must list this seq. Events recorded
+	// before digests existed have none and are hashed whole.
+	Salt   string `json:"salt,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	Erased uint64 `json:"erased,omitempty"`
+	// Covers, on a person.erased event, lists the seqs it pseudonymised
+	// ("12-15,20").
+	Covers string `json:"covers,omitempty"`
+	Prev   string `json:"prev"`
+	Hash   string `json:"hash"`
 }
 
 // chainHash is SHA-256 over the previous hash and the event's JSON without
-// its own hash.
+// its own hash — and, for an event with a Digest, without its personal
+// fields, its salt and its erasure mark, which the Digest stands for.
 func chainHash(e Event) string {
 	e.Hash = ""
+	if e.Digest != "" {
+		e = e.withoutPerson()
+		e.Erased = 0
+	}
 	b, _ := json.Marshal(e) // a struct of strings, ints and a time cannot fail
 	h := sha256.New()
 	h.Write([]byte(e.Prev))
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// personal is what an event says about a person: what erasure removes.
+type personal struct {
+	Identity string `json:"identity"`
+	Name     string `json:"name"`
+	Card     string `json:"card"`
+	CardRef  string `json:"card_ref"`
+	FaceRef  string `json:"face_ref"`
+	Detail   string `json:"detail"`
+}
+
+// personalDigest is SHA-256 over the salt and the personal fields.
+func personalDigest(e Event) string {
+	b, _ := json.Marshal(personal{e.Identity, e.Name, e.Card, e.CardRef, e.FaceRef, e.Detail})
+	h := sha256.New()
+	h.Write([]byte(e.Salt))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// withoutPerson is e with its personal fields and salt cleared.
+func (e Event) withoutPerson() Event {
+	e.Identity, e.Name, e.Card, e.CardRef, e.FaceRef, e.Detail, e.Salt = "", "", "", "", "", "", ""
+	return e
 }

@@ -31,6 +31,9 @@ const maxBatch = 512
 type appendReq struct {
 	ev   Event
 	done chan appendResult
+	// also runs in the transaction that writes ev, with ev as numbered
+	// (an erasure rewrites the events it covers with it).
+	also func(txn *badger.Txn, ev Event) error
 }
 
 type appendResult struct {
@@ -169,6 +172,8 @@ func (w *Log) write(batch []*appendReq) {
 		if e.Time.IsZero() {
 			e.Time = time.Now().UTC()
 		}
+		e.Salt, e.Digest, e.Erased = newSalt(), "", 0
+		e.Digest = personalDigest(e)
 		e.Hash = chainHash(e)
 		head = e.Hash
 		evs[i] = e
@@ -177,6 +182,13 @@ func (w *Log) write(batch []*appendReq) {
 		for _, e := range evs {
 			if err := setJSON(txn, string(eventKey(e.Seq)), e); err != nil {
 				return err
+			}
+		}
+		for i, r := range batch {
+			if r.also != nil {
+				if err := r.also(txn, evs[i]); err != nil {
+					return err
+				}
 			}
 		}
 		return setJSON(txn, keyEvHead, evHead{seq, head})
@@ -236,7 +248,11 @@ func (w *Log) Close() {
 // number and hash. It returns only after the write, so a caller that acts on
 // the event afterwards never acts on something that could be lost.
 func (w *Log) Append(ctx context.Context, e Event) (Event, error) {
-	r := &appendReq{ev: e, done: make(chan appendResult, 1)}
+	return w.submit(ctx, &appendReq{ev: e, done: make(chan appendResult, 1)})
+}
+
+// submit queues r for the writer and waits until it is written.
+func (w *Log) submit(ctx context.Context, r *appendReq) (Event, error) {
 	w.closing.RLock()
 	if w.closed {
 		w.closing.RUnlock()
@@ -418,6 +434,7 @@ func (w *Log) VerifyChain() (uint64, error) {
 			return err
 		}
 		last, prev := a.Seq-1, a.Prev
+		erasures := newErasureCheck()
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true})
 		defer it.Close()
 		// Rewind, not Seek to the anchor: an event stored below it is a break too.
@@ -438,8 +455,14 @@ func (w *Log) VerifyChain() (uint64, error) {
 			if err := checkLink(seq, e, evAnchor{Seq: seq, Prev: prev}); err != nil {
 				return err
 			}
+			if err := erasures.see(e); err != nil {
+				return err
+			}
 			prev, last = e.Hash, seq
 			n++
+		}
+		if err := erasures.done(a.Seq); err != nil {
+			return err
 		}
 		var h evHead
 		if err := getJSON(txn, keyEvHead, &h); err != nil && !errors.Is(err, errNotFound) {

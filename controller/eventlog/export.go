@@ -21,7 +21,8 @@ const exportPage = 1000
 
 // csvHeader names the CSV columns Export writes.
 var csvHeader = []string{"seq", "time", "kind", "door", "pd", "identity", "name", "card", "card_ref",
-	"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account"}
+	"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account",
+	"face_ref", "salt", "digest", "erased", "covers"}
 
 // Export writes the events q selects, in sequence order, to out and returns
 // how many it wrote. q.Limit is ignored: Export writes every match, up to
@@ -160,6 +161,10 @@ func csvRow(row []string, e Event) []string {
 	row[16], row[17] = "", e.Account
 	if e.Ref != 0 {
 		row[16] = strconv.FormatUint(e.Ref, 10)
+	}
+	row[18], row[19], row[20], row[21], row[22] = e.FaceRef, e.Salt, e.Digest, "", e.Covers
+	if e.Erased != 0 {
+		row[21] = strconv.FormatUint(e.Erased, 10)
 	}
 	for i, c := range row {
 		row[i] = escapeCell(c)

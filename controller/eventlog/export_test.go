@@ -169,7 +169,8 @@ func TestExportCSV(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rows, 2501)
 	assert.Equal(t, []string{"seq", "time", "kind", "door", "pd", "identity", "name", "card", "card_ref",
-		"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account"}, rows[0])
+		"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account",
+		"face_ref", "salt", "digest", "erased", "covers"}, rows[0])
 	all := allEvents(t, s.Log, Query{})
 	for i, row := range rows[1:] {
 		e := all[i]
@@ -181,9 +182,12 @@ func TestExportCSV(t *testing.T) {
 			row[j] = UnescapeCell(row[j])
 		}
 		ref, _ := strconv.ParseUint(row[16], 10, 64)
+		erased, _ := strconv.ParseUint(row[21], 10, 64)
 		want := Event{Seq: e.Seq, Time: tm, Kind: row[2], Door: row[3], PD: row[4], Identity: row[5], Name: row[6],
 			Card: row[7], CardRef: row[8], Factor: row[9], Side: row[10], Alarm: row[11] == "true",
-			Reason: row[12], Detail: row[13], Prev: row[14], Hash: row[15], Ref: ref, Account: row[17]}
+			Reason: row[12], Detail: row[13], Prev: row[14], Hash: row[15], Ref: ref, Account: row[17],
+			FaceRef: row[18], Salt: row[19], Digest: row[20], Erased: erased, Covers: row[22]}
+		assert.Equal(t, personalDigest(want), row[20], "row %d carries the person's fields and salt", i)
 		assert.Equal(t, strconv.FormatUint(e.Seq, 10), row[0])
 		assert.Equal(t, chainHash(want), row[15], "row %d carries everything the hash covers", i)
 		if e.Detail == tricky {
@@ -198,7 +202,7 @@ func TestExportEmptyLogWritesTheCSVHeader(t *testing.T) {
 	n, err := s.Export(context.Background(), Query{}, "csv", &buf)
 	require.NoError(t, err)
 	assert.Zero(t, n)
-	assert.Equal(t, "seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash,ref,account\n", buf.String())
+	assert.Equal(t, "seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash,ref,account,face_ref,salt,digest,erased,covers\n", buf.String())
 }
 
 func TestExportUnknownFormat(t *testing.T) {

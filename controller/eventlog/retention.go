@@ -165,6 +165,8 @@ func checkLink(seq uint64, e Event, a evAnchor) error {
 		return &ChainError{seq, "previous hash does not match"}
 	case chainHash(e) != e.Hash:
 		return &ChainError{seq, "content does not match its hash"}
+	case e.Digest != "" && e.Erased == 0 && personalDigest(e) != e.Digest:
+		return &ChainError{seq, "the person's fields do not match their digest"}
 	}
 	return nil
 }

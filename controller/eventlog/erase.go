@@ -1,0 +1,240 @@
+package eventlog
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Erasure under the hash chain (PIPL art. 47: a person's right to have
+// their data deleted).
+//
+// Each event carries a Digest: SHA-256 over a random per-event Salt and the
+// fields that say who (Identity, Name, Card, CardRef, FaceRef, Detail).
+// The chain hash covers the Digest and every other field, not the personal
+// fields themselves. Erase replaces a person's fields with a pseudonym,
+// drops the salt, and marks the event with the seq of a person.erased
+// event (Erased); that erasure event, appended to the chain in the same
+// transaction, lists the seqs it covers (Covers, hashed like any field).
+//
+// Why tampering is still found:
+//   - an event that is not erased must match its digest: changing who it
+//     names breaks it (VerifyChain: "the person's fields do not match");
+//   - the digest, the time, the kind, the door, the reason, the order and
+//     the links are all under the chain hash, as before;
+//   - the Erased mark is not hashed, but an event marked erased must be
+//     listed by the erasure event it names, and every retained event an
+//     erasure lists must be marked: marking an event erased to hide who
+//     passed, or un-marking one, shows — and an erasure that is recorded is
+//     itself a chained event with its time and account.
+//
+// What an erased event still says is what happened, where and when; who
+// it was is gone for good (the salt is gone, so the digest cannot be
+// matched against guessed names either). Events recorded before digests
+// existed are hashed whole and cannot be pseudonymised without breaking
+// the chain: Erase counts them (Unerasable); they leave by retention.
+
+// KindErased is the event that records an erasure.
+const KindErased = "person.erased"
+
+// eraseChunk bounds how many events one erasure rewrites (one Badger
+// transaction).
+const eraseChunk = 1000
+
+func newSalt() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// EraseResult says what Erase did.
+type EraseResult struct {
+	Events     int      // events pseudonymised
+	Unerasable int      // events of the person recorded before digests existed
+	Erasures   []uint64 // the person.erased events recorded
+}
+
+// Erase pseudonymises every event about identity (its Identity field):
+// the personal fields are replaced by pseudonym (Identity) and emptied,
+// each chunk with a person.erased event recorded by account in the same
+// transaction. The chain verifies afterwards.
+func (w *Log) Erase(ctx context.Context, identity, pseudonym, account string) (EraseResult, error) {
+	var res EraseResult
+	if identity == "" || pseudonym == "" {
+		return res, errors.New("eventlog: erase: identity and pseudonym are required")
+	}
+	var seqs []uint64
+	err := w.whileOpen(func() error {
+		return w.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				var e Event
+				if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+					return err
+				}
+				switch {
+				case e.Identity != identity || e.Erased != 0:
+				case e.Digest == "":
+					res.Unerasable++
+				default:
+					seqs = append(seqs, e.Seq)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return res, err
+	}
+	for len(seqs) > 0 {
+		chunk := seqs[:min(len(seqs), eraseChunk)]
+		seqs = seqs[len(chunk):]
+		ev := Event{Kind: KindErased, Identity: pseudonym, Account: account, Covers: ranges(chunk),
+			Detail: fmt.Sprintf("%d events pseudonymised", len(chunk))}
+		done := 0
+		r := &appendReq{ev: ev, done: make(chan appendResult, 1), also: func(txn *badger.Txn, er Event) error {
+			done = 0
+			for _, seq := range chunk {
+				var e Event
+				if err := getJSON(txn, string(eventKey(seq)), &e); errors.Is(err, errNotFound) {
+					continue // pruned meanwhile
+				} else if err != nil {
+					return err
+				}
+				e = e.withoutPerson()
+				e.Identity, e.Erased = pseudonym, er.Seq
+				if err := setJSON(txn, string(eventKey(seq)), e); err != nil {
+					return err
+				}
+				done++
+			}
+			return nil
+		}}
+		e, err := w.submit(ctx, r)
+		if err != nil {
+			return res, err
+		}
+		res.Events += done
+		res.Erasures = append(res.Erasures, e.Seq)
+	}
+	return res, nil
+}
+
+// ranges writes sorted seqs compactly: "3-5,9".
+func ranges(seqs []uint64) string {
+	var b strings.Builder
+	for i := 0; i < len(seqs); {
+		j := i
+		for j+1 < len(seqs) && seqs[j+1] == seqs[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(seqs[i], 10))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatUint(seqs[j], 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// parseRanges reads what ranges wrote.
+func parseRanges(s string) ([]uint64, error) {
+	var out []uint64
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("covers %q: %w", s, err)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 64); err != nil || b < a || b-a > 1<<20 {
+				return nil, fmt.Errorf("covers %q: bad range %q", s, part)
+			}
+		}
+		for x := a; x <= b; x++ {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// erasureCheck binds erased events to the erasures that list them
+// (VerifyChain).
+type erasureCheck struct {
+	marked map[uint64][]uint64 // erasure seq → events marked with it
+	covers map[uint64]string   // erasure seq → its Covers
+}
+
+func newErasureCheck() *erasureCheck {
+	return &erasureCheck{marked: map[uint64][]uint64{}, covers: map[uint64]string{}}
+}
+
+func (c *erasureCheck) see(e Event) error {
+	if e.Erased != 0 {
+		if e.Erased <= e.Seq || e.Digest == "" {
+			return &ChainError{e.Seq, fmt.Sprintf("marked erased by event %d, which cannot have erased it", e.Erased)}
+		}
+		c.marked[e.Erased] = append(c.marked[e.Erased], e.Seq)
+	}
+	if e.Kind == KindErased && e.Covers != "" {
+		c.covers[e.Seq] = e.Covers
+	}
+	return nil
+}
+
+// done checks, once every retained event has been seen, that each event
+// marked erased is listed by its erasure and each retained event an
+// erasure lists is marked by it. first is the oldest retained seq.
+func (c *erasureCheck) done(first uint64) error {
+	var bad []ChainError
+	for k, seqs := range c.marked {
+		cov, ok := c.covers[k]
+		if !ok {
+			bad = append(bad, ChainError{seqs[0], fmt.Sprintf("marked erased by event %d, which is not an erasure", k)})
+			continue
+		}
+		listed, err := parseRanges(cov)
+		if err != nil {
+			bad = append(bad, ChainError{k, err.Error()})
+			continue
+		}
+		for _, s := range seqs {
+			if _, found := slices.BinarySearch(listed, s); !found {
+				bad = append(bad, ChainError{s, fmt.Sprintf("marked erased, but erasure %d does not list it", k)})
+			}
+		}
+	}
+	for k, cov := range c.covers {
+		listed, err := parseRanges(cov)
+		if err != nil {
+			bad = append(bad, ChainError{k, err.Error()})
+			continue
+		}
+		marked := c.marked[k]
+		for _, s := range listed {
+			if s >= first && !slices.Contains(marked, s) {
+				bad = append(bad, ChainError{s, fmt.Sprintf("listed by erasure %d, but not pseudonymised", k)})
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.SortFunc(bad, func(a, b ChainError) int { return cmp.Compare(a.Seq, b.Seq) })
+	return &bad[0]
+}
