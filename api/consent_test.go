@@ -1,8 +1,10 @@
 package api
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -132,4 +134,89 @@ func TestFaceEnrolmentNeedsConsent(t *testing.T) {
 		"consent.given li finger consent, text finger-v1 by ada",
 		"consent.given " + v.ID + " face consent, text face-v1 by gus",
 	}, audit)
+}
+
+// A resident's copy of their data: a zip with person.json (no secret: the
+// card masked, no PIN, no token) and their face crops; taking it is an
+// audit event with the account. Erasure then removes them and
+// pseudonymises their events, and the event chain still verifies.
+func TestPersonExportAndErasure(t *testing.T) {
+	a := newTestServer(t)
+	ctx := t.Context()
+	require.NoError(t, a.store.AddCredential(store.Credential{Kind: policy.Card, Key: "1:4321", Identity: "li"}))
+	require.NoError(t, a.store.SetPIN("li", "2580", false))
+	ev, err := a.store.Append(ctx, controller.Event{Kind: controller.KindDenied, Identity: "li", Name: "Li Wei", Door: "main-gate", Reason: "liveness_too_low"})
+	require.NoError(t, err)
+	require.NoError(t, a.store.PutCrop(ev.Seq, []byte("\xff\xd8 a crop")))
+
+	req, _ := http.NewRequest(http.MethodGet, a.URL+"/api/v1/residents/li/export", nil)
+	req.Header.Set("Authorization", a.auth(store.RoleGuard))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "guards do not export a person")
+
+	req.Header.Set("Authorization", a.auth(store.RoleAdmin))
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Equal(t, "application/zip", resp.Header.Get("Content-Type"))
+	z, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	require.NoError(t, err)
+	files := map[string][]byte{}
+	for _, f := range z.File {
+		r, err := f.Open()
+		require.NoError(t, err)
+		files[f.Name], _ = io.ReadAll(r)
+		r.Close()
+	}
+	require.Contains(t, files, "person.json")
+	assert.Equal(t, []byte("\xff\xd8 a crop"), files[fmt.Sprintf("crops/%d.jpg", ev.Seq)])
+	var doc PersonExport
+	require.NoError(t, json.Unmarshal(files["person.json"], &doc))
+	assert.Equal(t, "Li Wei", doc.Person.Identity.Name)
+	assert.True(t, doc.Person.Identity.HasPIN)
+	assert.Equal(t, "ada", doc.By)
+	var cards []string
+	for _, c := range doc.Person.Credentials {
+		cards = append(cards, c.Card)
+	}
+	assert.Contains(t, cards, "h10301:…21", "the card masked")
+	assert.NotContains(t, string(files["person.json"]), "4321", "never the card number")
+	assert.NotContains(t, string(files["person.json"]), "argon", "never a PIN hash")
+	assert.NotContains(t, string(files["person.json"]), `"secret"`)
+	assert.Equal(t, []uint64{ev.Seq}, doc.Person.Crops)
+	require.NotEmpty(t, doc.Person.Events)
+
+	// Viewing a crop is an audit event too.
+	status, _ := a.do(t, http.MethodGet, fmt.Sprintf("/api/v1/events/%d/crop", ev.Seq), a.auth(store.RoleGuard), "")
+	require.Equal(t, http.StatusOK, status)
+
+	status, body2 := a.do(t, http.MethodPost, "/api/v1/residents/li/erase", a.auth(store.RoleGuard), `{"confirm":"li"}`)
+	assert.Equal(t, http.StatusForbidden, status, body2)
+	status, body2 = a.do(t, http.MethodPost, "/api/v1/residents/li/erase", a.auth(store.RoleAdmin), `{"confirm":"wang"}`)
+	assert.Equal(t, http.StatusBadRequest, status, "the confirmation names someone else: %s", body2)
+	_, err = a.store.Identity("li")
+	require.NoError(t, err, "nothing erased")
+	status, body2 = a.do(t, http.MethodPost, "/api/v1/residents/li/erase", a.auth(store.RoleAdmin), `{"confirm":"li"}`)
+	require.Equal(t, http.StatusOK, status, body2)
+	_, err = a.store.Identity("li")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	n, err := a.store.VerifyChain()
+	require.NoError(t, err, "the chain verifies after the erasure")
+	assert.Positive(t, n)
+
+	evs, err := a.store.Events(controller.EventQuery{Limit: 1000})
+	require.NoError(t, err)
+	var kinds []string
+	for _, e := range evs {
+		assert.NotEqual(t, "li", e.Identity, "%s still names li", e.Kind)
+		assert.NotContains(t, e.Name, "Li Wei")
+		if e.Kind == controller.KindPersonExported || e.Kind == controller.KindCropViewed || e.Kind == controller.KindPersonErased {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	assert.Equal(t, []string{controller.KindPersonExported, controller.KindCropViewed, controller.KindPersonErased}, kinds)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -135,6 +136,7 @@ func (s *Server) export(c echo.Context) error {
 	if !ok { // nothing can match: the header alone
 		q.Kinds = []string{"\x00none"}
 	}
+	s.audit(c, controller.Event{Kind: controller.KindEventsExported, Detail: "events exported as " + format + " (" + truncate(c.QueryString(), 200) + ")"})
 	w := c.Response()
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="menwei-events.%s"`, format))
@@ -143,4 +145,15 @@ func (s *Server) export(c echo.Context) error {
 		s.o.Log.Error("export stopped", "err", err)
 	}
 	return nil
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -33,6 +33,7 @@ type People interface {
 	NewPassCode(identity string) (string, error)
 	GiveConsent(store.Consent) error
 	Consents(identity string) ([]store.Consent, error)
+	Person(id string) (store.PersonRecord, error)
 }
 
 // Enroller enrols what needs the controller: faces (the model), fingers
@@ -47,6 +48,9 @@ type Enroller interface {
 	// WithdrawConsent deletes the biometric everywhere and records the
 	// withdrawal; it returns the consent as it stands and what was deleted.
 	WithdrawConsent(ctx context.Context, id string, b policy.Factor, by string) (store.Consent, int, error)
+	// ErasePerson removes everything held about a person and pseudonymises
+	// their events.
+	ErasePerson(ctx context.Context, id, by string) (controller.ErasureReport, error)
 }
 
 // FingerRequest starts a fingerprint enrolment at a module.

@@ -120,6 +120,8 @@ func New(o Options) *Server {
 		s.route(http.MethodGet, v1+"/residents/:id/consents", s.listConsents, staff...)
 		s.route(http.MethodPost, v1+"/residents/:id/consents", s.postConsent, admin)
 		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, admin)
+		s.route(http.MethodGet, v1+"/residents/:id/export", s.exportPerson, admin)
+		s.route(http.MethodPost, v1+"/residents/:id/erase", s.erasePerson, admin)
 		s.route(http.MethodGet, v1+"/visitors", s.listPeople(policy.Visitor), staff...)
 		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, staff...)
 		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, staff...)
@@ -419,6 +421,7 @@ func (s *Server) crop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, controller.Event{Kind: controller.KindCropViewed, Ref: seq, Detail: fmt.Sprintf("face crop of event %d viewed", seq)})
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.Blob(http.StatusOK, "image/jpeg", img)
 }

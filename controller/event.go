@@ -34,6 +34,13 @@ const (
 	// audit's).
 	KindConsentGiven     = "consent.given"
 	KindConsentWithdrawn = "consent.withdrawn"
+	// Looking at or copying personal data, by an account: a face crop
+	// viewed, events exported, a person's data exported.
+	KindCropViewed     = "crop.viewed"
+	KindEventsExported = "events.exported"
+	KindPersonExported = "person.exported"
+	// KindPersonErased: a person's events pseudonymised (eventlog.Erase).
+	KindPersonErased = eventlog.KindErased
 )
 
 // Reasons carried by access decisions besides those of package policy

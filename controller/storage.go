@@ -33,6 +33,8 @@ type (
 		PutFace(f store.FaceRecord) error
 		DeleteFaces(identity string) (int, error)
 		WithdrawConsent(identity string, b policy.Factor, by string, at time.Time) (store.Consent, int, error)
+		Person(id string) (store.PersonRecord, error)
+		DeleteCrops(seqs []uint64) error
 		Templates() ([]fingers.Template, error)
 		Identities(kind policy.Kind) ([]store.Identity, error) // visitors, for retention
 		PutCrop(seq uint64, jpg []byte) error
@@ -54,6 +56,7 @@ type (
 		Page(q EventQuery) (eventlog.Page, error)
 		Subscribe(buf int) (<-chan Event, func())
 		Prune(ctx context.Context, r eventlog.Retention, now time.Time) (uint64, error)
+		Erase(ctx context.Context, identity, pseudonym, account string) (eventlog.EraseResult, error)
 	}
 )
 

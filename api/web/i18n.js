@@ -269,7 +269,12 @@ const MESSAGES = /* catalog */
   "ev.consent.withdrawn": {"zh-CN": "{person}撤回同意，生物特征已删除", "en": "{person} withdrew consent; the biometric was deleted"},
   "consent.face-v1": {"zh-CN": "本人同意：门禁系统保存本人的人脸特征，仅用于本小区门禁的身份识别；访客的人脸在通行证到期后删除；本人可随时撤回同意，撤回后人脸立即删除，并可改用门卡、密码、手机或由门卫开门。", "en": "I agree that the access system keeps my face's features, only to recognise me at this estate's doors; a visitor's face is deleted when the pass ends; I may withdraw my consent at any time, my face is then deleted at once, and I can use a card, a PIN, my phone or the guard instead."},
   "consent.finger-v1": {"zh-CN": "本人同意：门禁系统保存本人的指纹特征，仅用于本小区门禁的身份识别；本人可随时撤回同意，撤回后指纹立即从系统和指纹模块中删除，并可改用门卡、密码、手机或由门卫开门。", "en": "I agree that the access system keeps my fingerprint's features, only to recognise me at this estate's doors; I may withdraw my consent at any time, my fingerprint is then deleted at once from the system and the fingerprint modules, and I can use a card, a PIN, my phone or the guard instead."},
-  "visitor.consent": {"zh-CN": "访客已阅读并同意：", "en": "The visitor has read and agrees:"}
+  "visitor.consent": {"zh-CN": "访客已阅读并同意：", "en": "The visitor has read and agrees:"},
+  "ev.crop.viewed": {"zh-CN": "查看了人脸抓拍", "en": "A face crop was viewed"},
+  "ev.events.exported": {"zh-CN": "导出了通行记录", "en": "Events were exported"},
+  "ev.person.exported": {"zh-CN": "导出了{person}的个人信息", "en": "{person}'s personal data was exported"},
+  "err.confirm_mismatch": {"zh-CN": "确认内容不对：请再输入一次这位住户的编号", "en": "The confirmation does not match: type the person's id again"},
+  "ev.person.erased": {"zh-CN": "一位住户的个人信息已删除，记录已匿名化", "en": "A person's data was erased and their events pseudonymised"}
 }
 /* end of catalog */;
 

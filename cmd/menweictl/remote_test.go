@@ -43,6 +43,9 @@ func (e enrollerFake) WithdrawConsent(_ context.Context, id string, b policy.Fac
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
 }
+func (e enrollerFake) ErasePerson(ctx context.Context, id, by string) (controller.ErasureReport, error) {
+	return controller.ErasureReport{}, e.s.DeleteIdentity(id)
+}
 func (e enrollerFake) RemoveIdentity(_ context.Context, id string) error {
 	return e.s.DeleteIdentity(id)
 }

@@ -229,6 +229,13 @@ func deleteIdentity(txn *badger.Txn, id string) error {
 	keys = append(keys, fps...)
 	keys = append(keys, faceKeys(txn, id)...)
 	keys = append(keys, prefixKeys(txn, keyConsent+id+"/")...)
+	if err := iterJSON(txn, keyDevice, func(d *Device) {
+		if d.Identity == id {
+			keys = append(keys, []byte(keyDevice+d.ID))
+		}
+	}); err != nil {
+		return err
+	}
 	keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
 	return deleteKeys(txn, keys)
 }
