@@ -35,6 +35,7 @@ func (enrollerFake) FaceOf(context.Context, []byte) ([128]float32, error) {
 	return [128]float32{1}, nil
 }
 func (enrollerFake) EnrollDescriptor(string, string, [128]float32) error { return nil }
+func (enrollerFake) SameFace([128]float32) (string, bool)                { return "", false }
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
 }
