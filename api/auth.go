@@ -141,6 +141,10 @@ func (s *Server) login(c echo.Context) error {
 		s.audit(c, controller.Event{Kind: "auth.login_failed", Detail: "account " + req.Name + " from " + ip})
 		return fail(http.StatusUnauthorized, "bad_login", "wrong account name or password")
 	}
+	if errors.Is(err, store.ErrAccountDisabled) {
+		s.audit(c, controller.Event{Kind: "auth.login_failed", Name: req.Name, Detail: "account " + req.Name + " is disabled, from " + ip})
+		return fail(http.StatusForbidden, "account_disabled", "this account is disabled: ask an admin")
+	}
 	if err != nil {
 		return err
 	}
@@ -150,18 +154,15 @@ func (s *Server) login(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.o.SecureCookies, SameSite: http.SameSiteStrictMode, Expires: sess.Expires})
-	s.audit(c, controller.Event{Kind: "auth.login", Detail: "account " + a.Name + " (" + a.Role + ") from " + ip})
+	s.audit(c, controller.Event{Kind: "auth.login", Account: a.Name, Detail: "account " + a.Name + " (" + a.Role + ") from " + ip})
 	return c.JSON(http.StatusOK, LoginReply{Account: a.Name, Role: a.Role, CSRF: sess.CSRF, Token: token, Expires: sess.Expires})
 }
 
 func (s *Server) logout(c echo.Context) error {
-	token := strings.TrimPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		token = ck.Value
-	}
-	if err := s.o.Auth.EndSession(token); err != nil {
+	if err := s.o.Auth.EndSession(sessionToken(c)); err != nil {
 		return err
 	}
+	s.audit(c, controller.Event{Kind: "auth.logout", Detail: "signed out"})
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.o.SecureCookies, SameSite: http.SameSiteStrictMode})
 	return c.NoContent(http.StatusNoContent)
 }
@@ -171,13 +172,17 @@ func (s *Server) whoami(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"account": sess.Account, "role": sess.Role, "expires": sess.Expires, "timezone": s.o.Timezone})
 }
 
-// audit records an admin or security action, if an event log is attached.
+// audit records an admin or security action, if an event log is attached,
+// with the account that did it (Account, and "by" in the detail).
 func (s *Server) audit(c echo.Context, e controller.Event) {
 	if s.o.Audit == nil {
 		return
 	}
 	if sess, ok := sessionOf(c); ok && e.Detail != "" {
 		e.Detail += " by " + sess.Account
+	}
+	if sess, ok := sessionOf(c); ok && e.Account == "" && sess.Role != store.RoleDevice {
+		e.Account = sess.Account
 	}
 	if _, err := s.o.Audit.Append(c.Request().Context(), e); err != nil {
 		s.o.Log.Error("audit event not recorded", "kind", e.Kind, "err", err)

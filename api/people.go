@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type People interface {
 	GiveConsent(store.Consent) error
 	Consents(identity string) ([]store.Consent, error)
 	Person(id string) (store.PersonRecord, error)
+	RevokePass(id, by string, now time.Time) (store.Identity, error)
 }
 
 // Enroller enrols what needs the controller: faces (the model), fingers
@@ -43,6 +45,9 @@ type Enroller interface {
 	// changing nothing; EnrollDescriptor then enrols it.
 	FaceOf(ctx context.Context, photo []byte) ([128]float32, error)
 	EnrollDescriptor(identity, id string, d [128]float32) error
+	// SameFace finds the identity whose enrolled face a descriptor is
+	// (within the match threshold), changing nothing.
+	SameFace(d [128]float32) (identity string, ok bool)
 	EnrollFinger(ctx context.Context, module, identity string) (int, error)
 	RemoveIdentity(ctx context.Context, id string) error
 	// WithdrawConsent deletes the biometric everywhere and records the
@@ -435,12 +440,22 @@ func (s *Server) createVisitor(c echo.Context) error {
 	if form["consent"] == "" {
 		return fail(http.StatusBadRequest, "consent_required", "consent: the visitor's consent to their face being used is required (the version of the consent text shown, e.g. "+quoteList(ConsentTexts[policy.Face])+")")
 	}
+	if p.Doors, err = s.knownDoors(p.Doors); err != nil {
+		return err
+	}
 	// The photo is checked before anything is made, so a refused visitor
 	// leaves no trace but the refusal.
 	d, err := s.o.Enroller.FaceOf(c.Request().Context(), photo)
 	if err != nil {
 		return faceError(err)
 	}
+	// The same face enrolled for someone else: the visitor is still
+	// registered (the guard has them at the window and may know why: a
+	// returning visitor, a resident's relative), but the answer names who,
+	// because two identities with one face are ambiguous at the face
+	// terminals and neither enters by face until one of them is revoked.
+	// The pass code works either way.
+	warning := s.sameFace(d)
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
 	consent, err := s.consentOf(c, id, policy.Face, form["consent"], "consent")
 	if err != nil {
@@ -466,24 +481,203 @@ func (s *Server) createVisitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Detail: "host " + host})
+	detail := "host " + host
+	if warning != nil {
+		detail += "; the same face as " + warning.Identity
+	}
+	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Detail: detail})
 	return c.JSON(http.StatusCreated, VisitorReply{PersonView: view(v, nil), PassCode: code,
-		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
+		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), Warning: warning})
+}
+
+// FaceWarning says that a new face is already enrolled for someone.
+type FaceWarning struct {
+	Code     string      `json:"code"` // same_face
+	Identity string      `json:"identity"`
+	Name     string      `json:"name"`
+	Kind     policy.Kind `json:"kind"`
+	State    string      `json:"state,omitempty"` // a visitor's pass: see passState
+}
+
+func (s *Server) sameFace(d [128]float32) *FaceWarning {
+	who, ok := s.o.Enroller.SameFace(d)
+	if !ok {
+		return nil
+	}
+	w := &FaceWarning{Code: "same_face", Identity: who}
+	if i, err := s.o.People.Identity(who); err == nil {
+		w.Name, w.Kind = i.Name, i.Kind
+		if i.Pass != nil {
+			w.State = passState(i.Pass, s.now())
+		}
+	}
+	return w
+}
+
+// knownDoors checks a list of door names against the configured doors
+// (when the server knows them), naming the first unknown one.
+func (s *Server) knownDoors(names []string) ([]string, error) {
+	if len(names) == 0 || s.o.Doors == nil {
+		return names, nil
+	}
+	known := map[string]bool{}
+	for _, d := range s.o.Doors.Doors() {
+		known[d.Name] = true
+	}
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if !known[n] {
+			return nil, fail(http.StatusBadRequest, "bad_request", "doors: no door "+strconv.Quote(n))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// The states of a visitor's pass, as the list shows and filters them.
+const (
+	PassActive      = "active"
+	PassNotYetValid = "not_yet_valid"
+	PassExpired     = "expired"
+	PassUsedUp      = "used_up"
+	PassRevoked     = "revoked"
+)
+
+// passState is what a pass is at now: the same order of checks as
+// policy's (revoked first, then the window, then the uses).
+func passState(p *store.Pass, now time.Time) string {
+	switch {
+	case p.Revoked != nil:
+		return PassRevoked
+	case now.Before(p.From):
+		return PassNotYetValid
+	case !now.Before(p.Until):
+		return PassExpired
+	case p.MaxUses > 0 && p.Uses >= p.MaxUses:
+		return PassUsedUp
+	}
+	return PassActive
+}
+
+// VisitorView is a visitor in the list: the person, their pass's state
+// and the host's name.
+type VisitorView struct {
+	PersonView
+	State    string `json:"state"`
+	HostName string `json:"host_name,omitempty"`
+}
+
+// VisitorsPage is the body of GET /api/v1/visitors.
+type VisitorsPage struct {
+	People []VisitorView `json:"people"`
+	Total  int           `json:"total"` // visitors matching the filters, on every page
+}
+
+// listVisitors lists visitors, newest pass first: state=current (active
+// or not yet valid), past (expired, used up or revoked) or a single state;
+// q matches part of the name, the id or the host; limit (1…500, 100) and
+// offset page through them.
+func (s *Server) listVisitors(c echo.Context) error {
+	state, q := c.QueryParam("state"), strings.TrimSpace(c.QueryParam("q"))
+	if err := textError("q", q); err != nil {
+		return err
+	}
+	want := map[string][]string{
+		"": nil, "all": nil,
+		"current": {PassActive, PassNotYetValid},
+		"past":    {PassExpired, PassUsedUp, PassRevoked},
+	}
+	states, ok := want[state]
+	if !ok && slices.Contains([]string{PassActive, PassNotYetValid, PassExpired, PassUsedUp, PassRevoked}, state) {
+		states, ok = []string{state}, true
+	}
+	if !ok {
+		return fail(http.StatusBadRequest, "bad_query", "state: current, past, all, or one of active, not_yet_valid, expired, used_up, revoked")
+	}
+	limit, offset := 100, 0
+	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
+		if v := c.QueryParam(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 500)) {
+				return fail(http.StatusBadRequest, "bad_query", name+": limit 1…500, offset ≥ 0")
+			}
+			*dst = n
+		}
+	}
+	ids, err := s.o.People.Identities(policy.Visitor)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var match []VisitorView
+	for _, i := range ids {
+		if i.Pass == nil {
+			continue
+		}
+		st := passState(i.Pass, now)
+		if states != nil && !slices.Contains(states, st) {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(i.Name+" "+i.ID+" "+i.Host), strings.ToLower(q)) {
+			continue
+		}
+		match = append(match, VisitorView{PersonView: view(i, nil), State: st})
+	}
+	slices.SortStableFunc(match, func(a, b VisitorView) int { return b.Pass.From.Compare(a.Pass.From) })
+	page := VisitorsPage{People: []VisitorView{}, Total: len(match)}
+	if offset < len(match) {
+		page.People = match[offset:min(len(match), offset+limit)]
+	}
+	hosts := map[string]string{}
+	for n, v := range page.People {
+		if _, seen := hosts[v.Host]; !seen && v.Host != "" {
+			if h, err := s.o.People.Identity(v.Host); err == nil {
+				hosts[v.Host] = h.Name
+			} else {
+				hosts[v.Host] = ""
+			}
+		}
+		page.People[n].HostName = hosts[v.Host]
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+// revokeVisitor ends a visitor's pass now and keeps the record for the
+// history (store.RevokePass); DELETE /visitors/{id} erases the visitor
+// instead.
+func (s *Server) revokeVisitor(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	i, err := s.o.People.RevokePass(c.Param("id"), sess.Account, s.now())
+	switch {
+	case errors.Is(err, store.ErrRevoked):
+		return fail(http.StatusConflict, "already_revoked", "this pass is already revoked")
+	case errors.Is(err, store.ErrNotFound):
+		return fail(http.StatusNotFound, "not_found", "no visitor "+c.Param("id"))
+	case err != nil:
+		return err
+	}
+	s.audit(c, controller.Event{Kind: "visitor.revoked", Identity: i.ID, Name: i.Name, Detail: "pass revoked"})
+	return c.JSON(http.StatusOK, VisitorView{PersonView: view(i, nil), State: passState(i.Pass, s.now())})
 }
 
 // VisitorReply is a registered visitor with their pass: an 8-digit code to
 // type at a keypad (then #) and the same code as a QR image. Shown once.
 type VisitorReply struct {
 	PersonView
-	PassCode string `json:"pass_code"`
-	QR       string `json:"qr_png"` // data: URL
+	PassCode string       `json:"pass_code"`
+	QR       string       `json:"qr_png"`            // data: URL
+	Warning  *FaceWarning `json:"warning,omitempty"` // the face is already someone's
 }
 
 // InviteRequest is a resident inviting a guest from their phone.
 type InviteRequest struct {
-	Name  string `json:"name"`
-	Hours int    `json:"hours"` // 1…72
-	Uses  int    `json:"uses"`  // 0 = unlimited within the window
+	Name  string   `json:"name"`
+	Hours int      `json:"hours"`           // 1…72
+	Uses  int      `json:"uses"`            // 0 = unlimited within the window
+	Doors []string `json:"doors,omitempty"` // empty = every door
 }
 
 // invite creates a visitor hosted by the phone's resident, with a pass code
@@ -500,10 +694,14 @@ func (s *Server) invite(c echo.Context) error {
 	if req.Uses < 0 || req.Uses > 100 {
 		return fail(http.StatusBadRequest, "bad_request", "uses: 0…100")
 	}
+	doors, err := s.knownDoors(req.Doors)
+	if err != nil {
+		return err
+	}
 	now := s.now().UTC()
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
 	v := store.Identity{ID: id, Kind: policy.Visitor, Name: req.Name, Host: sess.Account,
-		Pass: &store.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses}}
+		Pass: &store.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses, Doors: doors}}
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
 	}

@@ -150,3 +150,31 @@ func (s *Server) openDoor(c echo.Context) error {
 	}
 	return openAnswer(c, dec.Reason, dec.Lock)
 }
+
+// PhoneMe is the body of GET /api/v1/phone/me: whose phone this is.
+type PhoneMe struct {
+	Identity string `json:"identity"`
+	Name     string `json:"name"`
+	Unit     string `json:"unit,omitempty"` // the flat, e.g. "3-201"
+	Device   string `json:"device"`
+}
+
+func (s *Server) phoneMe(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	i, err := s.o.People.Identity(sess.Account)
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusOK, PhoneMe{Identity: i.ID, Name: i.Name, Unit: i.Unit, Device: sess.Device})
+}
+
+// unpairSelf is a phone revoking its own credential (the resident unpairs
+// it): from the next request on, the token opens nothing.
+func (s *Server) unpairSelf(c echo.Context) error {
+	sess, _ := sessionOf(c)
+	if err := s.o.Phones.RevokeDevice(sess.Device); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "device.unpaired", Identity: sess.Account, Detail: "device " + sess.Device + " unpaired by its resident"})
+	return c.NoContent(http.StatusNoContent)
+}

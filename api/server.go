@@ -38,6 +38,7 @@ type Options struct {
 	People   People
 	Enroller Enroller
 	Alarms   Alarms
+	Accounts Accounts
 	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
@@ -90,6 +91,15 @@ func New(o Options) *Server {
 	s.route(http.MethodPost, v1+"/login", s.login, anyone)
 	s.route(http.MethodPost, v1+"/logout", s.logout, signedIn)
 	s.route(http.MethodGet, v1+"/session", s.whoami, signedIn)
+	if o.Accounts != nil {
+		admin := store.RoleAdmin
+		s.route(http.MethodPost, v1+"/session/password", s.changeOwnPassword, signedIn)
+		s.route(http.MethodGet, v1+"/accounts", s.listAccounts, admin)
+		s.route(http.MethodPost, v1+"/accounts", s.addAccount, admin)
+		s.route(http.MethodPost, v1+"/accounts/:name/disable", s.setDisabled(true), admin)
+		s.route(http.MethodPost, v1+"/accounts/:name/enable", s.setDisabled(false), admin)
+		s.route(http.MethodPost, v1+"/accounts/:name/password", s.resetPassword, admin)
+	}
 	s.route(http.MethodGet, v1+"/openapi.json", s.openapi, anyone)
 	s.route(http.MethodGet, v1+"/events", s.listEvents, staff...)
 	s.route(http.MethodGet, v1+"/events/stream", s.stream, staff...)
@@ -122,8 +132,9 @@ func New(o Options) *Server {
 		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, admin)
 		s.route(http.MethodGet, v1+"/residents/:id/export", s.exportPerson, admin)
 		s.route(http.MethodPost, v1+"/residents/:id/erase", s.erasePerson, admin)
-		s.route(http.MethodGet, v1+"/visitors", s.listPeople(policy.Visitor), staff...)
+		s.route(http.MethodGet, v1+"/visitors", s.listVisitors, staff...)
 		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, staff...)
+		s.route(http.MethodPost, v1+"/visitors/:id/revoke", s.revokeVisitor, staff...)
 		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, staff...)
 	}
 	if o.Phones != nil && o.Opener != nil {
@@ -132,7 +143,9 @@ func New(o Options) *Server {
 		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
 		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, store.RoleDevice, store.RoleGuard, store.RoleAdmin)
 		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, store.RoleDevice)
+		s.route(http.MethodDelete, v1+"/phone/device", s.unpairSelf, store.RoleDevice)
 		if o.People != nil {
+			s.route(http.MethodGet, v1+"/phone/me", s.phoneMe, store.RoleDevice)
 			s.route(http.MethodPost, v1+"/phone/invite", s.invite, store.RoleDevice)
 		}
 	}

@@ -98,6 +98,8 @@ func (f *fakeEnroller) WithdrawConsent(_ context.Context, id string, b policy.Fa
 	return f.s.WithdrawConsent(id, b, by, time.Now())
 }
 
+func (f *fakeEnroller) SameFace([128]float32) (string, bool) { return "", false }
+
 func (f *fakeEnroller) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, errors.New("fake: no fingerprint modules")
 }
@@ -131,7 +133,11 @@ func (a *testAPI) auth(role string) string {
 	return "Bearer " + a.tokens[role]
 }
 
-func newTestServer(t *testing.T) *testAPI {
+func newTestServer(t *testing.T) *testAPI { t.Helper(); return newTestServerWith(t, nil) }
+
+// newTestServerWith is newTestServer with an enroller made for the test's
+// store (nil: fakeEnroller).
+func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *testAPI {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
@@ -140,8 +146,12 @@ func newTestServer(t *testing.T) *testAPI {
 	require.NoError(t, st.PutAccount("gus", store.RoleGuard, pw))
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
 	opener := &fakeOpener{}
-	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
-		Metrics: http.NotFoundHandler(), People: st, Enroller: &fakeEnroller{st},
+	var enr Enroller = &fakeEnroller{st}
+	if enroller != nil {
+		enr = enroller(st)
+	}
+	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+		Metrics: http.NotFoundHandler(), People: st, Enroller: enr,
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
@@ -381,7 +391,7 @@ func TestTextFieldsRefuseBadText(t *testing.T) {
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "" && role != store.RoleDevice) || w == role {
@@ -403,6 +413,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"PUT /api/v1/residents/:id/pin":                {store.RoleAdmin},
 		"POST /api/v1/residents/:id/cards":             {store.RoleAdmin},
 		"DELETE /api/v1/residents/:id/cards":           {store.RoleAdmin},
+		"GET /api/v1/accounts":                         {store.RoleAdmin},
+		"POST /api/v1/accounts":                        {store.RoleAdmin},
+		"POST /api/v1/accounts/:name/disable":          {store.RoleAdmin},
+		"POST /api/v1/accounts/:name/enable":           {store.RoleAdmin},
+		"POST /api/v1/accounts/:name/password":         {store.RoleAdmin},
+		"POST /api/v1/session/password":                {signedIn},
+		"DELETE /api/v1/phone/device":                  {store.RoleDevice},
 	}
 	for _, r := range s.routes {
 		if w, ok := want[r.Method+" "+r.Path]; ok {
@@ -418,7 +435,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", id, ":biometric", "face").Replace(r.Path)
 		for _, role := range []string{"", store.RoleGuard, store.RoleAdmin, store.RoleDevice} {
-			if (r.Path == "/api/v1/logout" && role != store.RoleDevice) || r.Path == "/api/v1/devices/:id" {
+			if (r.Path == "/api/v1/logout" && role != store.RoleDevice) || r.Path == "/api/v1/devices/:id" ||
+				(r.Path == "/api/v1/phone/device" && role == store.RoleDevice) {
 				continue // would end the sessions the other rows use
 			}
 			status, body := a.do(t, r.Method, path, a.auth(role), bodies[r.Path])
@@ -563,7 +581,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
 	seen := map[string]bool{}
 	for _, r := range s.routes {
 		path := r.Path
@@ -804,7 +822,7 @@ func TestExpiredCredentials(t *testing.T) {
 // and the store's people and credentials do not change.
 func TestBadInputEveryRoute(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
 	noBody := map[string]bool{"/api/v1/logout": true, "/api/v1/residents/:id/pairing": true, "/api/v1/doors/:name/open": true}
 	snapshot := func() string {
 		ids, err := a.store.Identities("")

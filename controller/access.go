@@ -103,7 +103,7 @@ func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.
 	}
 	pid := policy.Identity{ID: id.ID, Kind: id.Kind, Groups: id.Groups, Disabled: id.Disabled}
 	if id.Pass != nil {
-		pid.Pass = &policy.Pass{From: id.Pass.From, Until: id.Pass.Until, Doors: id.Pass.Doors, MaxUses: id.Pass.MaxUses, Uses: id.Pass.Uses, Host: id.Host}
+		pid.Pass = &policy.Pass{From: id.Pass.From, Until: id.Pass.Until, Doors: id.Pass.Doors, MaxUses: id.Pass.MaxUses, Uses: id.Pass.Uses, Host: id.Host, Revoked: id.Pass.Revoked != nil}
 	}
 	dec := policy.Decide(rule, pid, policy.Attempt{Time: now, Side: r.side, Mode: d.mode(), Presented: presented,
 		Blacklisted: blacklisted, Inside: inside})

@@ -29,9 +29,14 @@ type FaceIndex interface {
 }
 
 // FaceMatch is a search result; Identity is "" when the face is rejected,
-// and Reason says why ("too_far", "ambiguous", "no_enrolment").
+// and Reason says why ("too_far", "ambiguous", "no_enrolment"). Nearest is
+// the identity of the nearest descriptor whether it matched or not, and
+// Within says its distance is under the match threshold (a match, or an
+// ambiguous one: the same face as someone enrolled).
 type FaceMatch struct {
 	Identity string
+	Nearest  string
+	Within   bool
 	Distance float32
 	Reason   string
 }
@@ -110,6 +115,22 @@ func (c *Controller) EnrollDescriptor(identity, id string, d [128]float32) error
 		return fmt.Errorf("controller: enrol face: %w", err)
 	}
 	return c.store.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d})
+}
+
+// SameFace says whether a descriptor is the face of someone already
+// enrolled: the index's nearest descriptor is within the match threshold
+// (a match, or an ambiguous one). It changes nothing. Enrolling the same
+// face for a second identity makes both ambiguous at the terminals (the
+// open-set margin), so the API warns before a guard relies on it.
+func (c *Controller) SameFace(d [128]float32) (identity string, ok bool) {
+	if c.faces == nil {
+		return "", false
+	}
+	m := c.faces.Search(d)
+	if !m.Within || m.Nearest == "" {
+		return "", false
+	}
+	return m.Nearest, true
 }
 
 // RemoveFaces forgets every face of an identity (the index follows).
@@ -307,7 +328,8 @@ func (f faceIndex) Add(identity, id string, d [128]float32) error {
 
 func (f faceIndex) Search(q [128]float32) FaceMatch {
 	r := f.Index.Search(q)
-	return FaceMatch{Identity: r.Identity, Distance: r.Distance, Reason: r.Reason}
+	within := r.Reason == faceindex.ReasonMatch || r.Reason == faceindex.ReasonAmbiguous
+	return FaceMatch{Identity: r.Identity, Nearest: r.Nearest, Within: within, Distance: r.Distance, Reason: r.Reason}
 }
 
 // load fills the index in one pass (faster than Add one by one).

@@ -9,6 +9,9 @@ class ApiError extends Error {
 
 const api = {
   csrf: sessionStorage.getItem("csrf") || "",
+  // onUnauthorized, when set, runs when a call is refused as not signed in
+  // (401): the console goes back to the sign-in form.
+  onUnauthorized: null,
   async call(method, path, body, headers = {}) {
     const opts = { method, headers: { ...headers }, credentials: "same-origin" };
     if (this.csrf) opts.headers["X-CSRF-Token"] = this.csrf;
@@ -19,6 +22,7 @@ const api = {
     const text = await r.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (r.status === 401 && this.onUnauthorized) this.onUnauthorized(path);
     if (!r.ok) throw new ApiError(r.status, (data && data.error && data.error.code) || "", data);
     return data;
   },

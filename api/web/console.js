@@ -138,11 +138,18 @@ async function loadPDs() {
 // askFirst shows the confirmation dialog for mode (emergency_unlock or
 // lockdown) and resolves true only when the guard confirms.
 function askFirst(mode) {
+  return ask(t("confirm." + mode + ".title"), t("confirm." + mode + ".text"), t("confirm." + mode + ".yes"), mode);
+}
+
+// ask shows the confirmation dialog with a title, a text and the label of
+// the button that goes ahead; it resolves true only when that is pressed.
+// Cancel has the focus: the safe choice is the default.
+function ask(title, text, yes, what) {
   const d = $("confirm-dialog");
-  $("confirm-title").textContent = t("confirm." + mode + ".title");
-  $("confirm-text").textContent = t("confirm." + mode + ".text");
-  $("confirm-yes").textContent = t("confirm." + mode + ".yes");
-  d.dataset.mode = mode;
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-yes").textContent = yes;
+  d.dataset.mode = what || "";
   d.returnValue = "";
   return new Promise((resolve) => {
     d.onclose = () => { d.onclose = null; resolve(d.returnValue === "yes"); };
@@ -169,6 +176,8 @@ async function startEvents() {
     from = "?after=" + (evs.length ? evs[0].seq : 0); // and whatever came in since
   } catch (e) { /* the stream below still shows what happens from now on */ }
   const src = new EventSource("/api/v1/events/stream" + from);
+  if (liveSource) liveSource.close();
+  liveSource = src;
   src.onmessage = (m) => addEvent(JSON.parse(m.data));
   // Every kind the catalog knows is listened for.
   for (const key of Object.keys(MESSAGES)) {
@@ -179,10 +188,32 @@ async function startEvents() {
 }
 
 function drawWho() {
-  if (!session) return;
+  for (const id of ["expiry", "sign-out"]) $(id).classList.toggle("hidden", !session);
+  if (!session) { $("who").textContent = ""; return; }
   const role = hasMsg("role." + session.role) ? t("role." + session.role) : t("role.unknown");
   $("who").textContent = t("who.session", { account: session.account, role });
+  $("expiry").textContent = t("acct.expires", { time: fmtTime(session.expires, true) });
 }
+
+// leave goes back to the sign-in form (signed out, or the session ended:
+// expired, disabled, password changed elsewhere) and says why.
+let liveSource = null;
+function leave(key) {
+  if (liveSource) { liveSource.close(); liveSource = null; }
+  session = null;
+  api.csrf = "";
+  sessionStorage.removeItem("csrf");
+  drawWho();
+  $("console-view").classList.add("hidden");
+  $("login-view").classList.remove("hidden");
+  $("password").value = "";
+  sayMsg("login-msg", key, {}, key !== "acct.signed_out");
+}
+api.onUnauthorized = (path) => { if (session && path !== "/api/v1/login") leave("acct.ended"); };
+$("sign-out").onclick = async () => {
+  try { await api.call("POST", "/api/v1/logout"); } catch (err) { /* already signed out: the form below is the truth */ }
+  leave("acct.signed_out");
+};
 
 // Tabs: one <main class="tab" id="tab-NAME"> per workflow and a button
 // data-tab=NAME in #tabs; the open tab is kept in the address (#NAME) so a
@@ -209,6 +240,7 @@ async function enter() {
   drawWho();
   await loadPDs();
   await loadDoors();
+  $("events").textContent = ""; // a second sign-in starts afresh
   await startEvents();
   for (const h of enterHooks) h();
   showTab(location.hash.slice(1));
@@ -230,27 +262,6 @@ $("login-form").onsubmit = async (ev) => {
     $("login-msg").redraw = null;
     await enter();
   } catch (err) { sayErr("login-msg", err); }
-};
-
-$("visitor-form").onsubmit = async (ev) => {
-  ev.preventDefault();
-  const f = new FormData();
-  f.append("name", $("v-name").value);
-  f.append("host", $("v-host").value);
-  f.append("uses", $("v-uses").value);
-  f.append("until", new Date(Date.now() + $("v-hours").value * 3600e3).toISOString());
-  f.append("photo", $("v-photo").files[0]);
-  if ($("v-consent").checked) f.append("consent", $("v-consent").value); // the version of the text shown
-  try {
-    const v = await api.call("POST", "/api/v1/visitors", f);
-    $("visitor-msg").dataset.id = v.id;
-    sayMsg("visitor-msg", "visitor.registered", { name: v.name, id: v.id });
-    $("pass-code").dataset.code = v.pass_code;
-    sayMsg("pass-code", "visitor.pass_code", { code: v.pass_code });
-    $("pass-code").style.color = "";
-    $("pass-qr").src = v.qr_png;
-    $("pass").classList.remove("hidden");
-  } catch (err) { sayErr("visitor-msg", err); }
 };
 
 $("pair-button").onclick = async () => {

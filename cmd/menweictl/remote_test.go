@@ -40,6 +40,7 @@ func (e enrollerFake) EnrollDescriptor(identity, id string, d [128]float32) erro
 func (e enrollerFake) WithdrawConsent(_ context.Context, id string, b policy.Factor, by string) (store.Consent, int, error) {
 	return e.s.WithdrawConsent(id, b, by, time.Now())
 }
+func (enrollerFake) SameFace([128]float32) (string, bool)                { return "", false }
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
 }

@@ -71,7 +71,8 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 		chromedp.Click(chromedp.ID("login-button")),
 		chromedp.WaitVisible(chromedp.ID("console-view")),
 		chromedp.WaitVisible(chromedp.CSS(`#doors button[data-door="main-gate"]`)),
-		// Register a visitor with a photo.
+		// Register a visitor with a photo (the visitors tab).
+		chromedp.Click(chromedp.CSS(`#tabs button[data-tab="visitors"]`)),
 		chromedp.SendKeys(chromedp.ID("v-name"), "Zhang San"),
 		chromedp.SendKeys(chromedp.ID("v-host"), "li-wei"),
 		chromedp.SetUploadFiles(chromedp.ID("v-photo"), []string{photo}),
@@ -91,7 +92,7 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 	// The face terminal sees the visitor: the console shows the entry live.
 	require.NoError(t, term.Show(context.Background(), img))
 	sel := chromedp.CSS(fmt.Sprintf(`#events li.granted[data-identity="%s"]`, vid))
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(sel)))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#tabs button[data-tab="gate"]`)), chromedp.WaitVisible(sel)))
 	line, err := chromedp.Run(ctx, chromedp.Text(sel))
 	require.NoError(t, err)
 	assert.Contains(t, line, "Zhang San")

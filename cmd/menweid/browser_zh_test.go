@@ -192,8 +192,9 @@ func TestBrowserChinese(t *testing.T) {
 	assert.Regexp(t, `^\d{2}:\d{2}:\d{2} 东门：未知人员被拒绝，卡未登记$`, line)
 	check.check(ctx, "live events", true)
 
-	// Register a visitor with a photo.
+	// Register a visitor with a photo (the visitors tab).
 	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#tabs button[data-tab="visitors"]`)),
 		chromedp.SendKeys(chromedp.ID("v-name"), "张三"),
 		chromedp.SendKeys(chromedp.ID("v-host"), "li-wei"),
 		chromedp.SetUploadFiles(chromedp.ID("v-photo"), []string{photo}),
@@ -210,8 +211,11 @@ func TestBrowserChinese(t *testing.T) {
 	passText, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("pass-code")))
 	require.NoError(t, err)
 	assert.Regexp(t, `^通行码：\d{8}，输入后按 #$`, passText)
+	check.check(ctx, "visitor registered", true)
 	require.NoError(t, term.Show(context.Background(), img))
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#events li.granted[data-identity="%s"]`, vid)))))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#tabs button[data-tab="gate"]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#events li.granted[data-identity="%s"]`, vid)))))
 	waitOut(t, term.PD, osdp.OutTempOnThenOff)
 	check.check(ctx, "visitor", true)
 
@@ -258,7 +262,7 @@ func TestBrowserChinese(t *testing.T) {
 	))
 	invited, err := chromedp.Run(phone, chromedp.Text(chromedp.ID("invite-msg")))
 	require.NoError(t, err)
-	assert.Regexp(t, `^请把下面的访客码发给王五：有效期至\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$`, invited)
+	assert.Regexp(t, `^请把下面的访客码发给王五：可进入所有门，可进入2次，有效期至\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$`, invited)
 	check.check(phone, "phone doors", true)
 
 	// A lock that refuses and a lock that is offline: the pages say the

@@ -41,6 +41,7 @@ const (
 	PassExpired       = "pass_expired"
 	PassUsedUp        = "pass_used_up"
 	PassWrongDoor     = "pass_wrong_door"
+	PassRevoked       = "pass_revoked"
 	NoPass            = "visitor_without_pass"
 	AntiPassback      = "antipassback"
 	LockdownReason    = "lockdown"
@@ -63,6 +64,7 @@ type Pass struct {
 	MaxUses     int      // 0 = unlimited
 	Uses        int
 	Host        string // the resident who invited the visitor
+	Revoked     bool   // ended early by a guard or admin
 }
 
 // APBMode is the anti-passback mode of a door.
@@ -192,6 +194,8 @@ func checkPass(p *Pass, door string, t time.Time) string {
 	switch {
 	case p == nil:
 		return NoPass
+	case p.Revoked:
+		return PassRevoked
 	case t.Before(p.From):
 		return PassNotYetValid
 	case !p.Until.IsZero() && !t.Before(p.Until):

@@ -41,6 +41,11 @@ type Pass struct {
 	Doors   []string  `json:"doors,omitempty"` // empty = every door
 	MaxUses int       `json:"max_uses,omitempty"`
 	Uses    int       `json:"uses"`
+	// Revoked is when a guard or admin ended the pass early (nil = not
+	// revoked), and RevokedBy the account. A revoked pass opens nothing;
+	// the visitor's record stays for the history (RevokePass).
+	Revoked   *time.Time `json:"revoked,omitempty"`
+	RevokedBy string     `json:"revoked_by,omitempty"`
 }
 
 // Secret is a slow hash (Argon2id) of a PIN.
@@ -176,6 +181,11 @@ func putIdentity(w *writer, i Identity) error {
 		}
 		if i.Pass != nil && old.Pass != nil && i.Pass.Uses == 0 {
 			i.Pass.Uses = old.Pass.Uses
+		}
+		if i.Pass != nil && old.Pass != nil && i.Pass.Revoked == nil && old.Pass.Revoked != nil {
+			// A revoked pass stays revoked: a later write of the
+			// record does not bring it back.
+			i.Pass.Revoked, i.Pass.RevokedBy = old.Pass.Revoked, old.Pass.RevokedBy
 		}
 	}
 	return w.apply(Change{Kind: IdentityPut, ID: i.ID, Identity: &i})
@@ -383,6 +393,38 @@ func CheckPIN(i Identity, pin string) (ok, duress bool) {
 		return true, true
 	}
 	return i.PIN.matches(pin), false
+}
+
+// ErrRevoked refuses to revoke a pass twice.
+var ErrRevoked = errors.New("store: the pass is already revoked")
+
+// RevokePass ends a visitor's pass now. The visitor's record stays, with
+// its pass (now revoked) and its uses, so the history still says who came
+// and the list of past passes still shows it; their faces are deleted in
+// the same transaction (the face index follows), so a revoked visitor's
+// face is no longer kept and no longer makes another enrolment of the same
+// face ambiguous. Their pass code stays known, so a code typed after the
+// revocation is refused as revoked and stands out in the log.
+func (s *Store) RevokePass(id, by string, now time.Time) (Identity, error) {
+	var i Identity
+	err := s.write(func(w *writer) error {
+		if err := getJSON(w.txn, keyIdentity+id, &i); err != nil {
+			return err
+		}
+		if i.Kind != policy.Visitor || i.Pass == nil {
+			return fmt.Errorf("%w: identity %q", ErrNotFound, id)
+		}
+		if i.Pass.Revoked != nil {
+			return ErrRevoked
+		}
+		t := now.UTC()
+		i.Pass.Revoked, i.Pass.RevokedBy = &t, by
+		if err := w.apply(Change{Kind: IdentityPut, ID: id, Identity: &i}); err != nil {
+			return err
+		}
+		return w.apply(Change{Kind: FacesDeleted, ID: id})
+	})
+	return i, err
 }
 
 // UsePass counts one use of a visitor's pass.
