@@ -47,6 +47,7 @@ $("visitor-form").onsubmit = async (ev) => {
     $("pass-code").style.color = "";
     $("pass-qr").src = v.qr_png;
     $("pass").classList.remove("hidden");
+    $("v-consent").checked = false; // the next visitor agrees for themselves
     loadVisitors();
   } catch (err) { drawWarning(null); sayErr("visitor-msg", err); }
 };

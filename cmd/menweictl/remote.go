@@ -153,6 +153,8 @@ const remoteUsage = `remote commands (menweictl -api URL [-insecure] COMMAND):
                                 recorded now; without it a consent recorded before must be in force)
   consent give -id ID -biometric face|finger -text VERSION
   consent withdraw -id ID -biometric face|finger   (the biometric is deleted everywhere)
+  person export -id ID -out FILE.zip   (everything held about the person: their right to a copy)
+  person erase -id ID -confirm ID      (the person erased, their events pseudonymised; cannot be undone)
   visitors [-json]
   visitors add -name NAME -host RESIDENT -photo FILE -consent VERSION [-hours H] [-uses N]
   visitors remove -id ID
@@ -322,6 +324,53 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 				return err
 			}
 			fmt.Fprintf(r.out, "consent of %s to %s recorded\n", *id, *b)
+			return nil
+		}
+	},
+	"person export": func(r *remote, fs *flag.FlagSet) func() error {
+		id, out := fs.String("id", "", "person id"), fs.String("out", "", "the zip file to write")
+		return func() error {
+			if *out == "" {
+				return usageError{"person export: -out FILE.zip is required"}
+			}
+			resp, err := r.do(http.MethodGet, "/api/v1/residents/"+*id+"/export", nil, "")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return err
+			}
+			n, err := io.Copy(f, resp.Body)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(*out)
+				return err
+			}
+			fmt.Fprintf(r.out, "the data of %s written to %s (%d bytes; it holds personal data: hand it to the person and delete your copy)\n", *id, *out, n)
+			return nil
+		}
+	},
+	"person erase": func(r *remote, fs *flag.FlagSet) func() error {
+		id, confirm := fs.String("id", "", "person id"), fs.String("confirm", "", "the person id again")
+		return func() error {
+			var rep struct {
+				Pseudonym  string `json:"pseudonym"`
+				Events     int    `json:"events"`
+				Unerasable int    `json:"unerasable"`
+				Crops      int    `json:"crops"`
+			}
+			if err := r.sendJSON(http.MethodPost, "/api/v1/residents/"+*id+"/erase", map[string]string{"confirm": *confirm}, &rep); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "%s erased: %d events now name %s, %d face crops deleted", *id, rep.Events, rep.Pseudonym, rep.Crops)
+			if rep.Unerasable > 0 {
+				fmt.Fprintf(r.out, "; %d events from before erasure existed still name them and leave with the log's retention", rep.Unerasable)
+			}
+			fmt.Fprintln(r.out)
 			return nil
 		}
 	},

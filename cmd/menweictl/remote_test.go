@@ -1,10 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +43,7 @@ func (e enrollerFake) EnrollDescriptor(identity, id string, d [128]float32) erro
 func (e enrollerFake) WithdrawConsent(_ context.Context, id string, b policy.Factor, by string) (store.Consent, int, error) {
 	return e.s.WithdrawConsent(id, b, by, time.Now())
 }
-func (enrollerFake) SameFace([128]float32) (string, bool)                { return "", false }
+func (enrollerFake) SameFace([128]float32) (string, bool) { return "", false }
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
 }
@@ -255,4 +258,34 @@ func TestTimeFlags(t *testing.T) {
 	}
 	_, err = ctl(t, dir, "visitors", "add", "-id", "v", "-name", "x", "-host", "li")
 	assert.ErrorContains(t, err, "-until is required")
+}
+
+// A person's copy of their data and their erasure, over the API.
+func TestRemotePersonExportAndErase(t *testing.T) {
+	s, remote := remoteServer(t)
+	login(t, remote, "ada")
+	zipFile := filepath.Join(t.TempDir(), "li.zip")
+	out, err := remote("person", "export", "-id", "li", "-out", zipFile)
+	require.NoError(t, err)
+	assert.Contains(t, out, zipFile)
+	z, err := zip.OpenReader(zipFile)
+	require.NoError(t, err)
+	require.NotEmpty(t, z.File)
+	assert.Equal(t, "person.json", z.File[0].Name)
+	z.Close()
+	st, err := os.Stat(zipFile)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "personal data: only its owner reads the file")
+	_, err = remote("person", "export", "-id", "li", "-out", zipFile)
+	assert.Error(t, err, "an existing file is not overwritten")
+
+	_, err = remote("person", "erase", "-id", "li", "-confirm", "lee")
+	assert.ErrorContains(t, err, "confirm_mismatch")
+	_, err = s.Identity("li")
+	require.NoError(t, err, "not erased")
+	out, err = remote("person", "erase", "-id", "li", "-confirm", "li")
+	require.NoError(t, err)
+	assert.Contains(t, out, "li erased")
+	_, err = s.Identity("li")
+	assert.ErrorIs(t, err, store.ErrNotFound)
 }

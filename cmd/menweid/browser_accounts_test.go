@@ -267,6 +267,7 @@ func TestBrowserVisitors(t *testing.T) {
 			setField("v-name", name),
 			setField("v-host", "li-wei"),
 			chromedp.SetUploadFiles(chromedp.ID("v-photo"), []string{photo}),
+			chromedp.Click(chromedp.ID("v-consent")), // each visitor agrees to the text shown
 			chromedp.Click(chromedp.ID("v-submit")),
 			chromedp.WaitVisible(fmt.Sprintf(`//div[@id="visitor-msg"][contains(., "已登记访客%s（")]`, name)),
 		))
