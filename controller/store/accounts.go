@@ -17,6 +17,10 @@ import (
 const (
 	RoleAdmin = "admin" // installers and managers: everything
 	RoleGuard = "guard" // gatehouse staff: watch, open doors, emergencies, visitors
+	// RoleOffice is the property office (物业): residents, their cards,
+	// PINs, faces, fingerprints and phones, visitors, and reading events;
+	// it opens no door and changes no door mode.
+	RoleOffice = "office"
 )
 
 // ErrBadLogin is the one answer to a wrong name or password.
@@ -62,8 +66,8 @@ func (s *Store) PutAccount(name, role, password string) error {
 	switch {
 	case !idRE.MatchString(name):
 		return fmt.Errorf("%w: account name %q", ErrBadRequest, name)
-	case role != RoleAdmin && role != RoleGuard:
-		return fmt.Errorf("%w: role %q: admin or guard", ErrBadRequest, role)
+	case role != RoleAdmin && role != RoleGuard && role != RoleOffice:
+		return fmt.Errorf("%w: role %q: admin, guard or office", ErrBadRequest, role)
 	case len(password) < 10:
 		return fmt.Errorf("%w: a password has at least 10 characters", ErrBadRequest)
 	}

@@ -16,7 +16,7 @@ type ChangeKind string
 // account's name, the door or the holiday's date; and the field named here.
 const (
 	IdentityPut       ChangeKind = "identity.put"       // Identity: the record as stored
-	IdentityDeleted   ChangeKind = "identity.deleted"   // with it went its credentials, faces, templates and anti-passback state
+	IdentityDeleted   ChangeKind = "identity.deleted"   // with it went its credentials, faces, templates, phones and anti-passback state
 	CredentialPut     ChangeKind = "credential.put"     // Credential: as stored (new, or blacklisted or cleared)
 	CredentialRemoved ChangeKind = "credential.removed" // Credential: its Kind, Key and Identity
 	InsideSet         ChangeKind = "inside.set"         // Inside: where anti-passback saw the identity
