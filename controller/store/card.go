@@ -82,18 +82,24 @@ func ParseCardAs(s string, form cardnum.Form, bits int) (Card, error) {
 	return ParseCard(key)
 }
 
-// Forms is the card in the forms an installer knows (package cardnum); all
-// empty for a format other than 26 or 34 bits.
-func (c Card) Forms() cardnum.Forms {
+// Number is the card number a 26- or 34-bit card's frame carries; ok is
+// false for other formats.
+func (c Card) Number() (n cardnum.Number, ok bool) {
 	bits, data, err := wiegand.ParseKey(c.key)
 	if err != nil {
-		return cardnum.Forms{}
+		return cardnum.Number{}, false
 	}
 	w, err := wiegand.Decode(bits, data)
 	if err != nil {
-		return cardnum.Forms{}
+		return cardnum.Number{}, false
 	}
-	n, ok := cardnum.FromFrame(w)
+	return cardnum.FromFrame(w)
+}
+
+// Forms is the card in the forms an installer knows (package cardnum); all
+// empty for a format other than 26 or 34 bits.
+func (c Card) Forms() cardnum.Forms {
+	n, ok := c.Number()
 	if !ok {
 		return cardnum.Forms{}
 	}

@@ -3,6 +3,7 @@ package cardnum
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -176,24 +177,25 @@ func (n Number) All() Forms {
 	return Forms{Dec10: n.Format(Dec10), W26: n.Format(W26), Hex: n.Format(Hex)}
 }
 
-// Keys is every credential key a card written as s may be stored under: a
-// written form, read each way it can be, mapped onto a 26- and a 34-bit
-// frame. It is for searching ("which card is 0012345678?"); nil when s is
-// no card number in any form.
-func Keys(s string) []string {
-	var out []string
-	seen := map[string]bool{}
+// Readings is every number s may be, read in each form that accepts it
+// (eight decimal digits read as 8H10D and as hex); nil when s is no card
+// number in any form. It is for searching ("whose card is 0012345678?").
+func Readings(s string) []Number {
+	var out []Number
 	for _, form := range []Form{Dec10, W26, Hex} {
-		n, err := Parse(s, form)
-		if err != nil {
-			continue
-		}
-		for _, bits := range []int{26, 34} {
-			if k, err := n.Key(bits); err == nil && !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
+		if n, err := Parse(s, form); err == nil && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// Matches reports whether two numbers can be the same card: equal in the
+// bits both know (a W26 number or frame knows the low 24).
+func (n Number) Matches(o Number) bool {
+	mask := uint32(0xFFFFFFFF)
+	if min(n.Bits, o.Bits) < 32 {
+		mask = 0xFFFFFF
+	}
+	return n.Value&mask == o.Value&mask
 }

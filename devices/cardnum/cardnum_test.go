@@ -104,15 +104,39 @@ func TestParseErrors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrFrame)
 }
 
-// Keys finds a card however it was written: the printed 10 digits give
-// the W26 and the W34 key, the W26 form only the W26 key.
-func TestKeys(t *testing.T) {
-	assert.Equal(t, []string{"h10301:188:24910", "h10306:188:24910"}, Keys("0012345678"))
-	assert.Equal(t, []string{"h10301:188:24910"}, Keys("188,24910"))
-	assert.ElementsMatch(t, []string{"h10301:188:24910", "h10306:188:24910"}, Keys("00BC614E"))
-	// Eight decimal digits read as decimal and as hex.
-	assert.ElementsMatch(t, []string{"h10301:188:24910", "h10306:188:24910", "h10301:52:22136", "h10306:4660:22136"}, Keys("12345678"))
-	assert.Nil(t, Keys("Li Wei"))
+// A card is found however it was written: the printed 10 digits, hex, or
+// the W26 form, which matches a W34 card in the 24 bits it has.
+func TestReadingsMatch(t *testing.T) {
+	w34 := Number{0x00BC614E, 32} // stored from a W34 frame
+	w26 := Number{0x00BC614E, 24} // stored from a W26 frame
+	top := Number{0xDEADBEEF, 32}
+	for _, tt := range []struct {
+		q    string
+		want []Number // cards it finds
+	}{
+		{"0012345678", []Number{w34, w26}},
+		{"00BC614E", []Number{w34, w26}},
+		{"188,24910", []Number{w34, w26}},
+		{"3735928559", []Number{top}},
+		{"173,48879", []Number{top}},
+		{"12345678", []Number{w34, w26}}, // as 8H10D; as hex it is 0x12345678, no card here
+		{"Li Wei", nil},
+	} {
+		var found []Number
+		for _, card := range []Number{w34, w26, top} {
+			for _, r := range Readings(tt.q) {
+				if r.Matches(card) {
+					found = append(found, card)
+					break
+				}
+			}
+		}
+		assert.Equal(t, tt.want, found, tt.q)
+	}
+	assert.Len(t, Readings("12345678"), 2, "decimal and hex")
+	assert.Nil(t, Readings("Li Wei"))
+	assert.False(t, Number{0x01BC614E, 32}.Matches(w34), "32 bits known on both sides: all compared")
+	assert.True(t, Number{0x01BC614E, 32}.Matches(w26), "a W26 card knows 24 bits only")
 }
 
 // Whatever the input, Parse does not panic, and what it accepts it writes
