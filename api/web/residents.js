@@ -207,10 +207,11 @@ function drawCards() {
     const forms = c.forms || {};
     const shown = node("div", "forms");
     let any = false;
+    const label = { "8h10d": "card.form.8h10d", w26: "card.form.w26", hex: "card.form.hex" };
     for (const f of ["8h10d", "w26", "hex"]) {
       if (!forms[f]) continue;
       any = true;
-      const s = node("span", "form", t("card.form." + f, { value: forms[f] }));
+      const s = node("span", "form", t(label[f], { value: forms[f] }));
       s.dataset.form = f;
       shown.append(s, " ");
     }
