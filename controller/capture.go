@@ -110,3 +110,16 @@ func (c *Controller) captured(ctx context.Context, src source, raw osdp.Raw) boo
 		Detail: fmt.Sprintf("reader %d: captured for enrolment, not judged", raw.Reader)})
 	return true
 }
+
+// Capturing reports whether a capture waits at reader n of the PD or
+// converter named (for status pages and tests).
+func (c *Controller) Capturing(name string, n int) bool {
+	src := converterSource(name)
+	if k, ok := c.pdAt[name]; ok {
+		src = pdSource(k)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.captures[captureKey{src, n}]
+	return ok
+}
