@@ -315,7 +315,9 @@ func TestBrowserResidents(t *testing.T) {
 		chromedp.WaitVisible(`//ul[@id="res-phones"]//li[contains(., "已撤销")]`),
 	))
 	assert.Equal(t, http.StatusUnauthorized, g.call(http.MethodGet, "/api/v1/phone/doors", device, nil, nil), "the revoked phone is no one")
-	g.waitEvent("phone revoked", func(e controller.Event) bool { return e.Kind == "device.revoked" && strings.Contains(e.Detail, paired.Device) })
+	g.waitEvent("phone revoked", func(e controller.Event) bool {
+		return e.Kind == "device.revoked" && strings.Contains(e.Detail, paired.Device)
+	})
 
 	// Move out: asked first, then removed everywhere; the card is unknown.
 	require.NoError(t, chromedp.Do(ctx,
