@@ -89,7 +89,10 @@ type PersonView struct {
 	// phones and fingerprints the person has.
 	CardList []CardView `json:"card_list,omitempty"`
 	Phones   int        `json:"phones,omitempty"`
-	Fingers  int        `json:"fingerprints,omitempty"`
+	// One resident's page (GET and PUT /residents/{id}) also counts the
+	// fingerprint templates and the faces enrolled.
+	Fingers int  `json:"fingerprints,omitempty"`
+	Faces   *int `json:"faces,omitempty"`
 }
 
 func view(i store.Identity, creds []store.Credential) PersonView {
@@ -158,7 +161,11 @@ func (s *Server) getPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, detailed(c, i, creds))
+	v := detailed(c, i, creds)
+	if err := s.countEnrolled(&v); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) putResident(c echo.Context) error {
@@ -202,7 +209,11 @@ func (s *Server) putResident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(status, detailed(c, saved, creds))
+	v := detailed(c, saved, creds)
+	if err := s.countEnrolled(&v); err != nil {
+		return err
+	}
+	return c.JSON(status, v)
 }
 
 // checkSchedule refuses a schedule id that names no stored schedule.

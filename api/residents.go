@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"menwei/controller"
+	"menwei/controller/fingers"
 	"menwei/controller/policy"
 	"menwei/controller/store"
 	"menwei/devices/cardnum"
@@ -69,11 +70,42 @@ func detailed(c echo.Context, i store.Identity, creds []store.Credential) Person
 			}
 		case policy.Phone:
 			v.Phones++
-		case policy.Finger:
-			v.Fingers++
 		}
 	}
 	return v
+}
+
+// countEnrolled fills in how many fingerprints and faces the person has
+// (for one person's page: both walk every template and face).
+func (s *Server) countEnrolled(v *PersonView) error {
+	if ts, ok := s.o.People.(interface {
+		Templates() ([]fingers.Template, error)
+	}); ok {
+		all, err := ts.Templates()
+		if err != nil {
+			return err
+		}
+		for _, t := range all {
+			if t.Identity == v.ID {
+				v.Fingers++
+			}
+		}
+	}
+	if fs, ok := s.o.People.(interface {
+		Faces(yield func(store.FaceRecord) bool) error
+	}); ok {
+		n := 0
+		if err := fs.Faces(func(f store.FaceRecord) bool {
+			if f.Identity == v.ID {
+				n++
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		v.Faces = &n
+	}
+	return nil
 }
 
 // ResidentsPage is the body of GET /api/v1/residents.

@@ -8,7 +8,7 @@
 // .office-only controls from guards, and the API refuses them anyway).
 // Loaded after console.js: it uses session, tabHooks, doorName, pdName.
 
-const res = { q: "", offset: 0, limit: 20, total: 0, people: [], current: null, phones: [], schedules: [], readers: [], captured: null };
+const res = { q: "", offset: 0, limit: 20, total: 0, people: [], current: null, phones: [], schedules: [], readers: [], modules: [], captured: null };
 
 function manages() { return !!session && (session.role === "admin" || session.role === "office"); }
 function enc(s) { return encodeURIComponent(s); }
@@ -158,7 +158,7 @@ async function openResident(id) {
   try {
     res.current = await api.call("GET", "/api/v1/residents/" + enc(id));
   } catch (err) { sayErr("res-list-msg", err); return; }
-  for (const m of ["res-msg", "card-msg", "capture-msg", "pin-msg", "face-msg", "phones-msg"]) { $(m).textContent = ""; $(m).redraw = null; }
+  for (const m of ["res-msg", "card-msg", "capture-msg", "pin-msg", "face-msg", "finger-msg", "phones-msg"]) { $(m).textContent = ""; $(m).redraw = null; }
   res.captured = null;
   $("capture-add").classList.add("hidden");
   $("res-delete-confirm").classList.add("hidden");
@@ -190,6 +190,7 @@ function drawDetail() {
   if ((p.groups || []).length) facts.push(t("res.info.groups", { groups: p.groups.join(", ") }));
   facts.push(p.schedule ? t("res.info.schedule", { schedule: scheduleName(p.schedule) }) : t("res.info.no_schedule"));
   if (p.fingerprints) facts.push(t("res.info.fingers", { n: p.fingerprints }));
+  if (p.faces !== undefined) facts.push(p.faces ? t("res.info.faces", { n: p.faces }) : t("res.info.no_face"));
   if (p.disabled) facts.push(t("res.info.disabled"));
   for (const f of facts) info.append(node("span", "fact", f), " ");
   drawCards();
@@ -351,8 +352,41 @@ $("face-form").onsubmit = async (ev) => {
     await api.call("POST", "/api/v1/residents/" + enc(res.current.id) + "/face", f);
     sayMsg("face-msg", "res.face.saved", { name: res.current.name });
     $("face-photo").value = "";
+    await reloadCurrent();
   } catch (err) { sayErr("face-msg", err, "res.face.failed"); }
   finally { $("face-upload").disabled = false; }
+};
+
+// Fingerprint: enrolment at a chosen module takes the finger twice (the
+// module's own steps, shown as instructions: the API answers once, with
+// the slot the template is stored at, or why it failed).
+function drawModules() {
+  const sel = $("finger-module");
+  const was = sel.value;
+  sel.textContent = "";
+  for (const m of res.modules) {
+    const o = node("option", "", m.online ? m.name : t("res.finger.offline", { module: m.name }));
+    o.value = m.name;
+    sel.append(o);
+  }
+  if (was) sel.value = was;
+  $("finger-enrol").disabled = !res.modules.length;
+  if (!res.modules.length) sayMsg("finger-msg", "res.finger.none");
+}
+
+$("finger-enrol").onclick = async () => {
+  const module = $("finger-module").value;
+  if (!module || !res.current) return;
+  const p = res.current;
+  $("finger-enrol").disabled = true;
+  $("finger-steps").classList.remove("hidden");
+  sayMsg("finger-msg", "res.finger.waiting", { module, name: p.name });
+  try {
+    const r = await api.call("POST", "/api/v1/residents/" + enc(p.id) + "/fingerprint", { module });
+    sayMsg("finger-msg", "res.finger.enrolled", { name: p.name, module, slot: r.slot });
+    if (res.current && res.current.id === p.id) await reloadCurrent();
+  } catch (err) { sayErr("finger-msg", err, "res.finger.failed"); }
+  finally { $("finger-enrol").disabled = false; $("finger-steps").classList.add("hidden"); }
 };
 
 // Phones.
@@ -417,7 +451,15 @@ $("res-delete-yes").onclick = async () => {
 tabHooks.residents = async () => {
   try { res.schedules = (await api.call("GET", "/api/v1/schedules")).schedules || []; } catch (e) { res.schedules = []; }
   try { res.readers = (await api.call("GET", "/api/v1/pds")).pds || []; } catch (e) { res.readers = []; }
+  // The fingerprint modules are the terminals /readyz names (503 when one
+  // is offline: its body still lists them).
+  try {
+    const r = await fetch("/readyz", { credentials: "same-origin" });
+    const h = (await r.json()).health || {};
+    res.modules = (h.terminals || []).filter((x) => x.kind === "fingerprint");
+  } catch (e) { res.modules = []; }
   drawReaders();
+  if (manages()) drawModules();
   await loadResidents();
   if (res.current) drawDetail();
 };
@@ -426,6 +468,7 @@ langHooks.push(() => {
   if ($("tab-residents").classList.contains("hidden")) return;
   drawResidents();
   drawReaders();
+  if (manages()) drawModules();
   if (!$("res-edit").classList.contains("hidden")) drawSchedules($("res-schedule").value);
   if (res.current) { drawDetail(); drawPhones(); }
 });

@@ -21,7 +21,10 @@ import (
 	"menwei/controller"
 	"menwei/controller/store"
 	"menwei/devices/osdp"
+	"menwei/devices/serialport/serialporttest"
 	"menwei/firmware-mocks/facepd"
+	"menwei/firmware-mocks/fpmodule"
+	"menwei/firmware-mocks/osdppd"
 )
 
 // call makes an API request with an Authorization header ("" = the test's
@@ -290,6 +293,9 @@ func TestBrowserResidents(t *testing.T) {
 		}
 	}
 	assert.Len(t, faces, 1, "one face enrolled, the group photo was not")
+	p, _ = resident()
+	require.NotNil(t, p.Faces)
+	assert.Equal(t, 1, *p.Faces, "in the store")
 
 	// A paired phone: its last use shows, then it is revoked.
 	var code api.PairingCode
@@ -345,4 +351,69 @@ func TestBrowserResidents(t *testing.T) {
 	// The tab on a phone-sized screen.
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.ID("res-q"))))
 	check.check(ctx, "390×844", true)
+}
+
+// Fingerprint enrolment from the Residents tab in zh-CN: the office picks
+// the module, the page shows the steps, the resident touches, lifts and
+// touches again at the emulated module, and the page says the slot; the
+// finger then opens the module's door (event log).
+func TestBrowserResidentsFingerprint(t *testing.T) {
+	m, err := fpmodule.New(fpmodule.Config{})
+	require.NoError(t, err)
+	master, slave := serialporttest.PtyPair(t)
+	mctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Serve(mctx, master) }()
+	t.Cleanup(func() { stop(); <-done })
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: pd, seed: true,
+		door: `  - name: fp-door
+    display_name: 指纹门
+    readers: [{ fingerprint: fpm1 }]
+    lock: { pd: gate-reader, output: 2 }`,
+		extra: fmt.Sprintf("timezone: Asia/Shanghai\nfingerprint_modules:\n  - { name: fpm1, device: %s }", slave),
+		beforeRun: func(s *store.Store) {
+			require.NoError(t, s.PutAccount("wuye", store.RoleOffice, testPassword))
+		}})
+	g.waitEvent("fpm1 online", func(e controller.Event) bool { return e.Kind == controller.KindPDOnline && e.PD == "fpm1" })
+	check := newTextChecker(t)
+
+	ctx := browser(t, "zh-CN")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(g.url+"/console.html#residents"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("name"), "wuye"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("login-button")),
+		chromedp.WaitVisible(chromedp.CSS(`#res-list tr[data-id="li-wei"] button[data-action="open"]`)),
+		chromedp.Click(chromedp.CSS(`#res-list tr[data-id="li-wei"] button[data-action="open"]`)),
+		chromedp.WaitReady(`//select[@id="finger-module"]/option[@value="fpm1"]`),
+		chromedp.Click(chromedp.ID("finger-enrol")),
+		chromedp.WaitVisible(chromedp.ID("finger-steps")),
+		chromedp.WaitVisible(`//div[@id="finger-msg"][contains(., "fpm1")]`),
+	))
+	text := check.check(ctx, "fingerprint steps", true)
+	assert.Contains(t, text, "再把同一根手指按一次")
+
+	// The resident touches, lifts and touches again until the page answers.
+	enrolled := `//div[@id="finger-msg"][contains(., "已为Li Wei录入指纹")]`
+	require.Eventually(t, func() bool {
+		m.PutFinger(7)
+		time.Sleep(300 * time.Millisecond) // a finger held on the sensor, as a person does
+		m.RemoveFinger()
+		time.Sleep(300 * time.Millisecond)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("finger-msg").textContent.includes("已为Li Wei录入指纹")`))
+		return err == nil && ok
+	}, 40*time.Second, 10*time.Millisecond)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(enrolled), chromedp.WaitNotVisible(chromedp.ID("finger-steps"))))
+	check.check(ctx, "fingerprint enrolled", true)
+	ev := g.waitEvent("enrolment", func(e controller.Event) bool { return e.Kind == "credential.added" && strings.HasPrefix(e.Detail, "fingerprint at fpm1") })
+	assert.Equal(t, "li-wei", ev.Identity)
+	assert.Contains(t, textOf(t, ctx, "#res-detail-info"), "已录入 1 枚指纹")
+
+	m.PutFinger(7)
+	granted := g.waitEvent("finger grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Door == "fp-door" })
+	assert.Equal(t, "li-wei", granted.Identity)
+	m.RemoveFinger()
 }
