@@ -408,7 +408,9 @@ func TestBrowserResidentsFingerprint(t *testing.T) {
 	}, 40*time.Second, 10*time.Millisecond)
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(enrolled), chromedp.WaitNotVisible(chromedp.ID("finger-steps"))))
 	check.check(ctx, "fingerprint enrolled", true)
-	ev := g.waitEvent("enrolment", func(e controller.Event) bool { return e.Kind == "credential.added" && strings.HasPrefix(e.Detail, "fingerprint at fpm1") })
+	ev := g.waitEvent("enrolment", func(e controller.Event) bool {
+		return e.Kind == "credential.added" && strings.HasPrefix(e.Detail, "fingerprint at fpm1")
+	})
 	assert.Equal(t, "li-wei", ev.Identity)
 	assert.Contains(t, textOf(t, ctx, "#res-detail-info"), "已录入 1 枚指纹")
 
