@@ -194,10 +194,13 @@ func TestBrowserResidents(t *testing.T) {
 
 	// The card opens the door at the emulated terminal.
 	term.PD.PresentWiegand26(188, 24910)
-	g.waitEvent("the printed card's grant", func(e controller.Event) bool {
+	grant := g.waitEvent("the printed card's grant", func(e controller.Event) bool {
 		return e.Kind == controller.KindGranted && e.Identity == id && e.CardRef == printed.Ref
 	})
 	waitOut(t, term.PD, osdp.OutTempOnThenOff)
+	// The lock's answer is recorded after the OUT: wait for it, so that
+	// what follows the capture is the capture's doing only.
+	g.waitEvent("the lock released", func(e controller.Event) bool { return e.Kind == "door.unlocked" && e.Seq > grant.Seq })
 
 	// Capture a card at the reader: it opens nothing and is added only
 	// when asked.
