@@ -193,7 +193,7 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 func TestPagesUseCatalogKeys(t *testing.T) {
 	m := catalog(t)
 	attr := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"`)
-	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|tabs|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|phones|res|card|msg)\.[A-Za-z0-9_.-]+)"`)
+	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|tabs|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|phones|res|card|imp|msg)\.[A-Za-z0-9_.-]+)"`)
 	files, err := filepath.Glob("web/*")
 	require.NoError(t, err)
 	used := 0

@@ -27,6 +27,7 @@ type People interface {
 	Identities(kind policy.Kind) ([]store.Identity, error)
 	Identity(id string) (store.Identity, error)
 	PutIdentity(store.Identity) error
+	PutIdentityWith(i store.Identity, creds []store.Credential) error
 	AddCredential(store.Credential) error
 	RemoveCredential(kind policy.Factor, key string) error
 	SetBlacklisted(kind policy.Factor, key string, on bool) error

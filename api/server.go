@@ -109,6 +109,7 @@ func New(o Options) *Server {
 	if o.People != nil && o.Enroller != nil {
 		s.route(http.MethodGet, v1+"/residents", s.listResidents, all...)
 		s.route(http.MethodPost, v1+"/residents", s.putResident, office...)
+		s.route(http.MethodPost, v1+"/residents/import", s.importResidents, office...)
 		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, all...)
 		s.route(http.MethodPut, v1+"/residents/:id", s.putResident, office...)
 		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, office...)

@@ -8,7 +8,7 @@
 // .office-only controls from guards, and the API refuses them anyway).
 // Loaded after console.js: it uses session, tabHooks, doorName, pdName.
 
-const res = { q: "", offset: 0, limit: 20, total: 0, people: [], current: null, phones: [], schedules: [], readers: [], modules: [], captured: null };
+const res = { q: "", offset: 0, limit: 20, total: 0, people: [], current: null, phones: [], schedules: [], readers: [], modules: [], captured: null, imported: null, importedKey: "" };
 
 function manages() { return !!session && (session.role === "admin" || session.role === "office"); }
 function enc(s) { return encodeURIComponent(s); }
@@ -448,6 +448,75 @@ $("res-delete-yes").onclick = async () => {
   } catch (err) { sayErr("res-msg", err); }
 };
 
+// Bulk import from a CSV file: a dry run lists every row and its problems
+// and writes nothing; Import is offered only after a dry run of the same
+// file found none.
+function fileKey(f) { return f ? [f.name, f.size, f.lastModified, $("imp-bits").value].join("|") : ""; }
+const problemText = {
+  required: "imp.problem.required", invalid: "imp.problem.invalid", duplicate: "imp.problem.duplicate",
+  exists: "imp.problem.exists", in_use: "imp.problem.in_use",
+};
+const fieldText = {
+  id: "imp.field.id", name: "imp.field.name", building: "imp.field.building", unit: "imp.field.unit",
+  phone: "imp.field.phone", groups: "imp.field.groups", card: "imp.field.card",
+};
+function drawImport() {
+  const r = res.imported;
+  const table = $("imp-rows");
+  const body = table.tBodies[0];
+  body.textContent = "";
+  table.classList.toggle("hidden", !r);
+  if (!r) return;
+  for (const row of r.rows) {
+    const tr = node("tr");
+    tr.dataset.line = row.line;
+    const cell = node("td");
+    if (!(row.problems || []).length) cell.textContent = t("imp.row_ok");
+    for (const p of row.problems || []) {
+      const unknown = [];
+      const field = fieldText[p.field] ? t(fieldText[p.field]) : p.field;
+      const li = node("div", "alarm");
+      putText(li, codeText("", problemText[p.code] || "", "imp.problem.unknown", unknown, { field }), unknown);
+      cell.append(li);
+    }
+    tr.append(node("td", "", String(row.line)), node("td", "", row.name), node("td", "", row.unit || ""), cell);
+    body.append(tr);
+  }
+}
+async function postImport(dry) {
+  const file = $("imp-file").files[0];
+  if (!file) { sayMsg("imp-msg", "imp.choose", null, true); return null; }
+  const f = new FormData();
+  f.append("file", file);
+  return api.call("POST", "/api/v1/residents/import?bits=" + $("imp-bits").value + (dry ? "&dry_run=true" : ""), f);
+}
+$("imp-file").onchange = $("imp-bits").onchange = () => { $("imp-run").disabled = true; res.imported = null; drawImport(); };
+$("imp-check").onclick = async () => {
+  $("imp-run").disabled = true;
+  try {
+    const r = await postImport(true);
+    if (!r) return;
+    res.imported = r;
+    res.importedKey = fileKey($("imp-file").files[0]);
+    drawImport();
+    const enc = t(r.encoding === "gb18030" ? "imp.enc.gb18030" : "imp.enc.utf8");
+    if (r.problems) sayMsg("imp-msg", "imp.checked_bad", { n: r.rows.length, bad: r.problems, encoding: enc }, true);
+    else { sayMsg("imp-msg", "imp.checked_ok", { n: r.rows.length, encoding: enc }); $("imp-run").disabled = !r.rows.length; }
+  } catch (err) { res.imported = null; drawImport(); sayErr("imp-msg", err); }
+};
+$("imp-run").onclick = async () => {
+  if (fileKey($("imp-file").files[0]) !== res.importedKey) { $("imp-run").disabled = true; return; }
+  $("imp-run").disabled = true;
+  try {
+    const r = await postImport(false);
+    if (!r) return;
+    res.imported = null;
+    drawImport();
+    sayMsg("imp-msg", "imp.done", { n: r.written });
+    loadResidents();
+  } catch (err) { sayErr("imp-msg", err, "imp.failed"); }
+};
+
 tabHooks.residents = async () => {
   try { res.schedules = (await api.call("GET", "/api/v1/schedules")).schedules || []; } catch (e) { res.schedules = []; }
   try { res.readers = (await api.call("GET", "/api/v1/pds")).pds || []; } catch (e) { res.readers = []; }
@@ -469,6 +538,7 @@ langHooks.push(() => {
   drawResidents();
   drawReaders();
   if (manages()) drawModules();
+  drawImport();
   if (!$("res-edit").classList.contains("hidden")) drawSchedules($("res-schedule").value);
   if (res.current) { drawDetail(); drawPhones(); }
 });

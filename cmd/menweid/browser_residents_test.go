@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"menwei/api"
 	"menwei/controller"
@@ -421,4 +423,85 @@ func TestBrowserResidentsFingerprint(t *testing.T) {
 	granted := g.waitEvent("finger grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Door == "fp-door" })
 	assert.Equal(t, "li-wei", granted.Identity)
 	m.RemoveFinger()
+}
+
+// Bulk import in zh-CN: a GB18030 file (as Excel on a Chinese Windows
+// saves it) with a bad row is checked, its problem listed as a sentence and
+// nothing written; the fixed file is checked and imported, and the residents
+// and their cards are in the store.
+func TestBrowserResidentsImport(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: pd, seed: true, extra: "timezone: Asia/Shanghai",
+		beforeRun: func(s *store.Store) {
+			require.NoError(t, s.PutAccount("wuye", store.RoleOffice, testPassword))
+		}})
+	g.waitOnline(false)
+	check := newTextChecker(t)
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(text))
+		require.NoError(t, err)
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		return path
+	}
+	bad := write("bad.csv", "楼号,房号,姓名,电话,卡号\n5,1101,刘洋,139 0000 0001,0012345678\n5,1102,王芳,打电话,\n")
+	good := write("good.csv", "楼号,房号,姓名,电话,卡号\n5,1101,刘洋,139 0000 0001,0012345678\n5,1102,王芳,139 0000 0002,\"003,45678\"\n")
+	residents := func() map[string]api.PersonView {
+		var page api.ResidentsPage
+		g.get("/api/v1/residents?q=5-11", &page)
+		out := map[string]api.PersonView{}
+		for _, p := range page.People {
+			out[p.Name] = p
+		}
+		return out
+	}
+
+	ctx := browser(t, "zh-CN")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(g.url+"/console.html#residents"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("name"), "wuye"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("login-button")),
+		chromedp.WaitVisible(chromedp.ID("imp-file")),
+		chromedp.SetUploadFiles(chromedp.ID("imp-file"), []string{bad}),
+		chromedp.Click(chromedp.ID("imp-check")),
+		chromedp.WaitVisible(`//div[@id="imp-msg"][contains(., "1 行有问题")][contains(., "GB18030")]`),
+		chromedp.WaitVisible(`//table[@id="imp-rows"]//tr[@data-line="3"]//div[.="电话：写法不对"]`),
+	))
+	text := check.check(ctx, "import checked", true)
+	assert.Contains(t, text, "刘洋", "decoded from GB18030")
+	assert.Empty(t, residents(), "a dry run writes nothing")
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("imp-run").disabled`))
+	require.NoError(t, err)
+	assert.True(t, disabled, "no import while a row has a problem")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.ID("imp-file"), []string{good}),
+		chromedp.Click(chromedp.ID("imp-check")),
+		chromedp.WaitVisible(`//div[@id="imp-msg"][contains(., "预检通过")]`),
+	))
+	assert.Empty(t, residents())
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("imp-run")),
+		chromedp.WaitVisible(`//div[@id="imp-msg"][.="已导入 2 位住户"]`),
+		chromedp.WaitVisible(`//table[@id="res-list"]//td[.="王芳"]`),
+	))
+	check.check(ctx, "imported", true)
+	got := residents()
+	require.Len(t, got, 2)
+	assert.Equal(t, "5-1101", got["刘洋"].Unit)
+	assert.Equal(t, "139 0000 0001", got["刘洋"].Phone)
+	require.Len(t, got["刘洋"].CardList, 1)
+	assert.Equal(t, "h10301:188:24910", got["刘洋"].CardList[0].Key, "the printed 10 digits, for the 26-bit readers")
+	require.Len(t, got["王芳"].CardList, 1)
+	assert.Equal(t, "h10301:3:45678", got["王芳"].CardList[0].Key)
+	g.waitEvent("import audited", func(e controller.Event) bool { return e.Kind == "residents.imported" })
+
+	// The imported card opens the door.
+	pd.PresentWiegand26(188, 24910)
+	granted := g.waitEvent("imported card", func(e controller.Event) bool { return e.Kind == controller.KindGranted })
+	assert.Equal(t, got["刘洋"].ID, granted.Identity)
 }

@@ -87,6 +87,10 @@ type Credential struct {
 	Created     time.Time `json:"created"`
 }
 
+// CheckIdentity says what is wrong with an identity (ErrBadRequest, the
+// field first), without writing it: for checking a whole import first.
+func CheckIdentity(i Identity) error { return i.validate() }
+
 var (
 	idRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{0,19}$`)
