@@ -87,7 +87,7 @@ type PersonView struct {
 	HasPIN   bool        `json:"has_pin"`
 	Cards    []string    `json:"cards,omitempty"` // masked
 	// The resident routes also give each card (CardView) and how many
-	// phones and fingerprints the person has.
+	// phones are paired (revoked ones not counted).
 	CardList []CardView `json:"card_list,omitempty"`
 	Phones   int        `json:"phones,omitempty"`
 	// One resident's page (GET and PUT /residents/{id}) also counts the
