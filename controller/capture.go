@@ -20,6 +20,10 @@ import (
 // converter may be used, one assigned to no door included (a desk reader
 // in the property office).
 
+// KindCardCaptured is the event of a card read handed to a capture (see
+// CaptureCard): not judged; the card by its hint and ref only.
+const KindCardCaptured = "card.captured"
+
 // Capture errors.
 var (
 	ErrCaptureBusy    = errors.New("controller: a capture is already waiting at this reader")

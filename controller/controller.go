@@ -65,15 +65,16 @@ type Controller struct {
 	// goroutines, the port reopeners and the callers of Submit, read by the
 	// API (status, health).
 	mu        sync.Mutex
-	loops     map[string]*osdp.Loop          // bus → its loop, while Run runs
-	online    map[pdKey]bool                 // PD answers
-	secure    map[pdKey]bool                 // PD is on its secure channel
-	lockReq   map[lockReqKey]*lockWait       // OUT request → who waits for its answer
-	pdState   map[pdKey]*pdState             // tamper, power, inputs known
-	fire      map[inputRef]bool              // fire inputs active
-	ports     map[string]portState           // "bus/<name>", "converter/<name>" → last known state
-	schedules map[string]*policy.Schedule    // reloaded by the supervisor
-	captures  map[captureKey]chan store.Card // readers whose next card goes to CaptureCard
+	loops     map[string]*osdp.Loop       // bus → its loop, while Run runs
+	online    map[pdKey]bool              // PD answers
+	secure    map[pdKey]bool              // PD is on its secure channel
+	lockReq   map[lockReqKey]*lockWait    // OUT request → who waits for its answer
+	pdState   map[pdKey]*pdState          // tamper, power, inputs known
+	fire      map[inputRef]bool           // fire inputs active
+	ports     map[string]portState        // "bus/<name>", "converter/<name>" → last known state
+	schedules map[string]*policy.Schedule // reloaded by the supervisor
+	// captures are the readers whose next card goes to CaptureCard.
+	captures map[captureKey]chan store.Card
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher

@@ -9,26 +9,23 @@ import (
 // Event kinds recorded by the controller. Door supervision adds the door.*
 // kinds of package door, and risk warnings the alert.* kinds of package alerts.
 const (
-	KindGranted = "access.granted"
-	// KindCardCaptured: a card read handed to the office's capture (see
-	// CaptureCard), not judged; the card by its hint and ref only.
-	KindCardCaptured = "card.captured"
-	KindDenied       = "access.denied"
-	KindDuress       = "alarm.duress"
-	KindPDOnline     = "pd.online"
-	KindPDOffline    = "pd.offline"
-	KindPDSecure     = "pd.secure_channel"
-	KindPDTamper     = "pd.tamper"
-	KindPDPower      = "pd.power"
-	KindDoorOpened   = door.EventOpened
-	KindDoorClosed   = door.EventClosed
-	KindForcedOpen   = door.EventForcedOpen
-	KindDoorMode     = door.EventMode
-	KindLockFailed   = door.EventLockFailed
-	KindUnlocked     = door.EventUnlocked
-	KindFire         = "emergency.fire"
-	KindSystemStart  = "system.start"
-	KindSystemStop   = "system.stop"
+	KindGranted     = "access.granted"
+	KindDenied      = "access.denied"
+	KindDuress      = "alarm.duress"
+	KindPDOnline    = "pd.online"
+	KindPDOffline   = "pd.offline"
+	KindPDSecure    = "pd.secure_channel"
+	KindPDTamper    = "pd.tamper"
+	KindPDPower     = "pd.power"
+	KindDoorOpened  = door.EventOpened
+	KindDoorClosed  = door.EventClosed
+	KindForcedOpen  = door.EventForcedOpen
+	KindDoorMode    = door.EventMode
+	KindLockFailed  = door.EventLockFailed
+	KindUnlocked    = door.EventUnlocked
+	KindFire        = "emergency.fire"
+	KindSystemStart = "system.start"
+	KindSystemStop  = "system.stop"
 )
 
 // Reasons carried by access decisions besides those of package policy
