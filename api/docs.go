@@ -113,7 +113,8 @@ type Exporter interface {
 }
 
 // export streams the log as JSON lines or CSV, with the same filters as
-// the query (no limit).
+// the list (eventFilters; no limit, no paging). CSV cells that a
+// spreadsheet would run as a formula are escaped (package eventlog).
 func (s *Server) export(c echo.Context) error {
 	ex, ok := s.o.Events.(Exporter)
 	if !ok {
@@ -127,15 +128,12 @@ func (s *Server) export(c echo.Context) error {
 	if ctype == "" {
 		return fail(http.StatusBadRequest, "bad_query", "format: jsonl or csv")
 	}
-	q := controller.EventQuery{Kind: c.QueryParam("kind"), Door: c.QueryParam("door"), Identity: c.QueryParam("identity")}
-	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
-		if v := c.QueryParam(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return fail(http.StatusBadRequest, "bad_query", name+": an RFC 3339 time")
-			}
-			*dst = t
-		}
+	q, ok, err := eventFilters(c)
+	if err != nil {
+		return err
+	}
+	if !ok { // nothing can match: the header alone
+		q.Kinds = []string{"\x00none"}
 	}
 	w := c.Response()
 	w.Header().Set("Content-Type", ctype)

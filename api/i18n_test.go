@@ -193,7 +193,7 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 func TestPagesUseCatalogKeys(t *testing.T) {
 	m := catalog(t)
 	attr := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"`)
-	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|tabs|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|phones|res|card|imp|msg)\.[A-Za-z0-9_.-]+)"`)
+	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|msg|tabs|hist|alarmp|doorst|confirm|phones|res|card|imp)\.[A-Za-z0-9_.-]+)"`)
 	files, err := filepath.Glob("web/*")
 	require.NoError(t, err)
 	used := 0
@@ -213,6 +213,9 @@ func TestPagesUseCatalogKeys(t *testing.T) {
 		}
 		for _, k := range keys {
 			used++
+			if _, kind := m["ev."+k[1]]; kind && strings.HasSuffix(f, ".js") {
+				continue // an event kind the page compares with (alarm.acknowledged), not a key
+			}
 			assert.Contains(t, m, k[1], "%s uses a key the catalog does not have", f)
 		}
 	}

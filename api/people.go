@@ -36,6 +36,8 @@ type People interface {
 	NewPassCode(identity string) (string, error)
 	Lookup(kind policy.Factor, key string) (store.Credential, store.Identity, error)
 	Schedules() ([]store.Schedule, error)
+	GiveConsent(store.Consent) error
+	Consents(identity string) ([]store.Consent, error)
 }
 
 // Enroller enrols what needs the controller: faces (the model), fingers
@@ -47,11 +49,17 @@ type Enroller interface {
 	EnrollDescriptor(identity, id string, d [128]float32) error
 	EnrollFinger(ctx context.Context, module, identity string) (int, error)
 	RemoveIdentity(ctx context.Context, id string) error
+	// WithdrawConsent deletes the biometric everywhere and records the
+	// withdrawal; it returns the consent as it stands and what was deleted.
+	WithdrawConsent(ctx context.Context, id string, b policy.Factor, by string) (store.Consent, int, error)
 }
 
 // FingerRequest starts a fingerprint enrolment at a module.
 type FingerRequest struct {
 	Module string `json:"module"`
+	// Consent is the version of the consent text the person agreed to,
+	// taken now; without it a consent recorded before must be in force.
+	Consent string `json:"consent,omitempty"`
 }
 
 // enrolFinger waits while the resident touches the module twice (up to a
@@ -61,9 +69,21 @@ func (s *Server) enrolFinger(c echo.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if req.Consent != "" {
+		if _, err := s.o.People.Identity(c.Param("id")); err != nil {
+			return storeError(err)
+		}
+		cs, err := s.consentOf(c, c.Param("id"), policy.Finger, req.Consent, "consent")
+		if err != nil {
+			return err
+		}
+		if err := s.giveConsent(c, cs); err != nil {
+			return err
+		}
+	}
 	slot, err := s.o.Enroller.EnrollFinger(c.Request().Context(), req.Module, c.Param("id"))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNoConsent) {
 			return storeError(err)
 		}
 		return fail(http.StatusUnprocessableEntity, "enrolment_failed", err.Error())
@@ -128,6 +148,9 @@ func storeError(err error) error {
 		return fail(http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), store.ErrBadRequest.Error()+": "))
 	case errors.Is(err, store.ErrCardInUse):
 		return fail(http.StatusConflict, "conflict", "the card belongs to someone else")
+	case errors.Is(err, store.ErrNoConsent):
+		return fail(http.StatusConflict, "consent_required", "consent: "+strings.TrimPrefix(err.Error(), store.ErrNoConsent.Error()+": ")+
+			"; record the person's consent to this biometric first (or send the consent field with the enrolment)")
 	}
 	return err
 }
@@ -458,9 +481,24 @@ func (s *Server) enrolFace(c echo.Context) error {
 	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
 		return storeError(err)
 	}
+	// consent: the consent text the person agreed to, taken now; without
+	// it, a consent recorded before must be in force.
+	var consent *store.Consent
+	if text := c.FormValue("consent"); text != "" {
+		cs, err := s.consentOf(c, c.Param("id"), policy.Face, text, "consent")
+		if err != nil {
+			return err
+		}
+		consent = &cs
+	}
 	d, err := s.o.Enroller.FaceOf(c.Request().Context(), photo)
 	if err != nil {
 		return faceError(err)
+	}
+	if consent != nil {
+		if err := s.giveConsent(c, *consent); err != nil {
+			return err
+		}
 	}
 	id := "photo-" + strconv.FormatInt(s.now().UnixNano(), 36)
 	if err := s.o.Enroller.EnrollDescriptor(c.Param("id"), id, d); err != nil {
@@ -471,15 +509,17 @@ func (s *Server) enrolFace(c echo.Context) error {
 }
 
 // createVisitor registers a visitor from a multipart form: name, host,
-// until (RFC 3339), optional from, doors (comma separated), uses, and the
-// photo that becomes their face credential.
+// until (RFC 3339), optional from, doors (comma separated), uses, the
+// photo that becomes their face credential, and consent: the version of
+// the consent text the visitor agreed to (required: a face is enrolled
+// only with consent).
 func (s *Server) createVisitor(c echo.Context) error {
 	photo, err := readPhoto(c)
 	if err != nil {
 		return err
 	}
 	form := map[string]string{}
-	for _, k := range []string{"name", "host", "from", "until", "uses", "doors"} {
+	for _, k := range []string{"name", "host", "from", "until", "uses", "doors", "consent"} {
 		form[k] = c.FormValue(k)
 		if err := textError(k, form[k]); err != nil {
 			return err
@@ -510,6 +550,9 @@ func (s *Server) createVisitor(c echo.Context) error {
 	if v := form["doors"]; v != "" {
 		p.Doors = strings.Split(v, ",")
 	}
+	if form["consent"] == "" {
+		return fail(http.StatusBadRequest, "consent_required", "consent: the visitor's consent to their face being used is required (the version of the consent text shown, e.g. "+quoteList(ConsentTexts[policy.Face])+")")
+	}
 	// The photo is checked before anything is made, so a refused visitor
 	// leaves no trace but the refusal.
 	d, err := s.o.Enroller.FaceOf(c.Request().Context(), photo)
@@ -517,9 +560,17 @@ func (s *Server) createVisitor(c echo.Context) error {
 		return faceError(err)
 	}
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
+	consent, err := s.consentOf(c, id, policy.Face, form["consent"], "consent")
+	if err != nil {
+		return err
+	}
 	v := store.Identity{ID: id, Kind: policy.Visitor, Name: form["name"], Host: host, Pass: p}
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
+	}
+	if err := s.giveConsent(c, consent); err != nil {
+		_ = s.o.Enroller.RemoveIdentity(c.Request().Context(), id)
+		return err
 	}
 	if err := s.o.Enroller.EnrollDescriptor(id, "visit", d); err != nil {
 		_ = s.o.Enroller.RemoveIdentity(c.Request().Context(), id) // nothing half-made stays

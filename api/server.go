@@ -15,6 +15,7 @@ import (
 
 	"menwei/controller"
 	"menwei/controller/door"
+	"menwei/controller/eventlog"
 	"menwei/controller/policy"
 	"menwei/controller/store"
 )
@@ -22,6 +23,7 @@ import (
 // Events is what the API needs from the event log.
 type Events interface {
 	Events(controller.EventQuery) ([]controller.Event, error)
+	Page(controller.EventQuery) (controller.EventPage, error)
 	Crop(seq uint64) ([]byte, error)
 }
 
@@ -35,6 +37,7 @@ type Options struct {
 	Opener   Opener
 	People   People
 	Enroller Enroller
+	Alarms   Alarms
 	// Capture takes the next card read at a reader for enrolment; nil = no
 	// capture route.
 	Capture Capturer
@@ -102,6 +105,8 @@ func New(o Options) *Server {
 	s.route(http.MethodGet, v1+"/events/stream", s.stream, all...)
 	s.route(http.MethodGet, v1+"/events/export", s.export, all...)
 	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, all...)
+	s.route(http.MethodGet, v1+"/alarms", s.listAlarms, all...)
+	s.route(http.MethodPost, v1+"/alarms/:seq/ack", s.ackAlarm, staff...)
 	s.route(http.MethodGet, v1+"/pds", s.listPDs, all...)
 	s.route(http.MethodGet, v1+"/doors", s.listDoors, all...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
@@ -122,6 +127,9 @@ func New(o Options) *Server {
 		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, office...)
 		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, office...)
 		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.enrolFinger, office...)
+		s.route(http.MethodGet, v1+"/residents/:id/consents", s.listConsents, all...)
+		s.route(http.MethodPost, v1+"/residents/:id/consents", s.postConsent, office...)
+		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, office...)
 		s.route(http.MethodGet, v1+"/schedules", s.listSchedules, all...)
 		s.route(http.MethodGet, v1+"/visitors", s.listPeople(policy.Visitor), all...)
 		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, all...)
@@ -214,12 +222,67 @@ func (s *Server) ready(c echo.Context) error {
 type EventsPage struct {
 	Events []controller.Event `json:"events"`
 	// Next is the value to pass for the next page: as ?after= in the
-	// default order (oldest first), as ?before= with order=desc.
+	// default order (oldest first), as ?before= with order=desc. It is
+	// where the page stopped reading, which may be past its last event.
 	Next uint64 `json:"next"`
+	// More is false once the page reached the end of the log (its oldest
+	// retained event with order=desc): no later page holds a match. A page
+	// may hold fewer than limit events and still have More: each page
+	// reads at most scanPerPage events, so a filter that matches little
+	// never reads the whole log in one request.
+	More bool `json:"more"`
+}
+
+// scanPerPage bounds the events one GET /api/v1/events reads.
+const scanPerPage = 20000
+
+// eventFilters reads the filters shared by the event list and the export:
+// kind (a comma-separated list; "door.*" is a family), door, identity,
+// person (an identity, or part of a name), result (granted or denied: the
+// access decisions only), since and until (RFC 3339). ok is false when the
+// filters cannot match anything (a result outside the kinds asked for).
+func eventFilters(c echo.Context) (q controller.EventQuery, ok bool, err error) {
+	q = controller.EventQuery{Door: c.QueryParam("door"), Identity: c.QueryParam("identity"), Person: strings.TrimSpace(c.QueryParam("person"))}
+	for _, k := range strings.Split(c.QueryParam("kind"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			q.Kinds = append(q.Kinds, k)
+		}
+	}
+	for name, v := range map[string]string{"door": q.Door, "identity": q.Identity, "person": q.Person, "kind": c.QueryParam("kind")} {
+		if err := textError(name, v); err != nil {
+			return q, false, err
+		}
+	}
+	ok = true
+	switch r := c.QueryParam("result"); r {
+	case "":
+	case "granted", "denied":
+		kind := map[string]string{"granted": controller.KindGranted, "denied": controller.KindDenied}[r]
+		ok = len(q.Kinds) == 0 || eventlog.KindIn(kind, q.Kinds)
+		q.Kinds = []string{kind}
+	default:
+		return q, false, fail(http.StatusBadRequest, "bad_query", "result: granted or denied")
+	}
+	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return q, false, fail(http.StatusBadRequest, "bad_query", name+": must be an RFC 3339 time such as 2026-11-29T08:00:00Z")
+			}
+			*dst = t
+		}
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+		return q, false, fail(http.StatusBadRequest, "bad_query", "until: must be after since")
+	}
+	return q, ok, nil
 }
 
 func (s *Server) listEvents(c echo.Context) error {
-	q := controller.EventQuery{Kind: c.QueryParam("kind"), Door: c.QueryParam("door"), Identity: c.QueryParam("identity")}
+	q, ok, err := eventFilters(c)
+	if err != nil {
+		return err
+	}
 	for name, dst := range map[string]*uint64{"after": &q.After, "before": &q.Before} {
 		if v := c.QueryParam(name); v != "" {
 			n, err := strconv.ParseUint(v, 10, 64)
@@ -243,28 +306,21 @@ func (s *Server) listEvents(c echo.Context) error {
 		}
 		q.Limit = n
 	}
-	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
-		if v := c.QueryParam(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return fail(http.StatusBadRequest, "bad_query", name+": must be an RFC 3339 time such as 2026-11-29T08:00:00Z")
-			}
-			*dst = t
-		}
-	}
-	evs, err := s.o.Events.Events(q)
-	if err != nil {
-		return err
-	}
-	page := EventsPage{Events: evs, Next: q.After}
+	page := EventsPage{Events: []controller.Event{}, Next: q.After}
 	if q.Newest {
 		page.Next = q.Before
 	}
-	if len(evs) > 0 {
-		page.Next = evs[len(evs)-1].Seq
+	if !ok {
+		return c.JSON(http.StatusOK, page)
 	}
-	if page.Events == nil {
-		page.Events = []controller.Event{}
+	q.Scan = scanPerPage
+	p, err := s.o.Events.Page(q)
+	if err != nil {
+		return err
+	}
+	page.Next, page.More = p.Next, p.More
+	if p.Events != nil {
+		page.Events = p.Events
 	}
 	return c.JSON(http.StatusOK, page)
 }

@@ -76,15 +76,26 @@ func (f *fakeOpener) GuardOpen(_ context.Context, door, account string) (control
 }
 
 // fakeEnroller enrols no real faces (no dlib here): every photo is refused
-// as having no face, which is what a photo of a wall gives.
+// as having no face, which is what a photo of a wall gives — except a
+// "photo" starting with fakeFace, whose face is stored (so the store's
+// rules, such as consent, apply as on a gate).
 type fakeEnroller struct{ s *store.Store }
 
-func (f *fakeEnroller) FaceOf(context.Context, []byte) ([128]float32, error) {
+const fakeFace = "FAKE-FACE"
+
+func (f *fakeEnroller) FaceOf(_ context.Context, photo []byte) ([128]float32, error) {
+	if bytes.HasPrefix(photo, []byte(fakeFace)) {
+		return [128]float32{0.1, 0.2}, nil
+	}
 	return [128]float32{}, fmt.Errorf("fake: %w", face.ErrNoFace)
 }
 
-func (f *fakeEnroller) EnrollDescriptor(string, string, [128]float32) error {
-	return errors.New("fake: no face index")
+func (f *fakeEnroller) EnrollDescriptor(identity, id string, d [128]float32) error {
+	return f.s.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d})
+}
+
+func (f *fakeEnroller) WithdrawConsent(_ context.Context, id string, b policy.Factor, by string) (store.Consent, int, error) {
+	return f.s.WithdrawConsent(id, b, by, time.Now())
 }
 
 func (f *fakeEnroller) EnrollFinger(context.Context, string, string) (int, error) {
@@ -600,7 +611,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range s.routes {
 		path := r.Path
-		for _, p := range []string{"name", "seq", "id"} {
+		for _, p := range []string{"name", "seq", "id", "biometric"} {
 			path = strings.ReplaceAll(path, ":"+p, "{"+p+"}")
 		}
 		ops, ok := doc.Paths[path]
@@ -688,6 +699,7 @@ func TestPeopleBadInput(t *testing.T) {
 	_ = mw.WriteField("name", "Guest")
 	_ = mw.WriteField("host", "wang")
 	_ = mw.WriteField("until", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	_ = mw.WriteField("consent", "face-v1")
 	fw, _ := mw.CreateFormFile("photo", "x.jpg")
 	fw.Write([]byte("this is not a photo"))
 	mw.Close()
@@ -732,7 +744,7 @@ func TestVisitorRefusals(t *testing.T) {
 	a := newTestServer(t)
 	_, head := a.store.Stats()
 	good := func() map[string]string {
-		return map[string]string{"name": "Guest", "host": "li", "until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+		return map[string]string{"name": "Guest", "host": "li", "until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "consent": "face-v1"}
 	}
 	with := func(k, v string) map[string]string { f := good(); f[k] = v; return f }
 	tests := []struct {
@@ -747,6 +759,8 @@ func TestVisitorRefusals(t *testing.T) {
 		{with("name", "G\x00uest"), []byte("x"), http.StatusBadRequest, "name: control character"},
 		{with("name", "G\xffuest"), []byte("x"), http.StatusBadRequest, "name: not valid UTF-8"},
 		{with("host", "nobody"), []byte("x"), http.StatusBadRequest, `host: no resident \"nobody\"`},
+		{with("consent", ""), []byte(fakeFace), http.StatusBadRequest, `consent_required","message":"consent: the visitor's consent`},
+		{with("consent", "face-v0"), []byte(fakeFace), http.StatusBadRequest, `bad_consent_text","message":"consent: the version of the consent text`},
 	}
 	for _, tt := range tests {
 		status, body := a.postVisitor(t, tt.form, tt.photo)

@@ -90,9 +90,7 @@ func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.
 	presented := append(d.pending, p)
 	rule := d.rule
 	if sid := d.cfg.Policy.Schedule; sid != "" {
-		c.mu.Lock()
-		rule.Schedule = c.schedules[sid]
-		c.mu.Unlock()
+		rule.Schedule = c.schedule(sid)
 		if rule.Schedule == nil {
 			c.log.Error("door policy names a schedule that does not exist; denying", "door", d.name(), "schedule", sid)
 			return Decision{Decision: policy.Decision{Reason: ReasonNoSchedule}, Identity: id, Card: card, Factors: factorList(presented)}
@@ -108,10 +106,7 @@ func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.
 	}
 	pid := policy.Identity{ID: id.ID, Kind: id.Kind, Groups: id.Groups, Disabled: id.Disabled}
 	if id.Schedule != "" {
-		c.mu.Lock()
-		pid.Schedule = c.schedules[id.Schedule]
-		c.mu.Unlock()
-		if pid.Schedule == nil {
+		if pid.Schedule = c.schedule(id.Schedule); pid.Schedule == nil {
 			c.log.Error("a person's schedule does not exist; denying", "door", d.name(), "identity", id.ID, "schedule", id.Schedule)
 			return Decision{Decision: policy.Decision{Reason: ReasonNoSchedule}, Identity: id, Card: card, Factors: factorList(presented)}
 		}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,4 +314,29 @@ func TestSetDoorModesAllOrNothing(t *testing.T) {
 	for d, m := range modes() {
 		assert.Equal(t, "normal", m, d)
 	}
+}
+
+// A door that only a face opens, with a card as the way in for people who
+// declined to give a face: the card opens it.
+func TestAlternativeWayInOpens(t *testing.T) {
+	cfg, err := config.Parse([]byte(strings.Replace(engineConfig, "policy: { factors: [card+pin], factor_window: 20s }",
+		"policy: { factors: [face], alternative: card }", 1)), t.TempDir())
+	require.NoError(t, err)
+	s, err := store.Open(store.Options{InMemory: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei"}))
+	require.NoError(t, s.AddCredential(store.Credential{Kind: policy.Card, Key: "1:1", Identity: "li"}))
+	c, err := New(Options{Config: cfg, Store: s})
+	require.NoError(t, err)
+	c.cardRead(context.Background(), pdSource(pdKey{"b", 3}), osdp.Raw{Reader: 0, Format: 1, Bits: 26, Data: wiegand.EncodeH10301(1, 1)})
+	evs, err := s.Events(EventQuery{Limit: 10})
+	require.NoError(t, err)
+	var decision Event
+	for _, e := range evs {
+		if e.Kind == KindGranted || e.Kind == KindDenied {
+			decision = e
+		}
+	}
+	assert.Equal(t, KindGranted, decision.Kind, "the card opens the face door: %s", decision.Reason)
 }

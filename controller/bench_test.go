@@ -88,6 +88,11 @@ func BenchmarkLoadFaces100k(b *testing.B) {
 		}
 	}
 	require.NoError(b, s.Import(ids, nil))
+	consents := make([]store.Consent, n)
+	for j := range n {
+		consents[j] = store.Consent{Identity: ids[j].ID, Biometric: policy.Face, Given: time.Now(), Text: "face-v1", Account: "bench"}
+	}
+	require.NoError(b, s.ImportConsents(consents))
 	require.NoError(b, s.ImportFaces(faces))
 	require.NoError(b, s.Close())
 	s, err = store.Open(store.Options{Dir: dir})

@@ -53,22 +53,22 @@ func (c *Controller) CaptureCard(ctx context.Context, name string, n int, wait t
 	wait = min(max(wait, time.Second), time.Minute)
 	key := captureKey{src, n}
 	ch := make(chan store.Card, 1)
-	c.mu.Lock()
+	c.captureMu.Lock()
 	if c.captures == nil {
 		c.captures = map[captureKey]chan store.Card{}
 	}
 	if _, busy := c.captures[key]; busy {
-		c.mu.Unlock()
+		c.captureMu.Unlock()
 		return store.Card{}, ErrCaptureBusy
 	}
 	c.captures[key] = ch
-	c.mu.Unlock()
+	c.captureMu.Unlock()
 	defer func() {
-		c.mu.Lock()
+		c.captureMu.Lock()
 		if c.captures[key] == ch {
 			delete(c.captures, key)
 		}
-		c.mu.Unlock()
+		c.captureMu.Unlock()
 	}()
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -95,19 +95,19 @@ func (c *Controller) isConverter(name string) bool {
 // reports whether it did (the read is then not judged).
 func (c *Controller) captured(ctx context.Context, src source, raw osdp.Raw) bool {
 	key := captureKey{src, int(raw.Reader)}
-	c.mu.Lock()
+	c.captureMu.Lock()
 	ch, ok := c.captures[key]
 	if !ok {
-		c.mu.Unlock()
+		c.captureMu.Unlock()
 		return false
 	}
 	card, err := store.CardFromBits(int(raw.Bits), raw.Data)
 	if err != nil {
-		c.mu.Unlock()
+		c.captureMu.Unlock()
 		return true // a bad read while capturing: not an access attempt either
 	}
 	delete(c.captures, key)
-	c.mu.Unlock()
+	c.captureMu.Unlock()
 	ch <- card // buffered, and only this read takes the entry
 	c.prompt(ctx, readerRef{src: src, reader: int(raw.Reader)})
 	c.record(ctx, Event{Kind: KindCardCaptured, PD: c.sourceName(src), Card: card.Hint(), CardRef: card.Ref(),
@@ -122,8 +122,8 @@ func (c *Controller) Capturing(name string, n int) bool {
 	if k, ok := c.pdAt[name]; ok {
 		src = pdSource(k)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.captureMu.Lock()
+	defer c.captureMu.Unlock()
 	_, ok := c.captures[captureKey{src, n}]
 	return ok
 }

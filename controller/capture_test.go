@@ -16,8 +16,8 @@ import (
 func (e *engine) waitCapturing(pd byte, reader int) {
 	e.t.Helper()
 	require.Eventually(e.t, func() bool {
-		e.c.mu.Lock()
-		defer e.c.mu.Unlock()
+		e.c.captureMu.Lock()
+		defer e.c.captureMu.Unlock()
 		_, ok := e.c.captures[captureKey{pdSource(pdKey{"b", pd}), reader}]
 		return ok
 	}, 5*time.Second, time.Millisecond)
@@ -67,9 +67,9 @@ func TestCaptureCard(t *testing.T) {
 	assert.Equal(t, KindGranted, e.decision().Kind)
 	r = <-got
 	assert.ErrorIs(t, r.err, ErrCaptureTimeout)
-	e.c.mu.Lock()
+	e.c.captureMu.Lock()
 	assert.Empty(t, e.c.captures, "a finished capture leaves nothing behind")
-	e.c.mu.Unlock()
+	e.c.captureMu.Unlock()
 
 	_, err = e.c.CaptureCard(context.Background(), "nowhere", 0, time.Second)
 	assert.ErrorIs(t, err, store.ErrNotFound)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"menwei/controller/alarms"
 	"menwei/controller/alerts"
 	"menwei/controller/config"
 	"menwei/controller/door"
@@ -17,7 +19,6 @@ import (
 	"menwei/controller/fingers"
 	"menwei/controller/policy"
 	"menwei/controller/store"
-	"menwei/devices/faceterm"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
 )
@@ -47,9 +48,11 @@ type pdKey struct {
 // state machine per door, and the risk watcher.
 //
 // Locks, in the order they may be taken: a door's doorRT.mu (everything
-// done to one door), then mu, alertsMu or ctxMu (never while holding
-// another of these three). The fields above mu are set in New and only read
-// afterwards.
+// done to one door), then a bus's reqMu, alertsMu or ctxMu (never while
+// holding another of these three). The fields above buses are set in New
+// and only read afterwards; the run-time state of buses, terminals and
+// ports (runtime.go) is in maps made in New whose values are atomics or
+// owned by one goroutine.
 type Controller struct {
 	cfg   config.Config
 	store Storage
@@ -61,23 +64,19 @@ type Controller struct {
 	pdAt   map[string]pdKey
 	doors  []*doorRT
 
-	// mu guards the shared run-time state below, written by the bus event
-	// goroutines, the port reopeners and the callers of Submit, read by the
-	// API (status, health).
-	mu        sync.Mutex
-	loops     map[string]*osdp.Loop       // bus → its loop, while Run runs
-	online    map[pdKey]bool              // PD answers
-	secure    map[pdKey]bool              // PD is on its secure channel
-	lockReq   map[lockReqKey]*lockWait    // OUT request → who waits for its answer
-	pdState   map[pdKey]*pdState          // tamper, power, inputs known
-	fire      map[inputRef]bool           // fire inputs active
-	ports     map[string]portState        // "bus/<name>", "converter/<name>" → last known state
-	schedules map[string]*policy.Schedule // reloaded by the supervisor
-	// captures are the readers whose next card goes to CaptureCard.
-	captures map[captureKey]chan store.Card
+	buses map[string]*busRT  // by bus name
+	ports map[string]*portRT // "bus/<name>", "converter/<name>"
+	// schedules are swapped whole by ReloadSchedules (the supervisor) and
+	// read by every decision.
+	schedules atomic.Pointer[map[string]*policy.Schedule]
+	// captureMu guards captures: the readers whose next card goes to
+	// CaptureCard (taken by a bus event goroutine on every card read).
+	captureMu sync.Mutex
+	captures  map[captureKey]chan store.Card
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher
+	alarms   *alarms.Book // open alarms, read from the log (its own locks)
 
 	faces   FaceIndex    // safe for concurrent use
 	embed   FaceEmbedder // safe for concurrent use (one dlib worker behind a queue)
@@ -87,10 +86,11 @@ type Controller struct {
 	// ctxMu guards ctx: Run's context, for callbacks from other goroutines.
 	ctxMu sync.Mutex
 	ctx   context.Context
-	// reasm holds, per bus, the face captures being reassembled. The map is
-	// filled in New and only read afterwards; each Reassembler is used only
-	// by its bus's event goroutine, which owns it (no lock).
-	reasm map[string]*faceterm.Reassembler
+	// reload asks the supervisor to read the schedules again (a schedule
+	// or holiday changed in the store); stopFeed ends the subscription to
+	// the store's changes (Close).
+	reload   chan struct{}
+	stopFeed func()
 	// decided, when set (tests), sees every decision once it is durable and
 	// before anything is acted on.
 	decided func(Event)
@@ -111,10 +111,8 @@ func New(o Options) (*Controller, error) {
 	}
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
-		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{}, loops: map[string]*osdp.Loop{},
-		online: map[pdKey]bool{}, secure: map[pdKey]bool{}, lockReq: map[lockReqKey]*lockWait{}, pdState: map[pdKey]*pdState{},
-		fire: map[inputRef]bool{}, ports: map[string]portState{},
-		metrics: newMetrics(),
+		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{},
+		metrics: newMetrics(), alarms: alarms.NewBook(),
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
 			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
@@ -125,6 +123,17 @@ func New(o Options) (*Controller, error) {
 	}
 	c.metrics.repaired.Add(float64(o.Store.Repaired()))
 	c.faces, c.embed = o.Faces, o.Embedder
+	c.reload = make(chan struct{}, 1)
+	// Subscribed before the faces are loaded, so that no face written
+	// meanwhile is missed (one written during the load is added twice:
+	// the index replaces a face by its id).
+	c.stopFeed = o.Store.SubscribeChanges(c.followChange)
+	built := false
+	defer func() {
+		if !built {
+			c.stopFeed()
+		}
+	}()
 	if c.faces != nil {
 		start := time.Now()
 		n, err := c.loadFaces()
@@ -133,9 +142,8 @@ func New(o Options) (*Controller, error) {
 		}
 		c.log.Info("face index loaded", "descriptors", n, "took", time.Since(start).Round(time.Millisecond))
 	}
-	c.reasm = map[string]*faceterm.Reassembler{}
+	c.buses, c.ports = newRuntime(o.Config)
 	for _, b := range o.Config.Buses {
-		c.reasm[b.Name] = &faceterm.Reassembler{}
 		for _, p := range b.PDs {
 			k := pdKey{b.Name, byte(*p.Address)}
 			c.pdName[k], c.pdAt[p.Name] = p.Name, k
@@ -151,7 +159,7 @@ func New(o Options) (*Controller, error) {
 		return nil, err
 	}
 	for _, dc := range o.Config.Doors {
-		if dc.Policy.Schedule != "" && c.schedules[dc.Policy.Schedule] == nil {
+		if dc.Policy.Schedule != "" && c.schedule(dc.Policy.Schedule) == nil {
 			c.log.Warn("door policy names a schedule the store does not have: the door refuses everyone but staff until it is added",
 				"door", dc.Name, "schedule", dc.Policy.Schedule)
 		}
@@ -178,8 +186,13 @@ func New(o Options) (*Controller, error) {
 		}
 		c.doors = append(c.doors, d)
 	}
+	built = true
 	return c, nil
 }
+
+// Close ends the controller's subscription to the store's changes; call it
+// after Run has returned and before closing the store.
+func (c *Controller) Close() { c.stopFeed() }
 
 // ReloadSchedules reads schedules and holidays from the store again.
 func (c *Controller) ReloadSchedules() error {
@@ -187,9 +200,15 @@ func (c *Controller) ReloadSchedules() error {
 	if err != nil {
 		return fmt.Errorf("controller: schedules: %w", err)
 	}
-	c.mu.Lock()
-	c.schedules = s
-	c.mu.Unlock()
+	c.schedules.Store(&s)
+	return nil
+}
+
+// schedule returns a schedule by id, nil if the store has none.
+func (c *Controller) schedule(id string) *policy.Schedule {
+	if m := c.schedules.Load(); m != nil {
+		return (*m)[id]
+	}
 	return nil
 }
 
@@ -221,9 +240,10 @@ func (c *Controller) busConfig(b config.Bus) osdp.BusConfig {
 }
 
 func (c *Controller) loop(bus string) *osdp.Loop {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.loops[bus]
+	if b := c.buses[bus]; b != nil {
+		return b.loop.Load()
+	}
+	return nil
 }
 
 // Run drives every bus and door until ctx ends. It returns an error if a
@@ -260,9 +280,8 @@ func (c *Controller) Run(ctx context.Context) error {
 			port.Close()
 			return fail(fmt.Errorf("controller: bus %s: %w", b.Name, err))
 		}
-		c.mu.Lock()
-		c.loops[b.Name] = loop
-		c.mu.Unlock()
+		br := c.buses[b.Name]
+		br.loop.Store(loop)
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -273,9 +292,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}()
 		go func() {
 			defer wg.Done()
-			for e := range loop.Events() {
-				c.handle(ctx, b.Name, loop, e)
-			}
+			c.busEvents(ctx, br, loop)
 		}()
 	}
 	for _, cv := range c.cfg.Converters {
@@ -295,10 +312,16 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		c.supervise(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := c.alarms.Follow(ctx, c.store); err != nil {
+			c.log.Error("open alarms not followed", "err", err)
+		}
 	}()
 	wg.Wait()
 	c.work.Wait()
@@ -337,11 +360,15 @@ func (c *Controller) supervise(ctx context.Context) {
 			return
 		case <-tick.C:
 			c.tick(ctx)
+		case <-c.reload:
+			if err := c.ReloadSchedules(); err != nil {
+				c.log.Error("reloading schedules", "err", err)
+			}
 		case <-reload.C:
 			if err := c.ReloadSchedules(); err != nil {
 				c.log.Error("reloading schedules", "err", err)
 			}
-			c.pruneCrops()
+			c.retain(c.now())
 		case <-prune.C:
 			c.pruneEvents(ctx)
 		}
@@ -393,14 +420,38 @@ func (c *Controller) stamp(e Event) Event {
 	return e
 }
 
+// busEvents is a bus's event goroutine: it handles what the bus's PDs
+// report and the answers to commands, and retries the input status
+// requests that are due. It owns the bus's reassembler and its PDs'
+// pdState and fire inputs.
+func (c *Controller) busEvents(ctx context.Context, b *busRT, loop *osdp.Loop) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	events := loop.Events()
+	for {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			c.handle(ctx, b.name, loop, e)
+		case <-tick.C:
+			c.retryInputs(ctx, b, loop, c.now())
+		}
+	}
+}
+
 func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e osdp.Event) {
 	k := pdKey{bus, e.Addr}
-	name := c.pdName[k]
+	pd := c.pd(k)
+	if pd == nil {
+		return // the loop reports only configured PDs
+	}
+	name := pd.name
 	switch e.Kind {
 	case osdp.EventOnline:
-		c.mu.Lock()
-		c.online[k], c.secure[k] = true, e.Secure
-		c.mu.Unlock()
+		pd.secure.Store(e.Secure)
+		pd.online.Store(true)
 		detail := "plaintext"
 		if e.Secure {
 			detail = "secure channel"
@@ -412,9 +463,8 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		c.inputsOnline(k)
 		c.askInputs(ctx, k, loop)
 	case osdp.EventOffline:
-		c.mu.Lock()
-		c.online[k], c.secure[k] = false, false
-		c.mu.Unlock()
+		pd.online.Store(false)
+		pd.secure.Store(false)
 		c.metrics.pdOnline.WithLabelValues(name).Set(0)
 		c.record(ctx, Event{Kind: KindPDOffline, PD: name, Detail: errText(e.Err), Alarm: true})
 		c.lockOnline(ctx, k, false)
@@ -428,10 +478,11 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		if c.statusResult(k, e) {
 			return
 		}
-		c.mu.Lock()
-		w, ok := c.lockReq[lockReqKey{k.bus, e.Req}]
-		delete(c.lockReq, lockReqKey{k.bus, e.Req})
-		c.mu.Unlock()
+		b := c.buses[bus]
+		b.reqMu.Lock()
+		w, ok := b.lockReq[e.Req]
+		delete(b.lockReq, e.Req)
+		b.reqMu.Unlock()
 		if ok {
 			c.lockDone(ctx, k, w, e.Err)
 		}
@@ -475,13 +526,11 @@ type PDStatus struct {
 
 // PDs reports every configured PD, in configuration order.
 func (c *Controller) PDs() []PDStatus {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []PDStatus
 	for _, b := range c.cfg.Buses {
 		for _, p := range b.PDs {
-			k := pdKey{b.Name, byte(*p.Address)}
-			out = append(out, PDStatus{p.Name, cmp.Or(p.DisplayName, p.Name), b.Name, *p.Address, c.online[k], c.secure[k]})
+			rt := c.pd(pdKey{b.Name, byte(*p.Address)})
+			out = append(out, PDStatus{p.Name, cmp.Or(p.DisplayName, p.Name), b.Name, *p.Address, rt.online.Load(), rt.secure.Load()})
 		}
 	}
 	return out

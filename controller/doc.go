@@ -15,6 +15,7 @@
 // of Badger: identities, credentials, faces, schedules, accounts, phones),
 // controller/config (the configuration file), controller/door (a door's
 // supervision), controller/policy (the access rules), controller/eventlog
-// (the durable log), controller/alerts, controller/fingers,
+// (the durable log), controller/alarms (the open alarms, from the log),
+// controller/alerts (risk patterns), controller/fingers (fingerprint modules),
 // controller/badgerdb (opening Badger after a crash).
 package controller

@@ -174,12 +174,6 @@ const (
 // Opened reports whether the door is known to be released.
 func (r LockResult) Opened() bool { return r == LockConfirmed || r == LockHeldOpen }
 
-// lockReqKey names a command on a bus (request ids are per bus).
-type lockReqKey struct {
-	bus string
-	id  uint64
-}
-
 // lockWait is a command to a door's lock waiting for the terminal's answer.
 type lockWait struct {
 	door    string
@@ -213,14 +207,15 @@ func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord,
 		c.lockDone(ctx, d.lock, w, fmt.Errorf("%w: no bus %q", osdp.ErrOffline, d.lock.bus))
 		return w
 	}
-	// Registered under c.mu before the answer can arrive (it is handled
-	// on this bus's event goroutine, which also takes c.mu).
-	c.mu.Lock()
+	// Registered under the bus's reqMu before the answer can arrive (it is
+	// handled on the bus's event goroutine, which also takes reqMu).
+	b := c.buses[d.lock.bus]
+	b.reqMu.Lock()
 	id, err := loop.Submit(ctx, d.lock.addr, osdp.Out{Records: []osdp.OutRecord{r}})
 	if err == nil {
-		c.lockReq[lockReqKey{d.lock.bus, id}] = w
+		b.lockReq[id] = w
 	}
-	c.mu.Unlock()
+	b.reqMu.Unlock()
 	if err != nil {
 		w.failed = true
 		c.lockDone(ctx, d.lock, w, err)
@@ -430,12 +425,10 @@ func (c *Controller) inputs(ctx context.Context, k pdKey, st []byte) {
 		if c.pdAt[f.PD] != k || f.Input >= len(st) {
 			continue
 		}
-		ref := inputRef{k, f.Input}
 		active := st[f.Input] != 0
-		c.mu.Lock()
-		was := c.fire[ref]
-		c.fire[ref] = active
-		c.mu.Unlock()
+		pd := c.pd(k) // its fire map is owned by this bus's event goroutine
+		was := pd.fire[f.Input]
+		pd.fire[f.Input] = active
 		if active && !was {
 			c.fireAlarm(ctx, fmt.Sprintf("fire alarm input %d on %s", f.Input, f.PD))
 		}
@@ -474,7 +467,6 @@ func (c *Controller) lockOnline(ctx context.Context, k pdKey, online bool) {
 // tick runs the doors' timers and ends stale multi-factor attempts.
 func (c *Controller) tick(ctx context.Context) {
 	now := c.now()
-	c.retryInputs(ctx, now)
 	for _, d := range c.doors {
 		d.mu.Lock()
 		if dl := d.sm.Deadline(); !dl.IsZero() && !now.Before(dl) {

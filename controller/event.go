@@ -26,6 +26,11 @@ const (
 	KindFire        = "emergency.fire"
 	KindSystemStart = "system.start"
 	KindSystemStop  = "system.stop"
+	// A person's consent to a biometric, given or withdrawn (its detail
+	// names the biometric and the text's version; the account is the
+	// audit's).
+	KindConsentGiven     = "consent.given"
+	KindConsentWithdrawn = "consent.withdrawn"
 )
 
 // Reasons carried by access decisions besides those of package policy
@@ -52,6 +57,9 @@ type Event = eventlog.Event
 
 // EventQuery selects events.
 type EventQuery = eventlog.Query
+
+// EventPage is one page of a query's answer.
+type EventPage = eventlog.Page
 
 // ChainError says where the event chain breaks.
 type ChainError = eventlog.ChainError

@@ -100,22 +100,53 @@ func (c *Controller) FaceOf(ctx context.Context, photo []byte) ([128]float32, er
 }
 
 // EnrollDescriptor enrols a descriptor computed elsewhere (a terminal).
+// It is checked as the index would check it, then stored; the index
+// follows the store (followChange).
 func (c *Controller) EnrollDescriptor(identity, id string, d [128]float32) error {
-	if err := c.store.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d}); err != nil {
-		return err
+	if c.faces == nil {
+		return errors.New("controller: enrol face: no face index configured")
 	}
-	return c.faces.Add(identity, id, d)
+	if err := faceindex.Check(identity, indexKey(identity, id), (*faceindex.Descriptor)(&d)); err != nil {
+		return fmt.Errorf("controller: enrol face: %w", err)
+	}
+	return c.store.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d})
 }
 
-// RemoveFaces forgets every face of an identity.
+// RemoveFaces forgets every face of an identity (the index follows).
 func (c *Controller) RemoveFaces(identity string) error {
-	if _, err := c.store.DeleteFaces(identity); err != nil {
-		return err
+	_, err := c.store.DeleteFaces(identity)
+	return err
+}
+
+// followChange keeps the face index in step with the store: every face
+// written or deleted, by whichever path (the API, a terminal's enrolment,
+// later replication from the estate's office), reaches the index right
+// after it commits, on the store's write path. It is the controller's
+// subscriber to the store's change feed (store.SubscribeChanges), so it
+// only does quick in-memory work and hands a schedule reload to the
+// supervisor.
+func (c *Controller) followChange(ch store.Change) {
+	switch ch.Kind {
+	case store.FacePut:
+		if c.faces == nil || ch.Face == nil {
+			return
+		}
+		if err := c.faces.Add(ch.Face.Identity, ch.Face.ID, ch.Face.Vector); err != nil {
+			// Only a full index gets here (EnrollDescriptor checks the rest):
+			// the face is stored but cannot match until there is room.
+			c.metrics.faceIndexErrors.Inc()
+			c.log.Error("face stored but not indexed", "identity", ch.Face.Identity, "face", ch.Face.ID, "err", err)
+		}
+	case store.FacesDeleted, store.IdentityDeleted:
+		if c.faces != nil {
+			c.faces.RemoveIdentity(ch.ID)
+		}
+	case store.SchedulePut, store.HolidayPut, store.HolidayDeleted:
+		select {
+		case c.reload <- struct{}{}:
+		default: // a reload is already due
+		}
 	}
-	if c.faces != nil {
-		c.faces.RemoveIdentity(identity)
-	}
-	return nil
 }
 
 // mfgReport handles a vendor reply: face captures from face terminals.
@@ -134,7 +165,7 @@ func (c *Controller) mfgReport(ctx context.Context, k pdKey, m osdp.MfgRep) {
 		c.faceSeen(ctx, k, msg.Capture, msg.Vector, nil, image.Rectangle{})
 	case faceterm.Fragment:
 		// On this bus's event goroutine, the only user of its reassembler.
-		photo, capt, err := c.reasm[k.bus].Add(c.now(), fmt.Sprint(k), msg)
+		photo, capt, err := c.buses[k.bus].reasm.Add(c.now(), fmt.Sprint(k), msg)
 		if errors.Is(err, faceterm.ErrDropped) {
 			return // already reported
 		}
@@ -250,23 +281,6 @@ func (c *Controller) keepCrop(seq uint64, photo []byte, box image.Rectangle) {
 	}
 	if err := c.store.PutCrop(seq, crop); err != nil {
 		c.log.Error("face crop not stored", "seq", seq, "err", err)
-	}
-}
-
-// pruneCrops applies the crops' retention: count and age.
-func (c *Controller) pruneCrops() {
-	r := c.cfg.Face.Crops
-	var through uint64
-	if r.MaxAge > 0 {
-		old, err := c.store.Events(EventQuery{Until: c.now().Add(-r.MaxAge), Limit: 1000})
-		if err == nil && len(old) > 0 {
-			through = old[len(old)-1].Seq
-		}
-	}
-	if n, err := c.store.PruneCrops(r.MaxCount, through); err != nil {
-		c.log.Error("pruning face crops", "err", err)
-	} else if n > 0 {
-		c.log.Info("face crops removed by retention", "count", n)
 	}
 }
 

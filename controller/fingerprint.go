@@ -90,6 +90,33 @@ func (c *Controller) EnrollFinger(ctx context.Context, module, identity string) 
 	return t.Slot, nil
 }
 
+// WithdrawConsent records that a person withdrew their consent to a
+// biometric and deletes it everywhere: their fingerprint templates from
+// every module and the store, or their faces from the store (the face
+// index follows). It returns the consent as it now stands and how many
+// records were deleted.
+func (c *Controller) WithdrawConsent(ctx context.Context, identity string, b policy.Factor, by string) (store.Consent, int, error) {
+	slots := 0
+	if b == policy.Finger && c.fingers != nil {
+		// The modules first, while the consent still stands: if this
+		// fails the person can ask again and nothing is half-done.
+		ts, err := c.store.Templates()
+		if err != nil {
+			return store.Consent{}, 0, err
+		}
+		for _, t := range ts {
+			if t.Identity == identity {
+				slots++
+			}
+		}
+		if err := c.RemoveFingers(ctx, identity); err != nil {
+			return store.Consent{}, 0, err
+		}
+	}
+	cs, n, err := c.store.WithdrawConsent(identity, b, by, c.now())
+	return cs, n + slots, err
+}
+
 // RemoveFingers deletes a person's templates from the store and every module.
 func (c *Controller) RemoveFingers(ctx context.Context, identity string) error {
 	if c.fingers == nil {
@@ -107,16 +134,14 @@ func (c *Controller) ReconcileFingers(ctx context.Context, module string) (added
 }
 
 // RemoveIdentity deletes a person: their fingerprint templates from every
-// module, their faces from the index, then the record with its credentials.
+// module, then the record with its credentials and faces (the face index
+// follows the store).
 func (c *Controller) RemoveIdentity(ctx context.Context, id string) error {
 	if _, err := c.store.Identity(id); err != nil {
 		return err
 	}
 	if err := c.RemoveFingers(ctx, id); err != nil {
 		return err
-	}
-	if c.faces != nil {
-		c.faces.RemoveIdentity(id)
 	}
 	if err := c.store.DeleteIdentity(id); err != nil {
 		return err

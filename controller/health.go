@@ -41,7 +41,7 @@ type TerminalHealth struct {
 	Secure *bool `json:"secure,omitempty"`
 }
 
-// portState is the last known state of a serial port (under Controller.mu).
+// portState is the last known state of a serial port (see portRT).
 type portState struct {
 	open bool
 	err  string
@@ -49,13 +49,13 @@ type portState struct {
 
 // setPort records a port's state; called by the port's reopener.
 func (c *Controller) setPort(name string, open bool, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := portState{open: open}
+	st := &portState{open: open}
 	if err != nil {
 		st.err = err.Error()
 	}
-	c.ports[name] = st
+	if p := c.ports[name]; p != nil {
+		p.state.Store(st)
+	}
 }
 
 // Health reports the state of every part (see Health).
@@ -71,9 +71,11 @@ func (c *Controller) Health() Health {
 	if !h.Store {
 		h.NotReady = append(h.NotReady, "store closed")
 	}
-	c.mu.Lock()
 	port := func(name, kind, device string) {
-		st := c.ports[kind+"/"+name]
+		st := portState{}
+		if p := c.ports[kind+"/"+name].state.Load(); p != nil {
+			st = *p
+		}
 		p := PortHealth{Name: name, Kind: kind, Device: device, Open: st.open, Error: st.err}
 		if !p.Open {
 			why := "not open yet"
@@ -92,11 +94,11 @@ func (c *Controller) Health() Health {
 	}
 	for _, b := range c.cfg.Buses {
 		for _, p := range b.PDs {
-			k := pdKey{b.Name, byte(*p.Address)}
-			t := TerminalHealth{Name: p.Name, Kind: "osdp", Online: c.online[k]}
+			rt := c.pd(pdKey{b.Name, byte(*p.Address)})
+			t := TerminalHealth{Name: p.Name, Kind: "osdp", Online: rt.online.Load()}
 			ok := t.Online
 			if p.Key() != nil {
-				sec := c.secure[k]
+				sec := rt.secure.Load()
 				t.Secure = &sec
 				ok = ok && sec
 			}
@@ -109,7 +111,6 @@ func (c *Controller) Health() Health {
 			h.Terminals = append(h.Terminals, t)
 		}
 	}
-	c.mu.Unlock()
 	if c.fingers != nil {
 		for _, m := range c.fingers.Status() {
 			h.Terminals = append(h.Terminals, TerminalHealth{Name: m.Name, Kind: "fingerprint", Online: m.Online})

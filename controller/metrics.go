@@ -17,6 +17,9 @@ type metrics struct {
 	framesSent  *prometheus.CounterVec
 	alertsTotal *prometheus.CounterVec
 	repaired    prometheus.Counter
+	retained    *prometheus.CounterVec // deletions by the retention rules (retention.go)
+	// faceIndexErrors counts faces stored but not indexed (a full index).
+	faceIndexErrors prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -34,10 +37,14 @@ func newMetrics() *metrics {
 			Help: "OSDP commands written, by bus and command (POLL rate = rate of command=POLL)."}, []string{"bus", "command"}),
 		alertsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "menwei_alerts_total",
 			Help: "Risk alerts raised, by kind."}, []string{"kind"}),
+		faceIndexErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "menwei_face_index_errors_total",
+			Help: "Faces written to the store that the face index could not take (it is full)."}),
+		retained: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "menwei_retention_deleted_total",
+			Help: "Biometric data deleted by the retention rules: visitor_face (a pass ended), face_crop (too old or too many)."}, []string{"what"}),
 		repaired: prometheus.NewCounter(prometheus.CounterOpts{Name: "menwei_store_crash_repairs_total",
 			Help: "Empty value-log or memtable files left by a crash inside Badger's file creation or deletion, removed when the store opened."}),
 	}
-	m.reg.MustRegister(m.decisions, m.pdOnline, m.appendTime, m.faceSearch, m.framesSent, m.alertsTotal, m.repaired,
+	m.reg.MustRegister(m.decisions, m.pdOnline, m.appendTime, m.faceSearch, m.framesSent, m.alertsTotal, m.repaired, m.faceIndexErrors, m.retained,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

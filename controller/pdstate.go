@@ -10,7 +10,8 @@ import (
 
 // What the controller remembers of each PD's own state between its reports:
 // the tamper switch and the power supply (LSTATR), and whether its inputs
-// are known yet (ISTATR).
+// are known yet (ISTATR). Each PD's pdState (pdRT.st) is owned by its bus's
+// event goroutine: everything in this file runs there, so none of it locks.
 type pdState struct {
 	tamperKnown, tamper bool
 	powerKnown, power   bool // power: the PD reports a power failure
@@ -37,29 +38,21 @@ const (
 	KindPDPowerRestored = "pd.power_restored"
 )
 
-func (c *Controller) state(k pdKey) *pdState {
-	s := c.pdState[k]
-	if s == nil {
-		s = &pdState{}
-		c.pdState[k] = s
-	}
-	return s
-}
-
 // localStatus records the tamper and power states of a PD when they change,
 // in both directions. A PD that reports the same state on every poll (or on
 // every LSTAT) records it once; a first report of "all well" records
 // nothing, a first report of tamper or power failure records it.
 func (c *Controller) localStatus(ctx context.Context, k pdKey, m osdp.LStatR) {
-	name := c.pdName[k]
+	pd := c.pd(k)
+	if pd == nil {
+		return
+	}
+	name, s := pd.name, &pd.st
 	tamper, power := m.Tamper != 0, m.Power != 0
-	c.mu.Lock()
-	s := c.state(k)
 	tamperChanged := s.tamperKnown && s.tamper != tamper || !s.tamperKnown && tamper
 	powerChanged := s.powerKnown && s.power != power || !s.powerKnown && power
 	s.tamperKnown, s.tamper = true, tamper
 	s.powerKnown, s.power = true, power
-	c.mu.Unlock()
 	switch {
 	case tamperChanged && tamper:
 		c.record(ctx, Event{Kind: KindPDTamper, PD: name, Detail: "tamper", Alarm: true})
@@ -76,16 +69,17 @@ func (c *Controller) localStatus(ctx context.Context, k pdKey, m osdp.LStatR) {
 
 // askInputs sends the PD an input status request (at online, and on retry).
 //
-// The request is registered under c.mu before its answer can be handled
-// (statusResult, on the bus event goroutine, takes c.mu too); otherwise a
-// quick NAK could arrive first, go unrecognised, and no retry would ever be
-// planned. Holding c.mu across Submit cannot deadlock: the loop serves calls
-// even while it waits to hand out events.
+// It runs on the bus's event goroutine, the same one that handles the
+// answer (statusResult): the request is noted before its answer can be
+// looked at, so a quick NAK is always recognised and a retry planned. The
+// loop serves Submit even while it waits to hand out events.
 func (c *Controller) askInputs(ctx context.Context, k pdKey, loop pdSubmitter) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	pd := c.pd(k)
+	if pd == nil {
+		return
+	}
 	id, err := loop.Submit(ctx, k.addr, osdp.IStat{})
-	s := c.state(k)
+	s := &pd.st
 	if err != nil {
 		c.log.Debug("input status request failed", "pd", c.pdName[k], "err", err)
 		s.istatReq = 0
@@ -96,17 +90,21 @@ func (c *Controller) askInputs(ctx context.Context, k pdKey, loop pdSubmitter) {
 
 // inputsOnline starts learning a PD's inputs afresh when it comes online.
 func (c *Controller) inputsOnline(k pdKey) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.state(k)
+	pd := c.pd(k)
+	if pd == nil {
+		return
+	}
+	s := &pd.st
 	s.inputsKnown, s.istatDue, s.istatWait, s.istatRetries = false, time.Time{}, 0, 0
 }
 
 // inputsArrived notes that a PD's inputs are known (ISTATR, solicited or not).
 func (c *Controller) inputsArrived(k pdKey) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.state(k)
+	pd := c.pd(k)
+	if pd == nil {
+		return
+	}
+	s := &pd.st
 	s.inputsKnown, s.istatDue = true, time.Time{}
 }
 
@@ -114,12 +112,11 @@ func (c *Controller) inputsArrived(k pdKey) {
 // whether the result was one. A refusal plans a retry; an offline PD is
 // asked again when it comes back.
 func (c *Controller) statusResult(k pdKey, e osdp.Event) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.pdState[k]
-	if s == nil || s.istatReq == 0 || s.istatReq != e.Req {
+	pd := c.pd(k)
+	if pd == nil || pd.st.istatReq == 0 || pd.st.istatReq != e.Req {
 		return false
 	}
+	s := &pd.st
 	s.istatReq = 0
 	if e.Err == nil || errors.Is(e.Err, osdp.ErrOffline) || s.inputsKnown {
 		return true
@@ -134,20 +131,14 @@ func (c *Controller) statusResult(k pdKey, e osdp.Event) bool {
 	return true
 }
 
-// retryInputs sends the input status requests that are due (from tick).
-func (c *Controller) retryInputs(ctx context.Context, now time.Time) {
-	var due []pdKey
-	c.mu.Lock()
-	for k, s := range c.pdState {
-		if !s.istatDue.IsZero() && !now.Before(s.istatDue) && c.online[k] && !s.inputsKnown {
+// retryInputs sends the bus's input status requests that are due (from
+// the bus's event goroutine).
+func (c *Controller) retryInputs(ctx context.Context, b *busRT, loop pdSubmitter, now time.Time) {
+	for _, pd := range b.pds {
+		s := &pd.st
+		if !s.istatDue.IsZero() && !now.Before(s.istatDue) && pd.online.Load() && !s.inputsKnown {
 			s.istatDue = time.Time{}
-			due = append(due, k)
-		}
-	}
-	c.mu.Unlock()
-	for _, k := range due {
-		if loop := c.loop(k.bus); loop != nil {
-			c.askInputs(ctx, k, loop)
+			c.askInputs(ctx, pd.key, loop)
 		}
 	}
 }

@@ -32,6 +32,9 @@ type (
 		Faces(yield func(store.FaceRecord) bool) error
 		PutFace(f store.FaceRecord) error
 		DeleteFaces(identity string) (int, error)
+		WithdrawConsent(identity string, b policy.Factor, by string, at time.Time) (store.Consent, int, error)
+		Templates() ([]fingers.Template, error)
+		Identities(kind policy.Kind) ([]store.Identity, error) // visitors, for retention
 		PutCrop(seq uint64, jpg []byte) error
 		PruneCrops(maxCount int, dropThroughSeq uint64) (int, error)
 	}
@@ -48,6 +51,8 @@ type (
 	events interface {
 		Append(ctx context.Context, e Event) (Event, error)
 		Events(q EventQuery) ([]Event, error)
+		Page(q EventQuery) (eventlog.Page, error)
+		Subscribe(buf int) (<-chan Event, func())
 		Prune(ctx context.Context, r eventlog.Retention, now time.Time) (uint64, error)
 	}
 )
@@ -59,6 +64,9 @@ type Storage interface {
 	doorStore
 	events
 	fingers.TemplateStore
+	// SubscribeChanges delivers every committed change (the face index
+	// and the schedules follow it).
+	SubscribeChanges(f func(store.Change)) (cancel func())
 	Closed() bool
 	Repaired() int // crash leftovers removed at open, for the metrics
 }

@@ -19,6 +19,9 @@ function describe(li, e) {
     door: e.door ? doorName(e.door) : (e.pd ? pdName(e.pd) : t("place.unknown")),
     pd: e.pd ? pdName(e.pd) : (e.door ? doorName(e.door) : t("place.unknown")),
     person: e.name || e.identity || t("who.unknown"),
+    account: e.account || t("who.unknown"),
+    ref: e.ref || "",
+    note: e.kind === "alarm.acknowledged" ? (e.detail || "") : "",
   };
   let key = hasMsg("ev." + e.kind) ? "ev." + e.kind : "";
   // A guard's open from the console: who asked (the detail is "by <account>").
@@ -32,7 +35,11 @@ function describe(li, e) {
   putText(li, fmtTime(e.time) + " " + text, unknown);
 }
 
+// eventHooks run for every live event (the alarm panel listens).
+const eventHooks = [];
+
 function addEvent(e) {
+  for (const h of eventHooks) h(e);
   const li = document.createElement("li");
   li.ev = e;
   describe(li, e);
@@ -44,17 +51,37 @@ function addEvent(e) {
   $("events").prepend(li);
 }
 
+// doorState is the one word a guard reads first, most urgent first: a
+// lock that cannot be driven, a forced or held door, then the mode, then
+// whether it stands open.
+function doorState(door) {
+  const alarms = door.alarms || [];
+  if (!door.lock_online) return "lock_offline";
+  if (alarms.includes("forced_open")) return "forced";
+  if (alarms.includes("held_open")) return "held";
+  if (door.mode === "emergency_unlock") return "emergency";
+  if (door.mode === "lockdown") return "lockdown";
+  if (door.open) return "open";
+  return "normal";
+}
+const DOOR_ICONS = { lock_offline: "⛔", forced: "🚨", held: "⚠", emergency: "🔓", lockdown: "🔒", open: "🚪", normal: "✔" };
+
 function drawDoors() {
   const box = $("doors");
   box.textContent = "";
   if (!doorList.length) { box.textContent = t("doors.none"); return; }
   for (const door of doorList) {
     const div = document.createElement("div");
-    div.className = "door";
+    const st = doorState(door);
+    div.className = "door st-" + st;
     div.dataset.door = door.name;
+    div.dataset.state = st;
     const b = document.createElement("b");
     b.textContent = doorName(door.name);
-    div.append(b, " ");
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = DOOR_ICONS[st] + " " + t("doorst." + st);
+    div.append(badge, " ", b, " ");
     const unknown = [];
     const states = [codeText("mode.", door.mode, "mode.unknown", unknown), t(door.open ? "door.state.open" : "door.state.closed")];
     if (!door.lock_online) states.push(t("door.state.lock_offline"));
@@ -108,13 +135,40 @@ async function loadPDs() {
   } catch (e) { /* names stay the config names */ }
 }
 
+// askFirst shows the confirmation dialog for mode (emergency_unlock or
+// lockdown) and resolves true only when the guard confirms.
+function askFirst(mode) {
+  const d = $("confirm-dialog");
+  $("confirm-title").textContent = t("confirm." + mode + ".title");
+  $("confirm-text").textContent = t("confirm." + mode + ".text");
+  $("confirm-yes").textContent = t("confirm." + mode + ".yes");
+  d.dataset.mode = mode;
+  d.returnValue = "";
+  return new Promise((resolve) => {
+    d.onclose = () => { d.onclose = null; resolve(d.returnValue === "yes"); };
+    d.showModal();
+    $("confirm-cancel").focus(); // the safe choice is the default
+  });
+}
+
 async function setMode(mode) {
+  if (mode !== "normal" && !(await askFirst(mode))) return;
   try { await api.call("POST", "/api/v1/emergency", { mode, reason: "from the guard console" }); sayMsg("door-msg", "modeset." + mode); loadDoors(); }
   catch (err) { sayErr("door-msg", err); }
 }
 
-function startEvents() {
-  const src = new EventSource("/api/v1/events/stream?after=0");
+// startEvents shows the last recentEvents events, then follows the stream
+// from the newest of them (not the whole log from the start).
+const recentEvents = 50;
+async function startEvents() {
+  let from = ""; // no replay: what happens from now on
+  try {
+    const p = await api.call("GET", "/api/v1/events?order=desc&limit=" + recentEvents);
+    const evs = p.events || [];
+    for (let i = evs.length - 1; i >= 0; i--) addEvent(evs[i]);
+    from = "?after=" + (evs.length ? evs[0].seq : 0); // and whatever came in since
+  } catch (e) { /* the stream below still shows what happens from now on */ }
+  const src = new EventSource("/api/v1/events/stream" + from);
   src.onmessage = (m) => addEvent(JSON.parse(m.data));
   // Every kind the catalog knows is listened for.
   for (const key of Object.keys(MESSAGES)) {
@@ -144,6 +198,9 @@ function showTab(name) {
 }
 for (const b of document.querySelectorAll("#tabs button")) b.onclick = () => showTab(b.dataset.tab);
 
+// enterHooks run once signed in (the alarm panel loads).
+const enterHooks = [];
+
 async function enter() {
   $("login-view").classList.add("hidden");
   $("console-view").classList.remove("hidden");
@@ -153,7 +210,8 @@ async function enter() {
   drawWho();
   await loadPDs();
   await loadDoors();
-  startEvents();
+  await startEvents();
+  for (const h of enterHooks) h();
   showTab(location.hash.slice(1));
 }
 
@@ -183,6 +241,7 @@ $("visitor-form").onsubmit = async (ev) => {
   f.append("uses", $("v-uses").value);
   f.append("until", new Date(Date.now() + $("v-hours").value * 3600e3).toISOString());
   f.append("photo", $("v-photo").files[0]);
+  if ($("v-consent").checked) f.append("consent", $("v-consent").value); // the version of the text shown
   try {
     const v = await api.call("POST", "/api/v1/visitors", f);
     $("visitor-msg").dataset.id = v.id;

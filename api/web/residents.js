@@ -346,6 +346,9 @@ $("face-form").onsubmit = async (ev) => {
   if (!file) { sayMsg("face-msg", "res.face.choose", null, true); return; }
   const f = new FormData();
   f.append("photo", file);
+  // The version of the consent text shown; without it the server takes a
+  // consent recorded before, or refuses (consent_required).
+  if ($("face-consent").checked) f.append("consent", $("face-consent").value);
   $("face-upload").disabled = true;
   sayMsg("face-msg", "res.face.checking");
   try {
@@ -382,7 +385,9 @@ $("finger-enrol").onclick = async () => {
   $("finger-steps").classList.remove("hidden");
   sayMsg("finger-msg", "res.finger.waiting", { module, name: p.name });
   try {
-    const r = await api.call("POST", "/api/v1/residents/" + enc(p.id) + "/fingerprint", { module });
+    const body = { module };
+    if ($("finger-consent").checked) body.consent = $("finger-consent").value;
+    const r = await api.call("POST", "/api/v1/residents/" + enc(p.id) + "/fingerprint", body);
     sayMsg("finger-msg", "res.finger.enrolled", { name: p.name, module, slot: r.slot });
     if (res.current && res.current.id === p.id) await reloadCurrent();
   } catch (err) { sayErr("finger-msg", err, "res.finger.failed"); }

@@ -133,6 +133,19 @@ func checkKeys(identity, id string) error {
 	return nil
 }
 
+// Check reports whether Add would accept the keys and the descriptor
+// (ErrBadKey, ErrBadDescriptor), without changing anything; only ErrFull
+// is left to Add.
+func Check(identity, id string, d *Descriptor) error {
+	if err := checkKeys(identity, id); err != nil {
+		return err
+	}
+	if !valid(d) {
+		return ErrBadDescriptor
+	}
+	return nil
+}
+
 func valid(d *Descriptor) bool {
 	for _, v := range d {
 		// Written so that NaN fails too.
@@ -150,11 +163,8 @@ func (x *Index) Len() int { return x.snap.Load().live }
 // have several descriptors. A descriptor already enrolled with the same id
 // is replaced (even if it belonged to another identity).
 func (x *Index) Add(identity, id string, d Descriptor) error {
-	if err := checkKeys(identity, id); err != nil {
+	if err := Check(identity, id, &d); err != nil {
 		return err
-	}
-	if !valid(&d) {
-		return ErrBadDescriptor
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -94,6 +94,9 @@ doors:
   - name: back-door
     readers: [{ fingerprint: fpm1 }]
     lock: { pd: gate-reader, output: 2 }
+    # Only a finger reader here: residents without a fingerprint on file
+    # open it from their phone.
+    policy: { alternative: phone }
 emergency:
   fire_inputs: [{ pd: gate-reader, input: 3 }]
 YAML
@@ -137,7 +140,7 @@ ctl residents add -id wang-fang -name "Wang Fang" -unit 5-502
 ctl cards add -id wang-fang -card 1:2001
 ctl pin set -id wang-fang -pin 2580
 ctl pin set -id wang-fang -pin 9111 -duress
-ctl faces enroll -id li-wei -photo ../.cache/photos/sample2.jpg -face-id demo
+ctl faces enroll -id li-wei -photo ../.cache/photos/sample2.jpg -face-id demo -consent face-v1 -by demo
 # A guard and an admin account for the API, with random passwords kept in data/.
 for who in guard admin; do
 	if [ ! -s data/$who.password ]; then

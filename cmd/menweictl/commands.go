@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"menwei/api"
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/policy"
@@ -37,13 +38,19 @@ var commands = []command{
 	{"holidays add", "-date 2026-10-01 [-name N]", holidayAdd, true},
 	{"holidays remove", "-date 2026-10-01", holidayRemove, false},
 	{"holidays list", "", holidayList, false},
-	{"faces enroll", "-id ID -photo FILE [-face-id F]   (needs face.models in the config)", faceEnroll, false},
+	{"faces enroll", "-id ID -photo FILE [-face-id F] [-consent VERSION -by NAME]   (needs face.models in the config)", faceEnroll, false},
+	{"consent give", "-id ID -biometric face|finger -text VERSION -by NAME   (the person agreed to the text of that version)", consentGive, false},
+	{"consent withdraw", "-id ID -biometric face|finger -by NAME   (the biometric is deleted from the store; modules at the next start)", consentWithdraw, false},
+	{"consent list", "-id ID", consentList, false},
 	{"faces remove", "-id ID", faceRemove, false},
 	{"cert", "-host NAME[,NAME|IP...] -out DIR   (a self-signed HTTPS certificate for the gate box)", makeCert, true},
 	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd, true},
 	{"events", "[-limit N] [-after SEQ] [-kind K] [-door D] [-json]   (the newest N, newest last)", events, false},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents, false},
 	{"verify", "check the event log's hash chain", verify, false},
+	{"store keygen", "-out FILE   (a new random store key, mode 0600)", storeKeygen, false},
+	{"store encrypt", "[-keep-plaintext]   (encrypt a plaintext store in place, with the key file, made if missing; menweid stopped)", storeEncrypt, false},
+	{"store rotate-key", "   (a new master key for the store: the old key file is replaced; menweid stopped)", storeRotateKey, false},
 }
 
 func addIdentity(kind policy.Kind) func(*flag.FlagSet, io.Writer) func(*store.Store) error {
@@ -420,9 +427,16 @@ func faceEnroll(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	id := idFlag(fs)
 	photo := fs.String("photo", "", "JPEG or PNG with exactly one face")
 	faceID := fs.String("face-id", "", "name of this face (default: photo-<time>)")
+	consent := fs.String("consent", "", "the version of the consent text the person agreed to (e.g. face-v1), recorded now")
+	by := fs.String("by", "", "with -consent: who took the consent (an account or a name)")
 	return func(s *store.Store) error {
 		if modelsDir == "" {
 			return errors.New("faces enroll: face.models is not set in the configuration (give -config)")
+		}
+		if *consent != "" {
+			if err := recordConsent(s, out, *id, policy.Face, *consent, *by); err != nil {
+				return err
+			}
 		}
 		img, err := os.ReadFile(*photo)
 		if err != nil {
@@ -473,6 +487,78 @@ func accountAdd(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 			return err
 		}
 		fmt.Fprintf(out, "account %s (%s) saved\n", *name, *role)
+		return nil
+	}
+}
+
+// recordConsent records a person's consent to a biometric, taken by who.
+func recordConsent(s *store.Store, out io.Writer, id string, b policy.Factor, text, who string) error {
+	if !slices.Contains(api.ConsentTexts[b], text) {
+		return usageError{fmt.Sprintf("consent: %q is not a version of the %s consent text (%s)", text, b, strings.Join(api.ConsentTexts[b], ", "))}
+	}
+	if who == "" {
+		return usageError{"consent: -by NAME: who took the consent is required"}
+	}
+	if err := s.GiveConsent(store.Consent{Identity: id, Biometric: b, Text: text, Account: "menweictl:" + who}); err != nil {
+		return err
+	}
+	_, err := s.Append(context.Background(), controller.Event{Kind: controller.KindConsentGiven, Identity: id,
+		Detail: fmt.Sprintf("%s consent, text %s, taken by %s with menweictl", b, text, who)})
+	if err == nil {
+		fmt.Fprintf(out, "consent of %s to %s (text %s) recorded\n", id, b, text)
+	}
+	return err
+}
+
+func consentGive(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
+	id := idFlag(fs)
+	b := fs.String("biometric", "", "face or finger")
+	text := fs.String("text", "", "the version of the consent text the person agreed to, e.g. face-v1")
+	by := fs.String("by", "", "who took the consent")
+	return func(s *store.Store) error {
+		return recordConsent(s, out, *id, policy.Factor(*b), *text, *by)
+	}
+}
+
+func consentWithdraw(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
+	id := idFlag(fs)
+	b := fs.String("biometric", "", "face or finger")
+	by := fs.String("by", "", "who recorded the withdrawal")
+	return func(s *store.Store) error {
+		if *by == "" {
+			return usageError{"consent withdraw: -by NAME is required"}
+		}
+		_, n, err := s.WithdrawConsent(*id, policy.Factor(*b), "menweictl:"+*by, time.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := s.Append(context.Background(), controller.Event{Kind: controller.KindConsentWithdrawn, Identity: *id,
+			Detail: fmt.Sprintf("%s consent withdrawn, recorded by %s with menweictl; biometric deleted", *b, *by)}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "consent of %s to %s withdrawn; %d record(s) deleted", *id, *b, n)
+		if policy.Factor(*b) == policy.Finger {
+			fmt.Fprint(out, " (the fingerprint modules drop the templates when menweid next reconciles them)")
+		}
+		fmt.Fprintln(out)
+		return nil
+	}
+}
+
+func consentList(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
+	id := idFlag(fs)
+	return func(s *store.Store) error {
+		cs, err := s.Consents(*id)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			state := "in force"
+			if !c.InForce() {
+				state = "withdrawn " + c.Withdrawn.Format(time.RFC3339) + " by " + c.WithdrawnBy
+			}
+			fmt.Fprintf(out, "%s\t%s\tgiven %s by %s\t%s\n", c.Biometric, c.Text, c.Given.Format(time.RFC3339), c.Account, state)
+		}
 		return nil
 	}
 }

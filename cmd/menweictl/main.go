@@ -34,6 +34,17 @@ func main() {
 // modelsDir is face.models from the configuration, for faces enroll.
 var modelsDir string
 
+// storePaths are where the store and its key are (from the configuration
+// or -store and -key), for the commands that handle the store's files
+// themselves (store encrypt, store rotate-key).
+var storePaths struct {
+	dir, keyFile string
+	explicit     bool // the key file was named (config store.key_file or -key)
+}
+
+// withoutStore are the commands that do not open the store.
+var withoutStore = map[string]bool{"cert": true, "store keygen": true, "store encrypt": true, "store rotate-key": true}
+
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
@@ -81,6 +92,7 @@ func run(args []string, out io.Writer) error {
 	top.SetOutput(io.Discard)
 	configPath := top.String("config", "menwei.yaml", "configuration file, to find the store")
 	storeDir := top.String("store", "", "store directory (instead of -config)")
+	keyFile := top.String("key", "", "with -store: the store's key file (default: keys/store.key beside the store's directory)")
 	apiURL := top.String("api", "", "a running menweid's API, e.g. https://gate.local:8080: run a remote command")
 	insecure := top.Bool("insecure", false, "with -api: accept a self-signed certificate")
 	if err := top.Parse(args); err != nil {
@@ -126,10 +138,14 @@ func run(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected %q", cmd.name, fs.Args())}
 	}
-	if cmd.name == "cert" { // needs no store
+	if cmd.name == "cert" || cmd.name == "store keygen" { // needs no store
 		return action(nil)
 	}
 	dir, api := *storeDir, "http://127.0.0.1:8080"
+	key, explicit := *keyFile, *keyFile != ""
+	if dir != "" && key == "" {
+		key = filepath.Join(filepath.Dir(filepath.Clean(dir)), "keys", "store.key")
+	}
 	if dir == "" {
 		raw, err := os.ReadFile(*configPath)
 		if err != nil {
@@ -141,13 +157,25 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		dir = cfg.Store.Dir
+		key, explicit = cfg.Store.KeyFile, cfg.Store.KeyExplicit
 		modelsDir = cfg.Face.Models
 		api = "http://" + cfg.HTTP.Listen
 		if cfg.HTTP.Cert != "" {
 			api = "https://" + cfg.HTTP.Listen
 		}
 	}
-	s, err := store.Open(store.Options{Dir: dir, MustExist: !cmd.creates})
+	storePaths.dir, storePaths.keyFile, storePaths.explicit = dir, key, explicit
+	if withoutStore[cmd.name] {
+		return action(nil)
+	}
+	plan, err := store.PlanKey(key, dir, explicit, cmd.creates)
+	if err != nil {
+		return err
+	}
+	if plan.Created {
+		fmt.Fprintf(out, "new store: its encryption key is in %s; keep a copy of it apart from the data (without it the store cannot be read)\n", plan.Path)
+	}
+	s, err := store.Open(store.Options{Dir: dir, MustExist: !cmd.creates, Key: plan.Key})
 	if errors.Is(err, store.ErrStoreLocked) {
 		// menweid has the store: the running gate does these tasks over its API.
 		return fmt.Errorf("%w\nthe gate is running: use its API instead, e.g. menweictl -api %s %s ... (menweictl -api URL help lists the commands), or stop menweid first", err, api, cmd.name)

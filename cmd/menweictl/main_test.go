@@ -26,6 +26,17 @@ func ctl(t *testing.T, dir string, args ...string) (string, error) {
 	return out.String(), err
 }
 
+// openKeyed opens a store menweictl made, with its key (beside it, as
+// menweictl -store DIR finds it).
+func openKeyed(t *testing.T, dir string) (*store.Store, error) {
+	t.Helper()
+	plan, err := store.PlanKey(filepath.Join(filepath.Dir(filepath.Clean(dir)), "keys", "store.key"), dir, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(store.Options{Dir: dir, Key: plan.Key})
+}
+
 func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	steps := [][]string{
@@ -59,7 +70,7 @@ func TestCommands(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "2026-10-01\tNational Day")
 
-	s, err := store.Open(store.Options{Dir: dir})
+	s, err := openKeyed(t, dir)
 	require.NoError(t, err)
 	creds, err := s.Credentials("li")
 	require.NoError(t, err)
@@ -95,7 +106,7 @@ func TestErrors(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrBadRequest)
 
 	// While menweid (here: another open store) holds the directory.
-	s, err := store.Open(store.Options{Dir: dir})
+	s, err := openKeyed(t, dir)
 	require.NoError(t, err)
 	defer s.Close()
 	_, err = ctl(t, dir, "identities", "list")
@@ -159,7 +170,7 @@ func TestLockedStoreSaysUseTheAPI(t *testing.T) {
 http: { listen: "gate.local:8443", cert: c.pem, key: k.pem }
 buses: [{ name: b, device: tty, pds: [{ name: r, address: 1 }] }]
 `), 0o600))
-	s, err := store.Open(store.Options{Dir: filepath.Join(dir, "data", "store")})
+	s, err := openKeyed(t, filepath.Join(dir, "data", "store"))
 	require.NoError(t, err)
 	defer s.Close()
 	var out bytes.Buffer
@@ -194,7 +205,7 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 			assert.NotContains(t, err.Error(), "200", "a valid card's number is not in the error")
 		}
 
-		s, err := store.Open(store.Options{Dir: dir})
+		s, err := openKeyed(t, dir)
 		require.NoError(t, err)
 		_, err = s.Identity("li")
 		assert.ErrorIs(t, err, store.ErrNotFound, "%s: the resident was not saved", tt.name)
@@ -214,7 +225,7 @@ func TestAddWithCardsAllOrNothing(t *testing.T) {
 // events shows the newest N, newest last, also past one query's 1000.
 func TestEventsShowsTheNewest(t *testing.T) {
 	dir := t.TempDir()
-	s, err := store.Open(store.Options{Dir: dir})
+	s, err := openKeyed(t, dir)
 	require.NoError(t, err)
 	for i := range 1100 {
 		_, err := s.Append(context.Background(), controller.Event{Kind: "access.granted", Detail: fmt.Sprintf("event-%04d", i)})
@@ -232,4 +243,61 @@ func TestEventsShowsTheNewest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1100, strings.Count(out, "event-"))
 	assert.Contains(t, out, "all 1100 event(s)")
+}
+
+// A store made before encryption is encrypted in place with a new key
+// file, then given a new key: each step says what it did, the old key no
+// longer opens the store, and the records are all there.
+func TestStoreEncryptAndRotateKey(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "store")
+	keyFile := filepath.Join(root, "keys", "store.key")
+	s, err := store.Open(store.Options{Dir: dir}) // a wave-1 plaintext store
+	require.NoError(t, err)
+	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
+	require.NoError(t, s.Close())
+
+	out, err := ctl(t, dir, "identities", "list")
+	require.NoError(t, err, "a plaintext store still opens")
+	assert.Contains(t, out, "Li Wei")
+	out, err = ctl(t, dir, "store", "encrypt")
+	require.NoError(t, err)
+	assert.Contains(t, out, "encrypted")
+	assert.Contains(t, out, keyFile)
+	enc, _, err := store.Encrypted(dir)
+	require.NoError(t, err)
+	assert.True(t, enc)
+	out, err = ctl(t, dir, "identities", "list")
+	require.NoError(t, err, "opens with its key file")
+	assert.Contains(t, out, "Li Wei")
+	_, err = ctl(t, dir, "store", "encrypt")
+	assert.ErrorIs(t, err, store.ErrAlreadyEncrypted)
+
+	oldKey, err := store.ReadKey(keyFile)
+	require.NoError(t, err)
+	out, err = ctl(t, dir, "store", "rotate-key")
+	require.NoError(t, err)
+	assert.Contains(t, out, "new key")
+	newKey, err := store.ReadKey(keyFile)
+	require.NoError(t, err)
+	assert.NotEqual(t, oldKey, newKey)
+	assert.NoFileExists(t, keyFile+".new")
+	_, err = store.Open(store.Options{Dir: dir, Key: oldKey})
+	assert.ErrorIs(t, err, store.ErrWrongKey)
+	out, err = ctl(t, dir, "identities", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "Li Wei")
+
+	gen := filepath.Join(root, "other.key")
+	out, err = ctl(t, dir, "store", "keygen", "-out", gen)
+	require.NoError(t, err)
+	assert.Contains(t, out, gen)
+	_, err = store.ReadKey(gen)
+	assert.NoError(t, err)
+	_, err = ctl(t, dir, "store", "keygen", "-out", gen)
+	assert.Error(t, err, "never overwrites a key")
+
+	// -key names another key: the wrong one is refused, naming the problem.
+	_, err = ctl(t, dir, "-key", gen, "identities", "list")
+	assert.ErrorIs(t, err, store.ErrWrongKey)
 }

@@ -149,9 +149,12 @@ const remoteUsage = `remote commands (menweictl -api URL [-insecure] COMMAND):
   cards remove -id ID -card CARD
   cards blacklist -id ID -card CARD [-clear]   (a lost card: refused from the next read; guards may)
   pin set -id ID [-duress]      (the PIN on standard input, or -pin DIGITS)
-  faces enroll -id ID -photo FILE
+  faces enroll -id ID -photo FILE [-consent VERSION]   (the consent text the person agreed to, e.g. face-v1,
+                                recorded now; without it a consent recorded before must be in force)
+  consent give -id ID -biometric face|finger -text VERSION
+  consent withdraw -id ID -biometric face|finger   (the biometric is deleted everywhere)
   visitors [-json]
-  visitors add -name NAME -host RESIDENT -photo FILE [-hours H] [-uses N]
+  visitors add -name NAME -host RESIDENT -photo FILE -consent VERSION [-hours H] [-uses N]
   visitors remove -id ID
   events [-limit N] [-after SEQ] [-kind K] [-door D] [-json]
                                 the newest N (default 50), newest last; -after SEQ: the N after SEQ
@@ -303,15 +306,44 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 	},
 	"faces enroll": func(r *remote, fs *flag.FlagSet) func() error {
 		id, photo := fs.String("id", "", "resident id"), fs.String("photo", "", "JPEG or PNG with one face")
+		consent := fs.String("consent", "", "the version of the consent text the resident agreed to, e.g. face-v1")
 		return func() error {
-			return r.upload("/api/v1/residents/"+*id+"/face", *photo, nil, "face enrolled for "+*id)
+			var fields map[string]string
+			if *consent != "" {
+				fields = map[string]string{"consent": *consent}
+			}
+			return r.upload("/api/v1/residents/"+*id+"/face", *photo, fields, "face enrolled for "+*id)
+		}
+	},
+	"consent give": func(r *remote, fs *flag.FlagSet) func() error {
+		id, b, text := fs.String("id", "", "person id"), fs.String("biometric", "", "face or finger"), fs.String("text", "", "the version of the consent text agreed to")
+		return func() error {
+			if err := r.sendJSON(http.MethodPost, "/api/v1/residents/"+*id+"/consents", map[string]string{"biometric": *b, "text": *text}, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "consent of %s to %s recorded\n", *id, *b)
+			return nil
+		}
+	},
+	"consent withdraw": func(r *remote, fs *flag.FlagSet) func() error {
+		id, b := fs.String("id", "", "person id"), fs.String("biometric", "", "face or finger")
+		return func() error {
+			var reply struct {
+				Deleted int `json:"deleted"`
+			}
+			if err := r.sendJSON(http.MethodDelete, "/api/v1/residents/"+*id+"/consents/"+*b, nil, &reply); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.out, "consent of %s to %s withdrawn; %d record(s) deleted\n", *id, *b, reply.Deleted)
+			return nil
 		}
 	},
 	"visitors add": func(r *remote, fs *flag.FlagSet) func() error {
 		name, host, photo := fs.String("name", "", "name"), fs.String("host", "", "resident visited"), fs.String("photo", "", "photo")
 		hours, uses := fs.Int("hours", 4, "valid for"), fs.Int("uses", 2, "entries (0 = unlimited)")
+		consent := fs.String("consent", "", "the version of the consent text the visitor agreed to, e.g. face-v1 (required)")
 		return func() error {
-			fields := map[string]string{"name": *name, "host": *host, "uses": fmt.Sprint(*uses),
+			fields := map[string]string{"name": *name, "host": *host, "uses": fmt.Sprint(*uses), "consent": *consent,
 				"until": time.Now().Add(time.Duration(*hours) * time.Hour).UTC().Format(time.RFC3339)}
 			return r.upload("/api/v1/visitors", *photo, fields, "visitor "+*name+" registered")
 		}

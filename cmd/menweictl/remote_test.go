@@ -34,7 +34,12 @@ type enrollerFake struct{ s *store.Store }
 func (enrollerFake) FaceOf(context.Context, []byte) ([128]float32, error) {
 	return [128]float32{1}, nil
 }
-func (enrollerFake) EnrollDescriptor(string, string, [128]float32) error { return nil }
+func (e enrollerFake) EnrollDescriptor(identity, id string, d [128]float32) error {
+	return e.s.PutFace(store.FaceRecord{Identity: identity, ID: id, Vector: d})
+}
+func (e enrollerFake) WithdrawConsent(_ context.Context, id string, b policy.Factor, by string) (store.Consent, int, error) {
+	return e.s.WithdrawConsent(id, b, by, time.Now())
+}
 func (enrollerFake) EnrollFinger(context.Context, string, string) (int, error) {
 	return 0, nil
 }

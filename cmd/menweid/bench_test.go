@@ -24,7 +24,6 @@ import (
 	"menwei/api"
 	"menwei/controller"
 	"menwei/controller/config"
-	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport/serialporttest"
 	"menwei/firmware-mocks/osdppd"
@@ -85,7 +84,7 @@ doors:
 `, dir, slave, testKey)
 	cfg, err := config.Parse([]byte(yaml), dir)
 	require.NoError(b, err)
-	s, err := store.Open(store.Options{Dir: cfg.Store.Dir})
+	s, err := openStore(cfg.Store.Dir)
 	require.NoError(b, err)
 	seedN(b, s, 10_000)
 	require.NoError(b, s.Close())
@@ -152,7 +151,7 @@ doors:
     readers: [{ pd: gate-reader }]
     lock: { pd: gate-reader, output: 0 }
 `, dir, slave)), 0o600))
-	s, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	s, err := openStore(filepath.Join(dir, "store"))
 	require.NoError(b, err)
 	seedN(b, s, 10_000)
 	require.NoError(b, s.Close())
@@ -223,7 +222,7 @@ buses:
 doors:
 %s`, dir, buses, doors)), dir)
 	require.NoError(b, err)
-	s, err := store.Open(store.Options{Dir: cfg.Store.Dir})
+	s, err := openStore(cfg.Store.Dir)
 	require.NoError(b, err)
 	defer s.Close()
 	seedN(b, s, 32)

@@ -280,6 +280,7 @@ func TestBrowserResidents(t *testing.T) {
 	// A face: a group photo is refused (nothing saved), one face is saved.
 	seq := g.headSeq()
 	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("face-consent")), // the consent text shown on the page
 		chromedp.SetUploadFiles(chromedp.ID("face-photo"), []string{filepath.Join(photos, "sample1.jpg")}),
 		chromedp.Click(chromedp.ID("face-upload")),
 		chromedp.WaitVisible(`//div[@id="face-msg"][contains(., "照片没有保存")][contains(., "多张人脸")]`),
@@ -376,7 +377,8 @@ func TestBrowserResidentsFingerprint(t *testing.T) {
 		door: `  - name: fp-door
     display_name: 指纹门
     readers: [{ fingerprint: fpm1 }]
-    lock: { pd: gate-reader, output: 2 }`,
+    lock: { pd: gate-reader, output: 2 }
+    policy: { alternative: phone }`,
 		extra: fmt.Sprintf("timezone: Asia/Shanghai\nfingerprint_modules:\n  - { name: fpm1, device: %s }", slave),
 		beforeRun: func(s *store.Store) {
 			require.NoError(t, s.PutAccount("wuye", store.RoleOffice, testPassword))
@@ -394,6 +396,7 @@ func TestBrowserResidentsFingerprint(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#res-list tr[data-id="li-wei"] button[data-action="open"]`)),
 		chromedp.Click(chromedp.CSS(`#res-list tr[data-id="li-wei"] button[data-action="open"]`)),
 		chromedp.WaitReady(`//select[@id="finger-module"]/option[@value="fpm1"]`),
+		chromedp.Click(chromedp.ID("finger-consent")),
 		chromedp.Click(chromedp.ID("finger-enrol")),
 		chromedp.WaitVisible(chromedp.ID("finger-steps")),
 		chromedp.WaitVisible(`//div[@id="finger-msg"][contains(., "fpm1")]`),

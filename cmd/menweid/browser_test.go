@@ -75,6 +75,7 @@ func TestBrowserGuardConsoleAndPhonePage(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("v-name"), "Zhang San"),
 		chromedp.SendKeys(chromedp.ID("v-host"), "li-wei"),
 		chromedp.SetUploadFiles(chromedp.ID("v-photo"), []string{photo}),
+		chromedp.Click(chromedp.ID("v-consent")), // the visitor agreed to the text shown
 		chromedp.Click(chromedp.ID("v-submit")),
 		chromedp.WaitVisible(`//div[@id="visitor-msg"][contains(., "registered")]`),
 	))

@@ -197,6 +197,7 @@ func TestBrowserChinese(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("v-name"), "张三"),
 		chromedp.SendKeys(chromedp.ID("v-host"), "li-wei"),
 		chromedp.SetUploadFiles(chromedp.ID("v-photo"), []string{photo}),
+		chromedp.Click(chromedp.ID("v-consent")), // the visitor agreed to the text shown
 		chromedp.Click(chromedp.ID("v-submit")),
 		chromedp.WaitVisible(`//div[@id="visitor-msg"][contains(., "已登记访客")]`),
 		chromedp.WaitVisible(chromedp.ID("pass-qr")),

@@ -217,7 +217,7 @@ func TestVisitorRegisteredWithPhotoEntersByFace(t *testing.T) {
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{"name": "Zhang San", "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "uses": "2"} {
+	for k, v := range map[string]string{"name": "Zhang San", "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "uses": "2", "consent": "face-v1"} {
 		require.NoError(t, mw.WriteField(k, v))
 	}
 	fw, err := mw.CreateFormFile("photo", "visitor.jpg")
@@ -295,7 +295,7 @@ func (g *gate) registerVisitor(name string, photo []byte) string {
 	g.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{"name": name, "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)} {
+	for k, v := range map[string]string{"name": name, "host": "li-wei", "until": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "consent": "face-v1"} {
 		require.NoError(g.t, mw.WriteField(k, v))
 	}
 	fw, err := mw.CreateFormFile("photo", "visitor.jpg")

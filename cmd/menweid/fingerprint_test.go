@@ -37,9 +37,11 @@ func TestFingerprintModules(t *testing.T) {
 		door: `  - name: fp-door-1
     readers: [{ fingerprint: fpm1 }]
     lock: { pd: gate-reader, output: 2 }
+    policy: { alternative: phone }
   - name: fp-door-2
     readers: [{ fingerprint: fpm2 }]
-    lock: { pd: gate-reader, output: 3 }`,
+    lock: { pd: gate-reader, output: 3 }
+    policy: { alternative: guard }`,
 		extra: fmt.Sprintf("fingerprint_modules:\n  - { name: fpm1, device: %s }\n  - { name: fpm2, device: %s }", slaves[0], slaves[1])})
 	for _, name := range []string{"fpm1", "fpm2"} {
 		g.waitEvent(name+" online", func(e controller.Event) bool { return e.Kind == controller.KindPDOnline && e.PD == name })

@@ -38,7 +38,23 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Log: log})
+	key, err := store.PlanKey(cfg.Store.KeyFile, cfg.Store.Dir, cfg.Store.KeyExplicit, true)
+	if err != nil {
+		return fmt.Errorf("store.key_file: %w", err)
+	}
+	switch {
+	case key.Created:
+		log.Warn("new store: its encryption key was written to the key file; keep a copy of it apart from the data (without it the store cannot be read)", "key_file", key.Path)
+	case key.Key == nil:
+		log.Warn("the store is not encrypted at rest (made before encryption); stop menweid and run menweictl store encrypt", "store", cfg.Store.Dir)
+	}
+	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Key: key.Key, KeyRotation: cfg.Store.KeyRotation, Log: log})
+	if errors.Is(err, store.ErrWrongKey) {
+		if _, serr := os.Stat(key.Path + ".new"); serr == nil {
+			return fmt.Errorf("store.key_file %s: %w (a key rotation was interrupted: the store may open with %s.new; rename it over the key file)", key.Path, err, key.Path)
+		}
+		return fmt.Errorf("store.key_file %s: %w", key.Path, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -66,6 +82,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	defer ctl.Close() // before the store closes (deferred after it, so run first)
 	if o.Controller != nil {
 		o.Controller(ctl)
 	}
@@ -75,7 +92,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return fmt.Errorf("http: %w", err)
 	}
 	srv := &http.Server{
-		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Capture: ctl, Log: log,
+		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Capture: ctl, Log: log,
 			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
 			SecureCookies: cfg.HTTP.Cert != "", Timezone: zoneName(cfg.Timezone)}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

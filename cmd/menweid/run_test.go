@@ -158,7 +158,7 @@ doors:
 		seed(t, cfg.Store.Dir)
 	}
 	if gs.beforeRun != nil {
-		s, err := store.Open(store.Options{Dir: cfg.Store.Dir})
+		s, err := openStore(cfg.Store.Dir)
 		require.NoError(t, err)
 		gs.beforeRun(s)
 		require.NoError(t, s.Close())
@@ -168,11 +168,27 @@ doors:
 	return g
 }
 
+// openStore opens (or creates) a test gate's store the way menweid does:
+// encrypted, with the key in the default place beside it (<data_dir>/keys/
+// store.key, made for a new store).
+func openStore(dir string) (*store.Store, error) {
+	key, err := store.PlanKey(filepath.Join(filepath.Dir(dir), "keys", "store.key"), dir, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(store.Options{Dir: dir, Key: key.Key})
+}
+
 func seed(t *testing.T, dir string) {
-	st, err := store.Open(store.Options{Dir: dir})
+	st, err := openStore(dir)
 	require.NoError(t, err)
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "li-wei", Kind: policy.Resident, Name: "Li Wei", Unit: "3-201"}))
 	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:1234", Identity: "li-wei"}))
+	// Li Wei agreed to his face and fingerprint being used (as the property
+	// office records before enrolling them).
+	for _, b := range []policy.Factor{policy.Face, policy.Finger} {
+		require.NoError(t, st.GiveConsent(store.Consent{Identity: "li-wei", Biometric: b, Text: string(b) + "-v1", Account: "admin"}))
+	}
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "zhao", Kind: policy.Staff, Name: "Zhao Guard"}))
 	require.NoError(t, st.AddCredential(store.Credential{Kind: policy.Card, Key: "1:3", Identity: "zhao"}))
 	require.NoError(t, st.PutAccount("admin", store.RoleAdmin, testPassword))
@@ -370,7 +386,7 @@ func TestCardOpensDoor(t *testing.T) {
 
 			// SIGTERM-like stop: clean, st closed, everything durable and chained.
 			g.shutdown()
-			st, err := store.Open(store.Options{Dir: filepath.Join(g.dir, "store")})
+			st, err := openStore(filepath.Join(g.dir, "store"))
 			require.NoError(t, err)
 			defer st.Close()
 			n, err := st.VerifyChain()

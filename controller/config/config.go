@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,16 @@ type HTTP struct {
 // Store is the embedded Badger store.
 type Store struct {
 	Dir string `yaml:"dir"` // "" = <data_dir>/store
+	// KeyFile holds the master key of the store's encryption at rest (32
+	// bytes, raw or as 64 hex digits, mode 0600). "" = the systemd
+	// credential store-key when menweid runs with one ($CREDENTIALS_DIRECTORY),
+	// else <data_dir>/keys/store.key. A new store gets a new key there;
+	// a key file named here must exist or be creatable.
+	KeyFile string `yaml:"key_file"`
+	// KeyExplicit is set by Parse when key_file was given in the file.
+	KeyExplicit bool `yaml:"-"`
+	// KeyRotation is how often a new data key is made (0 = 10 days).
+	KeyRotation time.Duration `yaml:"key_rotation"`
 }
 
 // Bus is one RS-485 line with its OSDP peripheral devices.
@@ -164,6 +175,14 @@ type Policy struct {
 	Factors      []string      `yaml:"factors"`
 	FactorWindow time.Duration `yaml:"factor_window"` // 0 = 20s
 	AntiPassback string        `yaml:"antipassback"`  // off (default), soft or hard
+	// Alternative is the way in without a biometric, for people who
+	// declined to give one: a combination of non-biometric factors (card,
+	// pin, phone, code, joined by +) accepted besides Factors, or "guard"
+	// (the gatehouse opens the door for them). A door whose factors all
+	// need a face or a finger must have one (PIPL art. 29; the Supreme
+	// People's Court's 2021 face-recognition provisions: face recognition
+	// may not be the only way into a residential estate).
+	Alternative string `yaml:"alternative"`
 	// MinLiveness refuses face captures whose liveness score is below it
 	// (0…100; terminals that do not measure liveness are refused too).
 	MinLiveness int `yaml:"min_liveness"`
@@ -189,6 +208,9 @@ type Face struct {
 		MaxCount int           `yaml:"max_count"` // 0 = 1000 crops of denied faces kept
 		MaxAge   time.Duration `yaml:"max_age"`   // 0 = 168h
 	} `yaml:"crops"`
+	// VisitorGrace is how long a visitor's face is kept after their pass
+	// ends (0 = 24h); then it is deleted (the visitor's events stay).
+	VisitorGrace time.Duration `yaml:"visitor_grace"`
 }
 
 // Emergency links fire alarm inputs to escape doors.
@@ -499,6 +521,16 @@ func (c *Config) setDefaults(baseDir string) {
 		c.Store.Dir = filepath.Join(c.DataDir, "store")
 	}
 	c.Store.Dir = abs(c.Store.Dir)
+	c.Store.KeyExplicit = c.Store.KeyFile != ""
+	if c.Store.KeyFile == "" {
+		c.Store.KeyFile = filepath.Join(c.DataDir, "keys", "store.key")
+		if creds := os.Getenv("CREDENTIALS_DIRECTORY"); creds != "" {
+			if _, err := os.Stat(filepath.Join(creds, "store-key")); err == nil {
+				c.Store.KeyFile, c.Store.KeyExplicit = filepath.Join(creds, "store-key"), true
+			}
+		}
+	}
+	c.Store.KeyFile = abs(c.Store.KeyFile)
 	for i := range c.Converters {
 		c.Converters[i].Device = abs(c.Converters[i].Device)
 	}
@@ -561,6 +593,9 @@ func (c *Config) setDefaults(baseDir string) {
 	if c.Face.Crops.MaxAge == 0 {
 		c.Face.Crops.MaxAge = 168 * time.Hour
 	}
+	if c.Face.VisitorGrace == 0 {
+		c.Face.VisitorGrace = 24 * time.Hour
+	}
 	defThreshold(&c.Alerts.Denials, 5, time.Minute)
 	defThreshold(&c.Alerts.UnknownRepeat, 3, 5*time.Minute)
 	defThreshold(&c.Alerts.WrongPIN, 3, 5*time.Minute)
@@ -572,12 +607,15 @@ var standardBauds = map[int]bool{1200: true, 2400: true, 4800: true, 9600: true,
 // terminal does not say (firmware-mocks/facepd.FitsAt9600).
 const DefaultFaceMaxBytes = 6144
 
+// fieldError is a FieldError for field with a formatted reason.
+func fieldError(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
 // checkFace refuses a face terminal whose captures cannot cross its line
 // within the reassembly window (faceterm.WireTime, faceterm.MaxCapture).
 func (p *PD) checkFace(pf string, baud int) error {
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
+	bad := fieldError
 	switch p.Face {
 	case "", "descriptor":
 		if p.FaceMaxBytes != 0 {
@@ -604,9 +642,7 @@ func (p *PD) checkFace(pf string, baud int) error {
 }
 
 func (c *Config) validate() error {
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
-	}
+	bad := fieldError
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")
 	}
@@ -790,8 +826,11 @@ func (c *Config) validate() error {
 		if err := input(f+".rex", d.REX); err != nil {
 			return err
 		}
-		if _, err := d.Policy.Combinations(); err != nil {
+		if _, err := d.Policy.factorCombos(); err != nil {
 			return bad(f+".policy.factors", "%v", err)
+		}
+		if err := checkAlternative(f, d); err != nil {
+			return err
 		}
 		switch d.Policy.AntiPassback {
 		case "", "off", "soft", "hard":
@@ -819,6 +858,14 @@ func (c *Config) validate() error {
 		return bad("events.max_age", "%v: at least 1h (a duration such as 8760h)", c.Events.MaxAge)
 	case c.Face.MaxPhoto < 0:
 		return bad("face.max_photo_bytes", "must not be negative (a size in bytes; 0 = 8 MiB)")
+	case c.Face.VisitorGrace < 0:
+		return bad("face.visitor_grace", "%v: must not be negative (a duration such as 24h)", c.Face.VisitorGrace)
+	case c.Face.Crops.MaxAge < 0:
+		return bad("face.crops.max_age", "%v: must not be negative (a duration such as 168h)", c.Face.Crops.MaxAge)
+	case c.Face.Crops.MaxCount < 0:
+		return bad("face.crops.max_count", "%d: must not be negative (0 = 1000)", c.Face.Crops.MaxCount)
+	case c.Store.KeyRotation != 0 && c.Store.KeyRotation < time.Hour:
+		return bad("store.key_rotation", "%v: at least 1h (a duration such as 240h; 0 = 10 days)", c.Store.KeyRotation)
 	}
 	for _, a := range []struct {
 		name string
@@ -834,23 +881,98 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Combinations turns the "card+pin" strings of Factors into factor combinations.
+// Combinations turns the "card+pin" strings of Factors, and the
+// Alternative when it is a combination, into factor combinations.
 func (p Policy) Combinations() ([][]policy.Factor, error) {
+	out, err := p.factorCombos()
+	if err != nil || p.Alternative == "" || p.Alternative == AlternativeGuard || len(out) == 0 {
+		return out, err
+	}
+	alt, err := combo(p.Alternative)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, alt), nil
+}
+
+// AlternativeGuard as a policy's alternative: the gatehouse opens the door.
+const AlternativeGuard = "guard"
+
+func (p Policy) factorCombos() ([][]policy.Factor, error) {
 	var out [][]policy.Factor
-	for _, combo := range p.Factors {
-		var fs []policy.Factor
-		for _, f := range strings.Split(combo, "+") {
-			f := policy.Factor(strings.TrimSpace(f))
-			switch f {
-			case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone, policy.Code:
-				fs = append(fs, f)
-			default:
-				return nil, fmt.Errorf("%q: factors are card, pin, face, finger, phone and code, joined by +", combo)
-			}
+	for _, c := range p.Factors {
+		fs, err := combo(c)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, fs)
 	}
 	return out, nil
+}
+
+func combo(s string) ([]policy.Factor, error) {
+	var fs []policy.Factor
+	for _, f := range strings.Split(s, "+") {
+		f := policy.Factor(strings.TrimSpace(f))
+		switch f {
+		case policy.Card, policy.PIN, policy.Face, policy.Finger, policy.Phone, policy.Code:
+			fs = append(fs, f)
+		default:
+			return nil, fmt.Errorf("%q: factors are card, pin, face, finger, phone and code, joined by +", s)
+		}
+	}
+	return fs, nil
+}
+
+func biometric(fs []policy.Factor) bool {
+	return slices.Contains(fs, policy.Face) || slices.Contains(fs, policy.Finger)
+}
+
+// checkAlternative refuses a door that only a face or a finger opens
+// without a non-biometric way in, and an alternative that is biometric
+// or needs a reader the door does not have. f is the door's field path.
+func checkAlternative(f string, d Door) error {
+	combos, _ := d.Policy.factorCombos()
+	onlyBio := len(combos) > 0
+	for _, c := range combos {
+		if !biometric(c) {
+			onlyBio = false
+		}
+	}
+	// Every reader a fingerprint module, any factor: still only a finger
+	// (a phone or a guard opens too, but only if the door says so).
+	cardReader := false
+	for _, r := range d.Readers {
+		if r.Fingerprint == "" {
+			cardReader = true
+		}
+	}
+	if len(combos) == 0 && !cardReader {
+		onlyBio = true
+	}
+	alt := strings.TrimSpace(d.Policy.Alternative)
+	if alt == "" {
+		if onlyBio {
+			return fieldError(f+".policy.alternative", "door %q opens only with a face or a finger: name a way in without a biometric for people who declined to give one (card, pin, phone, code, a combination such as card+pin, or guard)", d.Name)
+		}
+		return nil
+	}
+	if alt == AlternativeGuard {
+		return nil
+	}
+	fs, err := combo(alt)
+	if err != nil {
+		return fieldError(f+".policy.alternative", "%v, or guard", err)
+	}
+	if biometric(fs) {
+		return fieldError(f+".policy.alternative", "%q: the alternative is for people without a biometric: card, pin, phone, code or guard", alt)
+	}
+	for _, x := range fs {
+		if (x == policy.Card || x == policy.PIN || x == policy.Code) && !cardReader {
+			return fieldError(f+".policy.alternative", "%q: door %q has no card reader or keypad for %s (only fingerprint modules): phone or guard", alt, d.Name, x)
+		}
+	}
+	return nil
 }
 
 // Key is the PD's secure channel base key, or nil for a plaintext PD.

@@ -173,3 +173,45 @@ func TestParseConfigErrorsSayFieldFormAndLine(t *testing.T) {
 	assert.Positive(t, ce.Line)
 	assert.Contains(t, err.Error(), "not valid YAML")
 }
+
+// A door that only a face or a finger opens must name a way in without a
+// biometric; the message names the door. The alternative itself is not
+// biometric and uses a reader the door has, and it is accepted as one
+// more combination.
+func TestEveryDoorHasAWayInWithoutABiometric(t *testing.T) {
+	withPolicy := func(policy string) string {
+		return strings.Replace(goodConfig, "output: 0 }", "output: 0 }\n    policy: "+policy, 1)
+	}
+	fingerOnly := strings.Replace(goodConfig, "doors:", "fingerprint_modules: [{ name: fp1, device: tty-fp }]\ndoors:", 1)
+	fingerOnly = strings.Replace(fingerOnly, "readers: [{ pd: r1 }]", "readers: [{ fingerprint: fp1 }]", 1)
+	for _, tt := range []struct {
+		name, config, want string
+	}{
+		{"any credential", goodConfig, ""},
+		{"card or face", withPolicy("{ factors: [card, face] }"), ""},
+		{"face only", withPolicy("{ factors: [face] }"), `doors[0].policy.alternative: door "main" opens only with a face or a finger`},
+		{"face or finger", withPolicy("{ factors: [face, finger, card+face] }"), `door "main" opens only with a face or a finger`},
+		{"face, or card+pin for those who declined", withPolicy("{ factors: [face], alternative: card+pin }"), ""},
+		{"face, or the guard opens", withPolicy("{ factors: [face], alternative: guard }"), ""},
+		{"a biometric alternative", withPolicy("{ factors: [face], alternative: finger }"), "the alternative is for people without a biometric"},
+		{"an unknown alternative", withPolicy("{ factors: [face], alternative: iris }"), `"iris": factors are card, pin`},
+		{"only a fingerprint module", fingerOnly, `door "main" opens only with a face or a finger`},
+		{"only a fingerprint module, phone", strings.Replace(fingerOnly, "output: 0 }", "output: 0 }\n    policy: { alternative: phone }", 1), ""},
+		{"only a fingerprint module, card", strings.Replace(fingerOnly, "output: 0 }", "output: 0 }\n    policy: { alternative: card }", 1), "has no card reader or keypad for card"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.config), t.TempDir())
+			if tt.want != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.want)
+				return
+			}
+			require.NoError(t, err)
+			combos, err := c.Doors[0].Policy.Combinations()
+			require.NoError(t, err)
+			if alt := c.Doors[0].Policy.Alternative; alt != "" && alt != AlternativeGuard && len(c.Doors[0].Policy.Factors) > 0 {
+				assert.Len(t, combos, len(c.Doors[0].Policy.Factors)+1, "the alternative is accepted too")
+			}
+		})
+	}
+}

@@ -26,8 +26,16 @@ type Event struct {
 	Alarm    bool      `json:"alarm,omitempty"`    // guards should look
 	Reason   string    `json:"reason,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
-	Prev     string    `json:"prev"`
-	Hash     string    `json:"hash"`
+	// Ref is the seq of an earlier event this one is about (an
+	// acknowledgement names the alarm it closes); 0 = none. Ref and
+	// Account came after the other fields; being omitempty, an event
+	// without them marshals as before, so older events keep their hashes.
+	Ref uint64 `json:"ref,omitempty"`
+	// Account is the console account that did what the event records
+	// (an acknowledgement: the guard who acknowledged).
+	Account string `json:"account,omitempty"`
+	Prev    string `json:"prev"`
+	Hash    string `json:"hash"`
 }
 
 // chainHash is SHA-256 over the previous hash and the event's JSON without

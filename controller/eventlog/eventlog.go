@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -284,29 +285,77 @@ type Query struct {
 	Identity string
 	Since    time.Time
 	Until    time.Time
+	// Kinds keeps events of any of these kinds; an entry ending in ".*"
+	// keeps a family ("door.*": door.opened, door.closed…). Empty = any.
+	// An event must match Kind too when both are set.
+	Kinds []string
+	// Person keeps events about one person: the identity equal to it, or
+	// a name containing it (case-insensitive).
+	Person string
 	// Newest returns the newest matches first (descending Seq), so Limit
 	// keeps the last N. To page back, pass the last Seq returned as Before.
 	Newest bool
+	// Scan bounds how many events one Page call reads, matching or not
+	// (0 = no bound): a filter that matches little cannot make one page
+	// read the whole log. A page cut short by Scan says where it stopped.
+	Scan int
 }
 
 // match reports whether e passes q's filters (not After, Before or Limit).
 func (q *Query) match(e Event) bool {
 	return (q.Kind == "" || e.Kind == q.Kind) && (q.Door == "" || e.Door == q.Door) &&
 		(q.Identity == "" || e.Identity == q.Identity) &&
-		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
+		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until)) &&
+		(len(q.Kinds) == 0 || KindIn(e.Kind, q.Kinds)) &&
+		(q.Person == "" || e.Identity == q.Person || strings.Contains(strings.ToLower(e.Name), strings.ToLower(q.Person)))
+}
+
+// KindIn reports whether kind is one of kinds, where an entry ending in
+// ".*" stands for every kind with that prefix.
+func KindIn(kind string, kinds []string) bool {
+	for _, k := range kinds {
+		if k == kind || strings.HasSuffix(k, ".*") && strings.HasPrefix(kind, k[:len(k)-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxLimit is the most events one Events call returns.
 const MaxLimit = 1000
 
+// Page is one page of a query's answer.
+type Page struct {
+	Events []Event
+	// Next is where the page stopped: the Seq of the last event read
+	// (returned or not). Pass it as After (as Before with Newest) for the
+	// next page. When nothing was read it is the query's own bound.
+	Next uint64
+	// More is false when the page reached the end of the log (the oldest
+	// retained event with Newest): no later page can hold a match.
+	More bool
+}
+
 // Events returns events in sequence order (newest first with q.Newest). To
 // page, pass the last Seq returned as After (as Before with q.Newest).
 func (w *Log) Events(q Query) ([]Event, error) {
+	q.Scan = 0
+	p, err := w.Page(q)
+	return p.Events, err
+}
+
+// Page answers q one page at a time: at most q.Limit matches, reading at
+// most q.Scan events, in one read transaction. Only the matches are kept,
+// so memory is bounded by the limit however large the log.
+func (w *Log) Page(q Query) (Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, MaxLimit)
-	var out []Event
+	p := Page{Next: q.After}
+	if q.Newest {
+		p.Next = q.Before
+	}
 	err := w.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64, Reverse: q.Newest})
 		defer it.Close()
@@ -319,25 +368,32 @@ func (w *Log) Events(q Query) ([]Event, error) {
 				start = eventKey(q.Before - 1)
 			}
 		}
-		for it.Seek(start); it.Valid() && len(out) < q.Limit; it.Next() {
+		read := 0
+		for it.Seek(start); it.Valid(); it.Next() {
+			if len(p.Events) == q.Limit || q.Scan > 0 && read == q.Scan {
+				p.More = true
+				return nil
+			}
 			seq, ok := seqOf(it.Item().Key())
 			if !ok {
 				continue
 			}
 			if q.Before > 0 && seq >= q.Before || seq <= q.After {
-				break // past the range: keys are in Seq order either way
+				return nil // past the range: keys are in Seq order either way
 			}
 			var e Event
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
 				return err
 			}
+			read++
+			p.Next = seq
 			if q.match(e) {
-				out = append(out, e)
+				p.Events = append(p.Events, e)
 			}
 		}
 		return nil
 	})
-	return out, err
+	return p, err
 }
 
 // ChainError says where the event chain breaks.

@@ -3,8 +3,10 @@ package eventlog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/assert"
@@ -196,4 +198,74 @@ func TestEventsNewestFirst(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, fwd, 3)
 	assert.Equal(t, uint64(3), fwd[2].Seq)
+}
+
+// The filters of a page, checked against a brute-force filter of every
+// event, in both orders and with a scan budget: paging by Next reaches
+// every match once, and no page reads more than Scan events.
+func TestPageFiltersAndScanBudget(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	ctx := context.Background()
+	kinds := []string{"access.granted", "access.denied", "door.opened", "door.closed", "pd.offline"}
+	doors := []string{"east", "west"}
+	names := []string{"Li Wei", "王芳", ""}
+	var all []Event
+	for i := range 300 {
+		e, err := s.Append(ctx, Event{Time: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC), Kind: kinds[i%5], Door: doors[i%2],
+			Identity: []string{"li", "wang", ""}[i%3], Name: names[i%3]})
+		require.NoError(t, err)
+		all = append(all, e)
+	}
+	queries := []Query{
+		{},
+		{Kinds: []string{"door.*"}},
+		{Kinds: []string{"access.denied", "pd.*"}, Door: "west"},
+		{Person: "li wei"},
+		{Person: "wang"},
+		{Person: "芳", Kinds: []string{"access.granted"}},
+		{Since: time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 1, 2, 30, 0, 0, time.UTC), Door: "east"},
+		{Kind: "door.opened", Kinds: []string{"door.*"}},
+		{Kind: "door.opened", Kinds: []string{"access.*"}},
+	}
+	for i, q := range queries {
+		var want []uint64
+		for _, e := range all {
+			if q.match(e) {
+				want = append(want, e.Seq)
+			}
+		}
+		for _, newest := range []bool{false, true} {
+			q := q
+			q.Newest, q.Limit, q.Scan = newest, 7, 40
+			var got []uint64
+			for pages := 0; ; pages++ {
+				require.Less(t, pages, 100, "query %d never ends", i)
+				p, err := s.Page(q)
+				require.NoError(t, err)
+				for _, e := range p.Events {
+					got = append(got, e.Seq)
+				}
+				read := int(p.Next) - int(q.After)
+				if newest {
+					read = int(q.Before) - int(p.Next)
+					if q.Before == 0 {
+						read = len(all) + 1 - int(p.Next)
+					}
+				}
+				assert.LessOrEqual(t, read, 40, "query %d: at most Scan events read", i)
+				if !p.More {
+					break
+				}
+				if newest {
+					q.Before = p.Next
+				} else {
+					q.After = p.Next
+				}
+			}
+			if newest {
+				slices.Reverse(got)
+			}
+			assert.Equal(t, want, got, "query %d newest=%v", i, newest)
+		}
+	}
 }

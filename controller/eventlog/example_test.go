@@ -35,8 +35,8 @@ func ExampleLog_Export() {
 	n, err := l.Export(ctx, eventlog.Query{Kind: "access.denied"}, "csv", os.Stdout)
 	fmt.Println(n, err)
 	// Output:
-	// seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash
-	// 2,2025-03-01T08:01:00Z,access.denied,gate,,,,,,,,false,outside schedule,"said ""delivery, urgent""",7c2f969bd3b6b9fefe76ed80f58cb498031d2b40418dfddd651904392c149eff,2972777b579179002eb6e928efbb50162ae9e238caddbb96644273f611315b06
+	// seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash,ref,account
+	// 2,2025-03-01T08:01:00Z,access.denied,gate,,,,,,,,false,outside schedule,"said ""delivery, urgent""",7c2f969bd3b6b9fefe76ed80f58cb498031d2b40418dfddd651904392c149eff,2972777b579179002eb6e928efbb50162ae9e238caddbb96644273f611315b06,,
 	// 1 <nil>
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -20,7 +21,7 @@ const exportPage = 1000
 
 // csvHeader names the CSV columns Export writes.
 var csvHeader = []string{"seq", "time", "kind", "door", "pd", "identity", "name", "card", "card_ref",
-	"factor", "side", "alarm", "reason", "detail", "prev", "hash"}
+	"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account"}
 
 // Export writes the events q selects, in sequence order, to out and returns
 // how many it wrote. q.Limit is ignored: Export writes every match, up to
@@ -31,7 +32,11 @@ var csvHeader = []string{"seq", "time", "kind", "door", "pd", "identity", "name"
 //
 // format is "jsonl", one event per line exactly as stored, or "csv", a
 // header row and then the columns of csvHeader with the time in RFC 3339
-// UTC. Export stops between pages with ctx's error when ctx is done and with
+// UTC. A CSV file is opened in a spreadsheet, which runs a cell that starts
+// with = + - @ (or a tab or carriage return) as a formula: such a cell, and
+// a cell that starts with ' so that the rule stays reversible, is written
+// with a leading ' (UnescapeCell undoes it). The jsonl form is the log
+// exactly as stored, to verify hashes from. Export stops between pages with ctx's error when ctx is done and with
 // ErrClosed after Close; what it wrote by then is whole lines.
 func (w *Log) Export(ctx context.Context, q Query, format string, out io.Writer) (int, error) {
 	var (
@@ -143,7 +148,8 @@ func (w *Log) scan(page []storedEvent, after, upTo uint64, max int, keep func(Ev
 	return page, next, err
 }
 
-// csvRow fills row with e's columns in csvHeader order.
+// csvRow fills row with e's columns in csvHeader order, each cell through
+// escapeCell.
 func csvRow(row []string, e Event) []string {
 	row[0] = strconv.FormatUint(e.Seq, 10)
 	row[1] = e.Time.UTC().Format(time.RFC3339Nano)
@@ -151,5 +157,26 @@ func csvRow(row []string, e Event) []string {
 	row[7], row[8], row[9], row[10] = e.Card, e.CardRef, e.Factor, e.Side
 	row[11] = strconv.FormatBool(e.Alarm)
 	row[12], row[13], row[14], row[15] = e.Reason, e.Detail, e.Prev, e.Hash
+	row[16], row[17] = "", e.Account
+	if e.Ref != 0 {
+		row[16] = strconv.FormatUint(e.Ref, 10)
+	}
+	for i, c := range row {
+		row[i] = escapeCell(c)
+	}
 	return row
 }
+
+// escapeCell guards a CSV cell against spreadsheet formula injection: a
+// cell starting with = + - @, a tab or a carriage return gets a leading '
+// (which spreadsheets take as "text"), and so does one already starting
+// with ', so that UnescapeCell can always undo it.
+func escapeCell(c string) string {
+	if c != "" && strings.ContainsRune("=+-@\t\r'", rune(c[0])) {
+		return "'" + c
+	}
+	return c
+}
+
+// UnescapeCell returns the value a CSV cell of Export stands for.
+func UnescapeCell(c string) string { return strings.TrimPrefix(c, "'") }

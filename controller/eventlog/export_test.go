@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,7 +169,7 @@ func TestExportCSV(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rows, 2501)
 	assert.Equal(t, []string{"seq", "time", "kind", "door", "pd", "identity", "name", "card", "card_ref",
-		"factor", "side", "alarm", "reason", "detail", "prev", "hash"}, rows[0])
+		"factor", "side", "alarm", "reason", "detail", "prev", "hash", "ref", "account"}, rows[0])
 	all := allEvents(t, s.Log, Query{})
 	for i, row := range rows[1:] {
 		e := all[i]
@@ -176,9 +177,13 @@ func TestExportCSV(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, e.Time.Equal(tm))
 		assert.Equal(t, e.Time.UTC().Format(time.RFC3339Nano), row[1])
+		for j := range row {
+			row[j] = UnescapeCell(row[j])
+		}
+		ref, _ := strconv.ParseUint(row[16], 10, 64)
 		want := Event{Seq: e.Seq, Time: tm, Kind: row[2], Door: row[3], PD: row[4], Identity: row[5], Name: row[6],
 			Card: row[7], CardRef: row[8], Factor: row[9], Side: row[10], Alarm: row[11] == "true",
-			Reason: row[12], Detail: row[13], Prev: row[14], Hash: row[15]}
+			Reason: row[12], Detail: row[13], Prev: row[14], Hash: row[15], Ref: ref, Account: row[17]}
 		assert.Equal(t, strconv.FormatUint(e.Seq, 10), row[0])
 		assert.Equal(t, chainHash(want), row[15], "row %d carries everything the hash covers", i)
 		if e.Detail == tricky {
@@ -193,7 +198,7 @@ func TestExportEmptyLogWritesTheCSVHeader(t *testing.T) {
 	n, err := s.Export(context.Background(), Query{}, "csv", &buf)
 	require.NoError(t, err)
 	assert.Zero(t, n)
-	assert.Equal(t, "seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash\n", buf.String())
+	assert.Equal(t, "seq,time,kind,door,pd,identity,name,card,card_ref,factor,side,alarm,reason,detail,prev,hash,ref,account\n", buf.String())
 }
 
 func TestExportUnknownFormat(t *testing.T) {
@@ -238,3 +243,30 @@ func (w *cancelWriter) Write(p []byte) (int, error) {
 type failWriter struct{ err error }
 
 func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// A cell a spreadsheet would run as a formula is written as text (a
+// leading '), reversibly; every other cell is as stored.
+func TestExportCSVGuardsAgainstFormulas(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	names := []string{"=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "'=already", "'plain", "张三", "a=b"}
+	for _, n := range names {
+		_, err := s.Append(context.Background(), Event{Time: t0, Kind: "access.denied", Name: n, Ref: 7, Account: "@gus"})
+		require.NoError(t, err)
+	}
+	var buf bytes.Buffer
+	_, err := s.Export(context.Background(), Query{}, "csv", &buf)
+	require.NoError(t, err)
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, len(names)+1)
+	want := []string{"'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "''=already", "''plain", "张三", "a=b"}
+	for i, row := range rows[1:] {
+		assert.Equal(t, want[i], row[6])
+		assert.Equal(t, names[i], UnescapeCell(row[6]), "reversible")
+		assert.Equal(t, "7", row[16])
+		assert.Equal(t, "'@gus", row[17])
+		for _, c := range row {
+			assert.False(t, c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])), "no cell starts a formula: %q", c)
+		}
+	}
+}

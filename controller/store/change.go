@@ -6,6 +6,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"menwei/controller/fingers"
+	"menwei/controller/policy"
 )
 
 // ChangeKind names what a Change did.
@@ -59,6 +60,7 @@ type Change struct {
 	Schedule   *Schedule
 	Account    *Account
 	Device     *Device
+	Consent    *Consent
 }
 
 // String names the change without a secret: its kind and ID (a
@@ -126,7 +128,9 @@ type writer struct {
 // apply writes one change in the transaction. It is the only code that
 // writes the records a Change describes; checks that depend on the stored
 // state (an identity exists, a card is not another's) are made by the
-// caller, in the same transaction, before it applies.
+// caller, in the same transaction, before it applies — except consent: a
+// face or a fingerprint template is refused here, for every path, unless
+// the person's consent to it is in force (consent.go).
 func (w *writer) apply(c Change) error {
 	txn := w.txn
 	var err error
@@ -146,11 +150,17 @@ func (w *writer) apply(c Change) error {
 		}
 		err = txn.Set([]byte(keyInside+c.ID), v)
 	case FacePut:
-		err = txn.Set([]byte(keyFace+c.Face.Identity+"/"+c.Face.ID), encodeVector(c.Face.Vector))
+		if err = consented(txn, c.Face.Identity, policy.Face); err == nil {
+			err = txn.Set([]byte(keyFace+c.Face.Identity+"/"+c.Face.ID), encodeVector(c.Face.Vector))
+		}
 	case FacesDeleted:
 		err = deleteKeys(txn, faceKeys(txn, c.ID))
 	case TemplatePut:
-		err = setJSON(txn, string(fingerKey(c.Template.Slot)), c.Template)
+		if err = consented(txn, c.Template.Identity, policy.Finger); err == nil {
+			err = setJSON(txn, string(fingerKey(c.Template.Slot)), c.Template)
+		}
+	case ConsentPut:
+		err = setJSON(txn, consentKey(c.Consent.Identity, c.Consent.Biometric), c.Consent)
 	case TemplatesDeleted:
 		var keys [][]byte
 		keys, _, err = templateKeys(txn, c.ID)

@@ -71,6 +71,9 @@ func TestSubscribersSeeEachCommittedChangeOnce(t *testing.T) {
 	require.NoError(t, s.SetBlacklisted(policy.Card, "1:1", true))
 	require.NoError(t, s.SetPIN("li", "2580", false))
 	require.NoError(t, s.SetInside("li", true))
+	assert.ErrorIs(t, s.PutFace(FaceRecord{Identity: "li", ID: "f0"}), ErrNoConsent)
+	assert.ErrorIs(t, s.PutTemplate(fingers.Template{Identity: "li", Slot: 7}), ErrNoConsent)
+	consentTo(t, s, "li", policy.Face, policy.Finger)
 	require.NoError(t, s.PutFace(FaceRecord{Identity: "li", ID: "f0"}))
 	require.NoError(t, s.PutTemplate(fingers.Template{Identity: "li", Slot: 7}))
 	require.NoError(t, s.RemoveCredential(policy.Card, "1:1"))
@@ -82,7 +85,7 @@ func TestSubscribersSeeEachCommittedChangeOnce(t *testing.T) {
 	assert.Equal(t, []int{7}, slots)
 	require.NoError(t, s.DeleteIdentity("li"))
 	assert.Equal(t, []string{
-		"credential.put card of li", "identity.put li", "inside.set li", "face.put li",
+		"credential.put card of li", "identity.put li", "inside.set li", "consent.put li", "consent.put li", "face.put li",
 		"template.put li", "credential.removed card of li", "faces.deleted li",
 		"templates.deleted li", "identity.deleted li",
 	}, r.take())

@@ -99,7 +99,12 @@ func (s *Store) DeleteFaces(identity string) (int, error) {
 
 // faceKeys lists the keys of an identity's faces.
 func faceKeys(txn *badger.Txn, identity string) [][]byte {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyFace + identity + "/")})
+	return prefixKeys(txn, keyFace+identity+"/")
+}
+
+// prefixKeys lists the keys that start with prefix.
+func prefixKeys(txn *badger.Txn, prefix string) [][]byte {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
 	defer it.Close()
 	var keys [][]byte
 	for it.Rewind(); it.Valid(); it.Next() {

@@ -256,6 +256,7 @@ func deleteIdentity(txn *badger.Txn, id string) error {
 	}); err != nil {
 		return err
 	}
+	keys = append(keys, prefixKeys(txn, keyConsent+id+"/")...)
 	keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
 	return deleteKeys(txn, keys)
 }

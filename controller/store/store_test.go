@@ -11,6 +11,14 @@ import (
 	"menwei/controller/policy"
 )
 
+// consentTo records the person's consent to each biometric.
+func consentTo(t *testing.T, s *Store, id string, bs ...policy.Factor) {
+	t.Helper()
+	for _, b := range bs {
+		require.NoError(t, s.GiveConsent(Consent{Identity: id, Biometric: b, Text: "test-v1", Account: "test"}))
+	}
+}
+
 func openTestStore(t *testing.T, dir string) *Store {
 	t.Helper()
 	s, err := Open(Options{Dir: dir})
@@ -185,6 +193,8 @@ func TestImportFaces(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
 	require.NoError(t, s.Import([]Identity{{ID: "r1", Kind: policy.Resident, Name: "Li Wei"}}, nil))
 	f := FaceRecord{Identity: "r1", ID: "f0"}
+	assert.ErrorIs(t, s.ImportFaces([]FaceRecord{f}), ErrNoConsent, "no face without consent, in bulk too")
+	require.NoError(t, s.ImportConsents([]Consent{{Identity: "r1", Biometric: policy.Face, Given: time.Now(), Text: "face-v1", Account: "office"}}))
 	f.Vector[0], f.Vector[127] = 0.5, -0.25
 	assert.ErrorIs(t, s.ImportFaces([]FaceRecord{f, {Identity: "nobody", ID: "f0"}}), ErrNotFound)
 	n := 0
