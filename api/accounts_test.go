@@ -56,8 +56,9 @@ func TestAccountsListAddAndRoles(t *testing.T) {
 	var list AccountsReply
 	require.NoError(t, json.Unmarshal([]byte(body), &list))
 	assert.Equal(t, store.Roles, list.Roles, "the roles offered are the store's one list")
-	require.Len(t, list.Accounts, 2)
+	require.Len(t, list.Accounts, 3, "ada, gus and olga")
 	assert.Equal(t, "ada", list.Accounts[0].Name)
+	assert.Contains(t, list.Roles, store.RoleOffice, "the property office is a role an admin can give")
 	assert.NotContains(t, body, "hash", "never a password hash")
 	assert.NotContains(t, body, "salt")
 

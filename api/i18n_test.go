@@ -193,7 +193,7 @@ func TestCatalogCoversEveryCode(t *testing.T) {
 func TestPagesUseCatalogKeys(t *testing.T) {
 	m := catalog(t)
 	attr := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"`)
-	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|msg|tabs|hist|alarmp|doorst|confirm|vis|acct|visstate|viskind)\.[A-Za-z0-9_.-]+)"`)
+	lit := regexp.MustCompile(`"((?:page|lang|who|role|login|doors|door|mode|modeset|alarm|visitor|events|place|ev|evx|reason|err|pair|phone|msg|tabs|hist|alarmp|doorst|confirm|vis|acct|visstate|viskind|phones|res|card|imp)\.[A-Za-z0-9_.-]+)"`)
 	files, err := filepath.Glob("web/*")
 	require.NoError(t, err)
 	used := 0

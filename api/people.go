@@ -19,6 +19,7 @@ import (
 	"menwei/controller"
 	"menwei/controller/policy"
 	"menwei/controller/store"
+	"menwei/devices/cardnum"
 )
 
 // People is what the API needs to manage residents and visitors.
@@ -26,12 +27,15 @@ type People interface {
 	Identities(kind policy.Kind) ([]store.Identity, error)
 	Identity(id string) (store.Identity, error)
 	PutIdentity(store.Identity) error
+	PutIdentityWith(i store.Identity, creds []store.Credential) error
 	AddCredential(store.Credential) error
 	RemoveCredential(kind policy.Factor, key string) error
 	SetBlacklisted(kind policy.Factor, key string, on bool) error
 	Credentials(identity string) ([]store.Credential, error)
 	SetPIN(id, pin string, duress bool) error
 	NewPassCode(identity string) (string, error)
+	Lookup(kind policy.Factor, key string) (store.Credential, store.Identity, error)
+	Schedules() ([]store.Schedule, error)
 	GiveConsent(store.Consent) error
 	Consents(identity string) ([]store.Consent, error)
 	Person(id string) (store.PersonRecord, error)
@@ -102,16 +106,27 @@ type PersonView struct {
 	Kind     policy.Kind `json:"kind"`
 	Name     string      `json:"name"`
 	Unit     string      `json:"unit,omitempty"`
+	Phone    string      `json:"phone,omitempty"`
 	Groups   []string    `json:"groups,omitempty"`
+	Schedule string      `json:"schedule,omitempty"`
 	Disabled bool        `json:"disabled,omitempty"`
 	Host     string      `json:"host,omitempty"`
 	Pass     *store.Pass `json:"pass,omitempty"`
 	HasPIN   bool        `json:"has_pin"`
 	Cards    []string    `json:"cards,omitempty"` // masked
+	// The resident routes also give each card (CardView) and how many
+	// phones are paired (revoked ones not counted).
+	CardList []CardView `json:"card_list,omitempty"`
+	Phones   int        `json:"phones,omitempty"`
+	// One resident's page (GET and PUT /residents/{id}) also counts the
+	// fingerprint templates and the faces enrolled.
+	Fingers int  `json:"fingerprints,omitempty"`
+	Faces   *int `json:"faces,omitempty"`
 }
 
 func view(i store.Identity, creds []store.Credential) PersonView {
-	v := PersonView{ID: i.ID, Kind: i.Kind, Name: i.Name, Unit: i.Unit, Groups: i.Groups, Disabled: i.Disabled, Host: i.Host, Pass: i.Pass, HasPIN: i.PIN != nil}
+	v := PersonView{ID: i.ID, Kind: i.Kind, Name: i.Name, Unit: i.Unit, Phone: i.Phone, Groups: i.Groups, Schedule: i.Schedule,
+		Disabled: i.Disabled, Host: i.Host, Pass: i.Pass, HasPIN: i.PIN != nil}
 	for _, c := range creds {
 		if c.Kind == policy.Card {
 			if card, err := store.ParseCard(c.Key); err == nil {
@@ -127,7 +142,9 @@ type PersonRequest struct {
 	ID       string   `json:"id"`
 	Name     string   `json:"name"`
 	Unit     string   `json:"unit"`
+	Phone    string   `json:"phone"`
 	Groups   []string `json:"groups"`
+	Schedule string   `json:"schedule"` // a schedule's id (GET /api/v1/schedules); "" = none
 	Disabled bool     `json:"disabled"`
 }
 
@@ -169,11 +186,18 @@ func (s *Server) getPerson(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
+	if i.Kind != policy.Resident && strings.Contains(c.Path(), "/residents/") {
+		return fail(http.StatusNotFound, "not_found", "no resident "+c.Param("id"))
+	}
 	creds, err := s.o.People.Credentials(i.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, view(i, creds))
+	v := detailed(c, i, creds)
+	if err := s.countEnrolled(&v); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) putResident(c echo.Context) error {
@@ -186,13 +210,21 @@ func (s *Server) putResident(c echo.Context) error {
 			return fail(http.StatusBadRequest, "bad_request", "id: does not match the path")
 		}
 		req.ID = id
-		if _, err := s.o.People.Identity(id); err != nil {
+		old, err := s.o.People.Identity(id)
+		if err != nil {
 			return storeError(err)
 		}
+		if old.Kind != policy.Resident {
+			return fail(http.StatusNotFound, "not_found", "no resident "+id)
+		}
 	} else if _, err := s.o.People.Identity(req.ID); err == nil {
-		return fail(http.StatusConflict, "conflict", "resident "+req.ID+" exists (PUT /api/v1/residents/{id} to change)")
+		return fail(http.StatusConflict, "conflict", "id: resident "+req.ID+" exists (PUT /api/v1/residents/{id} to change)")
 	}
-	i := store.Identity{ID: req.ID, Kind: policy.Resident, Name: req.Name, Unit: req.Unit, Groups: req.Groups, Disabled: req.Disabled}
+	if err := s.checkSchedule(req.Schedule); err != nil {
+		return err
+	}
+	i := store.Identity{ID: req.ID, Kind: policy.Resident, Name: strings.TrimSpace(req.Name), Unit: strings.TrimSpace(req.Unit),
+		Phone: strings.TrimSpace(req.Phone), Groups: req.Groups, Schedule: req.Schedule, Disabled: req.Disabled}
 	if err := s.o.People.PutIdentity(i); err != nil {
 		return storeError(err)
 	}
@@ -201,7 +233,34 @@ func (s *Server) putResident(c echo.Context) error {
 	if c.Param("id") == "" {
 		status = http.StatusCreated
 	}
-	return c.JSON(status, view(i, nil))
+	saved, err := s.o.People.Identity(i.ID)
+	if err != nil {
+		return err
+	}
+	creds, err := s.o.People.Credentials(i.ID)
+	if err != nil {
+		return err
+	}
+	v := detailed(c, saved, creds)
+	if err := s.countEnrolled(&v); err != nil {
+		return err
+	}
+	return c.JSON(status, v)
+}
+
+// checkSchedule refuses a schedule id that names no stored schedule.
+func (s *Server) checkSchedule(id string) error {
+	if id == "" {
+		return nil
+	}
+	all, err := s.o.People.Schedules()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(all, func(x store.Schedule) bool { return x.ID == id }) {
+		return fail(http.StatusBadRequest, "bad_request", "schedule: no schedule "+strconv.Quote(id))
+	}
+	return nil
 }
 
 func (s *Server) deletePerson(c echo.Context) error {
@@ -221,9 +280,49 @@ func (s *Server) deletePerson(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// CardRequest adds a card: "1:1234", "h10301:1:1234", "raw:40:0102030405".
+// CardRequest names a card. To add one: card as written, in format —
+// "" (the default) for "1:1234", "h10301:1:1234", "raw:40:0102030405"; or
+// an installer's form, "8h10d" (the 10 digits printed on the card), "w26"
+// ("188,24910") or "hex" ("00BC614E"), kept under the frame the estate's
+// readers send: bits 26 (the default) or 34. To remove or blacklist one:
+// card, or ref (CardView.Ref) so the number need not be sent again.
 type CardRequest struct {
-	Card string `json:"card"`
+	Card   string `json:"card,omitempty"`
+	Format string `json:"format,omitempty"`
+	Bits   int    `json:"bits,omitempty"`
+	Ref    string `json:"ref,omitempty"`
+}
+
+// parse reads the card of an add request.
+func (r CardRequest) parse() (store.Card, error) {
+	if r.Ref != "" {
+		return store.Card{}, fail(http.StatusBadRequest, "bad_request", "ref: not allowed when adding a card (send card)")
+	}
+	if strings.TrimSpace(r.Card) == "" {
+		return store.Card{}, fail(http.StatusBadRequest, "bad_request", "card: required")
+	}
+	switch r.Format {
+	case "", "wiegand":
+		if r.Bits != 0 {
+			return store.Card{}, fail(http.StatusBadRequest, "bad_request", "bits: only with format 8h10d, w26 or hex")
+		}
+		card, err := store.ParseCard(r.Card)
+		if err != nil {
+			return store.Card{}, fail(http.StatusBadRequest, "bad_request", "card: not a card number such as 1:1234, h10306:300:65000 or raw:40:0102030405")
+		}
+		return card, nil
+	case string(cardnum.Dec10), string(cardnum.W26), string(cardnum.Hex):
+		bits := r.Bits
+		if bits == 0 {
+			bits = 26
+		}
+		card, err := store.ParseCardAs(r.Card, cardnum.Form(r.Format), bits)
+		if err != nil {
+			return store.Card{}, fail(http.StatusBadRequest, "bad_request", err.Error())
+		}
+		return card, nil
+	}
+	return store.Card{}, fail(http.StatusBadRequest, "bad_request", "format: 8h10d, w26, hex or empty")
 }
 
 func (s *Server) addCard(c echo.Context) error {
@@ -231,36 +330,74 @@ func (s *Server) addCard(c echo.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
-	if err := s.o.People.AddCredential(store.Credential{Kind: policy.Card, Key: req.Card, Identity: c.Param("id")}); err != nil {
+	card, err := req.parse()
+	if err != nil {
+		return err
+	}
+	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
 		return storeError(err)
 	}
-	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Detail: "card added"})
-	return c.NoContent(http.StatusNoContent)
+	if err := s.o.People.AddCredential(store.Credential{Kind: policy.Card, Key: card.String(), Identity: c.Param("id")}); err != nil {
+		return storeError(err)
+	}
+	s.audit(c, controller.Event{Kind: "credential.added", Identity: c.Param("id"), Card: card.Hint(), CardRef: card.Ref(), Detail: "card added"})
+	cv, _ := cardView(store.Credential{Kind: policy.Card, Key: card.String()}, true)
+	return c.JSON(http.StatusCreated, cv)
 }
 
-func (s *Server) removeCard(c echo.Context) error {
+// personCard finds the card a remove or blacklist request names among the
+// person's cards: by ref, or by its number in any spelling ParseCard reads.
+func (s *Server) personCard(c echo.Context) (store.Credential, error) {
 	var req CardRequest
 	if err := decodeStrict(c, &req); err != nil {
-		return err
+		return store.Credential{}, err
+	}
+	var want string
+	switch {
+	case req.Ref != "" && req.Card != "":
+		return store.Credential{}, fail(http.StatusBadRequest, "bad_request", "card, ref: send one of them")
+	case req.Format != "" || req.Bits != 0:
+		return store.Credential{}, fail(http.StatusBadRequest, "bad_request", "format: only when adding a card")
+	case req.Ref != "":
+	case req.Card == "":
+		return store.Credential{}, fail(http.StatusBadRequest, "bad_request", "card: required (or ref)")
+	default:
+		card, err := store.ParseCard(req.Card)
+		if err != nil {
+			return store.Credential{}, fail(http.StatusBadRequest, "bad_request", "card: not a card number such as 1:1234")
+		}
+		want = card.String()
+	}
+	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
+		return store.Credential{}, storeError(err)
 	}
 	creds, err := s.o.People.Credentials(c.Param("id"))
 	if err != nil {
-		return err
-	}
-	card, err := store.ParseCard(req.Card)
-	if err != nil {
-		return fail(http.StatusBadRequest, "bad_request", err.Error())
+		return store.Credential{}, err
 	}
 	for _, cr := range creds {
-		if cr.Kind == policy.Card && cr.Key == card.String() {
-			if err := s.o.People.RemoveCredential(policy.Card, cr.Key); err != nil {
-				return err
-			}
-			s.audit(c, controller.Event{Kind: "credential.removed", Identity: c.Param("id"), Detail: "card removed"})
-			return c.NoContent(http.StatusNoContent)
+		if cr.Kind != policy.Card {
+			continue
+		}
+		card, err := store.ParseCard(cr.Key)
+		if err == nil && (cr.Key == want || (req.Ref != "" && card.Ref() == req.Ref)) {
+			return cr, nil
 		}
 	}
-	return fail(http.StatusNotFound, "not_found", "this resident has no such card")
+	return store.Credential{}, fail(http.StatusNotFound, "not_found", "card: not one of "+c.Param("id")+"'s cards")
+}
+
+func (s *Server) removeCard(c echo.Context) error {
+	cr, err := s.personCard(c)
+	if err != nil {
+		return err
+	}
+	if err := s.o.People.RemoveCredential(policy.Card, cr.Key); err != nil {
+		return storeError(err)
+	}
+	card, _ := store.ParseCard(cr.Key)
+	s.audit(c, controller.Event{Kind: "credential.removed", Identity: c.Param("id"), Card: card.Hint(), CardRef: card.Ref(), Detail: "card removed"})
+	return c.NoContent(http.StatusNoContent)
 }
 
 // blacklistCard marks one of the person's cards blacklisted (on) or clears
@@ -268,36 +405,20 @@ func (s *Server) removeCard(c echo.Context) error {
 // refused: nothing needs restarting. The audit event names the card by its
 // masked hint only.
 func (s *Server) blacklistCard(c echo.Context, on bool) error {
-	var req CardRequest
-	if err := decodeStrict(c, &req); err != nil {
+	cr, err := s.personCard(c)
+	if err != nil {
 		return err
 	}
-	card, err := store.ParseCard(req.Card)
-	if err != nil {
-		return fail(http.StatusBadRequest, "bad_request", "card: "+err.Error())
-	}
-	if _, err := s.o.People.Identity(c.Param("id")); err != nil {
+	if err := s.o.People.SetBlacklisted(policy.Card, cr.Key, on); err != nil {
 		return storeError(err)
 	}
-	creds, err := s.o.People.Credentials(c.Param("id"))
-	if err != nil {
-		return err
+	card, _ := store.ParseCard(cr.Key)
+	kind, detail := "credential.blacklisted", "card blacklisted"
+	if !on {
+		kind, detail = "credential.unblacklisted", "card taken off the blacklist"
 	}
-	for _, cr := range creds {
-		if cr.Kind != policy.Card || cr.Key != card.String() {
-			continue
-		}
-		if err := s.o.People.SetBlacklisted(policy.Card, cr.Key, on); err != nil {
-			return storeError(err)
-		}
-		kind, detail := "credential.blacklisted", "card blacklisted"
-		if !on {
-			kind, detail = "credential.unblacklisted", "card taken off the blacklist"
-		}
-		s.audit(c, controller.Event{Kind: kind, Identity: c.Param("id"), Card: card.Hint(), Detail: detail})
-		return c.NoContent(http.StatusNoContent)
-	}
-	return fail(http.StatusNotFound, "not_found", "card: not one of "+c.Param("id")+"'s cards")
+	s.audit(c, controller.Event{Kind: kind, Identity: c.Param("id"), Card: card.Hint(), CardRef: card.Ref(), Detail: detail})
+	return c.NoContent(http.StatusNoContent)
 }
 
 // PINRequest sets a PIN (4-12 digits), or the duress PIN.
@@ -702,6 +823,7 @@ func (s *Server) invite(c echo.Context) error {
 	id := fmt.Sprintf("v-%s", strconv.FormatInt(now.UnixNano(), 36))
 	v := store.Identity{ID: id, Kind: policy.Visitor, Name: req.Name, Host: sess.Account,
 		Pass: &store.Pass{From: now, Until: now.Add(time.Duration(req.Hours) * time.Hour), MaxUses: req.Uses, Doors: doors}}
+	s.touchDevice(c, sess.Device)
 	if err := s.o.People.PutIdentity(v); err != nil {
 		return storeError(err)
 	}

@@ -138,6 +138,7 @@ func (s *Server) openDoor(c echo.Context) error {
 	if !s.opens.allow(sess.Device, s.now()) {
 		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")
 	}
+	s.touchDevice(c, sess.Device)
 	dec, err := s.o.Opener.PhoneOpen(c.Request().Context(), door, sess.Device)
 	if errors.Is(err, store.ErrNotFound) {
 		return fail(http.StatusNotFound, "not_found", "no door "+door)

@@ -16,7 +16,6 @@ import (
 	"menwei/controller"
 	"menwei/controller/door"
 	"menwei/controller/eventlog"
-	"menwei/controller/policy"
 	"menwei/controller/store"
 )
 
@@ -38,6 +37,9 @@ type Options struct {
 	People   People
 	Enroller Enroller
 	Alarms   Alarms
+	// Capture takes the next card read at a reader for enrolment; nil = no
+	// capture route.
+	Capture  Capturer
 	Accounts Accounts
 	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
@@ -81,7 +83,14 @@ func New(o Options) *Server {
 		s.opens.perMinute = o.OpensPerMinute
 	}
 	e.HTTPErrorHandler = s.errorHandler
-	staff := []string{store.RoleGuard, store.RoleAdmin}
+	// Who may do what (docs/console.md): guards watch and run the gate;
+	// the property office (物业) manages people and reads events but opens
+	// no door and changes no mode; admins do everything.
+	var (
+		staff  = []string{store.RoleGuard, store.RoleAdmin}                   // the gate: doors, modes
+		all    = []string{store.RoleGuard, store.RoleOffice, store.RoleAdmin} // read, visitors, urgent narrowing
+		office = []string{store.RoleOffice, store.RoleAdmin}                  // people: add, change, enrol, remove
+	)
 	const v1 = "/api/v1"
 	s.route(http.MethodGet, "/healthz", s.health, anyone)
 	s.route(http.MethodGet, "/readyz", s.ready, anyone)
@@ -101,46 +110,52 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, v1+"/accounts/:name/password", s.resetPassword, admin)
 	}
 	s.route(http.MethodGet, v1+"/openapi.json", s.openapi, anyone)
-	s.route(http.MethodGet, v1+"/events", s.listEvents, staff...)
-	s.route(http.MethodGet, v1+"/events/stream", s.stream, staff...)
-	s.route(http.MethodGet, v1+"/events/export", s.export, staff...)
-	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, staff...)
-	s.route(http.MethodGet, v1+"/alarms", s.listAlarms, staff...)
+	s.route(http.MethodGet, v1+"/events", s.listEvents, all...)
+	s.route(http.MethodGet, v1+"/events/stream", s.stream, all...)
+	s.route(http.MethodGet, v1+"/events/export", s.export, all...)
+	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, all...)
+	s.route(http.MethodGet, v1+"/alarms", s.listAlarms, all...)
 	s.route(http.MethodPost, v1+"/alarms/:seq/ack", s.ackAlarm, staff...)
-	s.route(http.MethodGet, v1+"/pds", s.listPDs, staff...)
-	s.route(http.MethodGet, v1+"/doors", s.listDoors, staff...)
+	s.route(http.MethodGet, v1+"/pds", s.listPDs, all...)
+	s.route(http.MethodGet, v1+"/doors", s.listDoors, all...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
 	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
 	if o.People != nil && o.Enroller != nil {
-		admin := store.RoleAdmin
-		s.route(http.MethodGet, v1+"/residents", s.listPeople(policy.Resident), staff...)
-		s.route(http.MethodPost, v1+"/residents", s.putResident, admin)
-		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, staff...)
-		s.route(http.MethodPut, v1+"/residents/:id", s.putResident, admin)
-		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, admin)
-		s.route(http.MethodPost, v1+"/residents/:id/cards", s.addCard, admin)
-		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.removeCard, admin)
+		s.route(http.MethodGet, v1+"/residents", s.listResidents, all...)
+		s.route(http.MethodPost, v1+"/residents", s.putResident, office...)
+		s.route(http.MethodPost, v1+"/residents/import", s.importResidents, office...)
+		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, all...)
+		s.route(http.MethodPut, v1+"/residents/:id", s.putResident, office...)
+		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/cards", s.addCard, office...)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.removeCard, office...)
 		// A lost card is urgent and blacklisting only narrows access: a
 		// guard may do it; taking a card off the list opens doors again.
-		s.route(http.MethodPost, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, true) }, staff...)
-		s.route(http.MethodDelete, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, false) }, admin)
-		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, admin)
-		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, admin)
-		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.enrolFinger, admin)
-		s.route(http.MethodGet, v1+"/residents/:id/consents", s.listConsents, staff...)
-		s.route(http.MethodPost, v1+"/residents/:id/consents", s.postConsent, admin)
-		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, admin)
-		s.route(http.MethodGet, v1+"/residents/:id/export", s.exportPerson, admin)
-		s.route(http.MethodPost, v1+"/residents/:id/erase", s.erasePerson, admin)
-		s.route(http.MethodGet, v1+"/visitors", s.listVisitors, staff...)
-		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, staff...)
-		s.route(http.MethodPost, v1+"/visitors/:id/revoke", s.revokeVisitor, staff...)
-		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, staff...)
+		s.route(http.MethodPost, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, true) }, all...)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, false) }, office...)
+		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.enrolFinger, office...)
+		s.route(http.MethodGet, v1+"/residents/:id/consents", s.listConsents, all...)
+		s.route(http.MethodPost, v1+"/residents/:id/consents", s.postConsent, office...)
+		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, office...)
+		s.route(http.MethodGet, v1+"/residents/:id/export", s.exportPerson, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/erase", s.erasePerson, office...)
+		s.route(http.MethodGet, v1+"/schedules", s.listSchedules, all...)
+		s.route(http.MethodGet, v1+"/visitors", s.listVisitors, all...)
+		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, all...)
+		s.route(http.MethodPost, v1+"/visitors/:id/revoke", s.revokeVisitor, all...)
+		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, all...)
+		if o.Capture != nil {
+			s.route(http.MethodPost, v1+"/readers/:name/capture", s.captureCard, office...)
+		}
 	}
 	if o.Phones != nil && o.Opener != nil {
-		s.route(http.MethodPost, v1+"/residents/:id/pairing", s.issuePairing, staff...)
+		s.route(http.MethodPost, v1+"/residents/:id/pairing", s.issuePairing, all...)
+		s.route(http.MethodGet, v1+"/residents/:id/devices", s.listDevices, all...)
 		s.route(http.MethodPost, v1+"/pair", s.pair, anyone)
-		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, staff...)
+		// A lost phone is urgent like a lost card: a guard may revoke it.
+		s.route(http.MethodDelete, v1+"/devices/:id", s.revokeDevice, all...)
 		s.route(http.MethodPost, v1+"/doors/:name/open", s.openDoor, store.RoleDevice, store.RoleGuard, store.RoleAdmin)
 		s.route(http.MethodGet, v1+"/phone/doors", s.phoneDoors, store.RoleDevice)
 		s.route(http.MethodDelete, v1+"/phone/device", s.unpairSelf, store.RoleDevice)

@@ -116,10 +116,28 @@ func (f *fakeEnroller) RemoveIdentity(_ context.Context, id string) error {
 	return f.s.DeleteIdentity(id)
 }
 
+// fakeCapturer hands out card, or waits out the capture, at "gate-reader".
+type fakeCapturer struct {
+	card    string // "" = nobody presents a card
+	readers []string
+}
+
+func (f *fakeCapturer) CaptureCard(ctx context.Context, reader string, n int, wait time.Duration) (store.Card, error) {
+	f.readers = append(f.readers, fmt.Sprintf("%s/%d/%s", reader, n, wait))
+	if reader != "gate-reader" {
+		return store.Card{}, fmt.Errorf("%w: reader %q", store.ErrNotFound, reader)
+	}
+	if f.card == "" {
+		return store.Card{}, controller.ErrCaptureTimeout
+	}
+	return store.ParseCard(f.card)
+}
+
 type testAPI struct {
 	*httptest.Server
 	store  *store.Store
 	opener *fakeOpener
+	capt   *fakeCapturer
 	tokens map[string]string // role → bearer token; "device": a paired phone's token
 }
 
@@ -144,19 +162,20 @@ func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *test
 	t.Cleanup(func() { st.Close() })
 	require.NoError(t, st.PutAccount("ada", store.RoleAdmin, pw))
 	require.NoError(t, st.PutAccount("gus", store.RoleGuard, pw))
+	require.NoError(t, st.PutAccount("olga", store.RoleOffice, pw))
 	require.NoError(t, st.PutIdentity(store.Identity{ID: "li", Kind: "resident", Name: "Li Wei"}))
-	opener := &fakeOpener{}
+	opener, capt := &fakeOpener{}, &fakeCapturer{}
 	var enr Enroller = &fakeEnroller{st}
 	if enroller != nil {
 		enr = enroller(st)
 	}
 	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
-		Metrics: http.NotFoundHandler(), People: st, Enroller: enr,
+		Metrics: http.NotFoundHandler(), People: st, Enroller: enr, Capture: capt,
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
 		}}).Handler())
 	t.Cleanup(srv.Close)
-	a := &testAPI{Server: srv, store: st, opener: opener, tokens: map[string]string{}}
+	a := &testAPI{Server: srv, store: st, opener: opener, capt: capt, tokens: map[string]string{}}
 	for role, name := range map[string]string{store.RoleAdmin: "ada", store.RoleGuard: "gus"} {
 		status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"`+name+`","password":"`+pw+`"}`)
 		require.Equal(t, http.StatusOK, status, body)
@@ -170,6 +189,18 @@ func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *test
 	require.NoError(t, err)
 	a.tokens[store.RoleDevice] = token
 	return a
+}
+
+// officeLogin signs the property office's account (olga) in. It is not
+// signed in by newTestServer: the login limits count every sign-in.
+func (a *testAPI) officeLogin(t *testing.T) string {
+	t.Helper()
+	status, body := a.do(t, http.MethodPost, "/api/v1/login", "", `{"name":"olga","password":"`+pw+`"}`)
+	require.Equal(t, http.StatusOK, status, body)
+	var r LoginReply
+	require.NoError(t, json.Unmarshal([]byte(body), &r))
+	a.tokens[store.RoleOffice] = r.Token
+	return r.Token
 }
 
 func (a *testAPI) do(t *testing.T, method, path, token, body string) (int, string) {
@@ -391,7 +422,8 @@ func TestTextFieldsRefuseBadText(t *testing.T) {
 // Every route × {anonymous, guard, admin}: only the intended callers pass.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
+	a.officeLogin(t)
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "" && role != store.RoleDevice) || w == role {
@@ -403,16 +435,33 @@ func TestAuthorizationMatrix(t *testing.T) {
 	bodies := map[string]string{"/api/v1/login": `{"name":"gus","password":"` + pw + `"}`, "/api/v1/emergency": `{"mode":"normal"}`,
 		"/api/v1/doors/:name/mode": `{"mode":"normal"}`, "/api/v1/pair": `{"code":"AAAA-BBBB","name":"x"}`,
 		"/api/v1/residents/:id/cards/blacklist": `{"card":"1:77"}`,
-		"/api/v1/residents/:id/erase":           `{"confirm":"wang"}`}
+		"/api/v1/residents/:id/erase":           `{"confirm":"erasing"}`}
 	require.NoError(t, a.store.AddCredential(store.Credential{Kind: policy.Card, Key: "1:77", Identity: "li"}))
-	// A lost card is urgent: guards may blacklist it; only admins clear it.
+	// A lost card is urgent: guards may blacklist it; only the office and
+	// admins clear it. The office manages people but opens no door and
+	// changes no mode; guards see residents but do not change them.
+	office, all := []string{store.RoleOffice, store.RoleAdmin}, []string{store.RoleGuard, store.RoleOffice, store.RoleAdmin}
+	gate := []string{store.RoleGuard, store.RoleAdmin}
 	want := map[string][]string{
-		"POST /api/v1/residents/:id/cards/blacklist":   {store.RoleGuard, store.RoleAdmin},
-		"DELETE /api/v1/residents/:id/cards/blacklist": {store.RoleAdmin},
-		"DELETE /api/v1/residents/:id":                 {store.RoleAdmin},
-		"PUT /api/v1/residents/:id/pin":                {store.RoleAdmin},
-		"POST /api/v1/residents/:id/cards":             {store.RoleAdmin},
-		"DELETE /api/v1/residents/:id/cards":           {store.RoleAdmin},
+		"POST /api/v1/residents/:id/cards/blacklist":   all,
+		"DELETE /api/v1/residents/:id/cards/blacklist": office,
+		"GET /api/v1/residents":                        all,
+		"GET /api/v1/residents/:id":                    all,
+		"POST /api/v1/residents":                       office,
+		"PUT /api/v1/residents/:id":                    office,
+		"DELETE /api/v1/residents/:id":                 office,
+		"PUT /api/v1/residents/:id/pin":                office,
+		"POST /api/v1/residents/:id/cards":             office,
+		"DELETE /api/v1/residents/:id/cards":           office,
+		"POST /api/v1/residents/:id/face":              office,
+		"POST /api/v1/residents/:id/fingerprint":       office,
+		"POST /api/v1/readers/:name/capture":           office,
+		"GET /api/v1/residents/:id/devices":            all,
+		"DELETE /api/v1/devices/:id":                   all,
+		"GET /api/v1/events":                           all,
+		"POST /api/v1/doors/:name/mode":                gate,
+		"POST /api/v1/emergency":                       gate,
+		"POST /api/v1/doors/:name/open":                {store.RoleDevice, store.RoleGuard, store.RoleAdmin},
 		"GET /api/v1/accounts":                         {store.RoleAdmin},
 		"POST /api/v1/accounts":                        {store.RoleAdmin},
 		"POST /api/v1/accounts/:name/disable":          {store.RoleAdmin},
@@ -420,6 +469,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /api/v1/accounts/:name/password":         {store.RoleAdmin},
 		"POST /api/v1/session/password":                {signedIn},
 		"DELETE /api/v1/phone/device":                  {store.RoleDevice},
+		"GET /api/v1/residents/:id/export":             office,
+		"POST /api/v1/residents/:id/erase":             office,
 	}
 	for _, r := range s.routes {
 		if w, ok := want[r.Method+" "+r.Path]; ok {
@@ -429,15 +480,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	assert.Empty(t, want, "routes missing")
 	for _, r := range s.routes {
-		id := "li"
-		if r.Path == "/api/v1/residents/:id/erase" || (r.Method == http.MethodDelete && r.Path == "/api/v1/residents/:id") {
-			id = "wang" // removing li would end the phone session the other rows use
+		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", "li", ":biometric", "face").Replace(r.Path)
+		if r.Path == "/api/v1/readers/:name/capture" {
+			path = "/api/v1/readers/gate-reader/capture?wait=1"
 		}
-		path := strings.NewReplacer(":name", "main-gate", ":seq", "1", ":id", id, ":biometric", "face").Replace(r.Path)
-		for _, role := range []string{"", store.RoleGuard, store.RoleAdmin, store.RoleDevice} {
+		for _, role := range []string{"", store.RoleGuard, store.RoleOffice, store.RoleAdmin, store.RoleDevice} {
 			if (r.Path == "/api/v1/logout" && role != store.RoleDevice) || r.Path == "/api/v1/devices/:id" ||
 				(r.Path == "/api/v1/phone/device" && role == store.RoleDevice) {
 				continue // would end the sessions the other rows use
+			}
+			if r.Method == http.MethodDelete && r.Path == "/api/v1/residents/:id" {
+				// Moving Li out would take the phone the device rows use.
+				require.NoError(t, a.store.PutIdentity(store.Identity{ID: "leaving", Kind: policy.Resident, Name: "Leaving"}))
+				path = "/api/v1/residents/leaving"
+			}
+			if r.Path == "/api/v1/residents/:id/erase" {
+				// Erasing Li would take the phone the device rows use too.
+				require.NoError(t, a.store.PutIdentity(store.Identity{ID: "erasing", Kind: policy.Resident, Name: "Erasing"}))
+				path = "/api/v1/residents/erasing/erase"
 			}
 			status, body := a.do(t, r.Method, path, a.auth(role), bodies[r.Path])
 			if r.Path == "/api/v1/pair" {
@@ -581,7 +641,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt})
 	seen := map[string]bool{}
 	for _, r := range s.routes {
 		path := r.Path
@@ -765,7 +825,7 @@ func TestNotFoundNamesKindAndID(t *testing.T) {
 	}
 	status, body := a.do(t, http.MethodDelete, "/api/v1/residents/li/cards", a.tokens["admin"], `{"card":"1:999"}`)
 	assert.Equal(t, http.StatusNotFound, status, body)
-	assert.Contains(t, body, "no such card")
+	assert.Contains(t, body, "not one of li's cards")
 	assert.NotContains(t, body, "999", "no card number in errors")
 }
 
@@ -822,8 +882,8 @@ func TestExpiredCredentials(t *testing.T) {
 // and the store's people and credentials do not change.
 func TestBadInputEveryRoute(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store})
-	noBody := map[string]bool{"/api/v1/logout": true, "/api/v1/residents/:id/pairing": true, "/api/v1/doors/:name/open": true}
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt})
+	noBody := map[string]bool{"/api/v1/logout": true, "/api/v1/residents/:id/pairing": true, "/api/v1/doors/:name/open": true, "/api/v1/readers/:name/capture": true}
 	snapshot := func() string {
 		ids, err := a.store.Identities("")
 		require.NoError(t, err)

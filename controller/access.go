@@ -45,6 +45,9 @@ func (c *Controller) readerAt(src source, reader int) (*doorRT, readerRef) {
 // Card handles a card read at a reader: decode, look up, decide, record,
 // then act. Exported for benchmarks and tests that bypass the bus.
 func (c *Controller) cardRead(ctx context.Context, src source, raw osdp.Raw) {
+	if c.captured(ctx, src, raw) {
+		return
+	}
 	d, r := c.readerAt(src, int(raw.Reader))
 	if d == nil {
 		c.log.Info("card read at a reader without a door", "source", c.sourceName(src), "reader", raw.Reader)
@@ -102,6 +105,12 @@ func (c *Controller) decide(d *doorRT, r readerRef, id store.Identity, p policy.
 		}
 	}
 	pid := policy.Identity{ID: id.ID, Kind: id.Kind, Groups: id.Groups, Disabled: id.Disabled}
+	if id.Schedule != "" {
+		if pid.Schedule = c.schedule(id.Schedule); pid.Schedule == nil {
+			c.log.Error("a person's schedule does not exist; denying", "door", d.name(), "identity", id.ID, "schedule", id.Schedule)
+			return Decision{Decision: policy.Decision{Reason: ReasonNoSchedule}, Identity: id, Card: card, Factors: factorList(presented)}
+		}
+	}
 	if id.Pass != nil {
 		pid.Pass = &policy.Pass{From: id.Pass.From, Until: id.Pass.Until, Doors: id.Pass.Doors, MaxUses: id.Pass.MaxUses, Uses: id.Pass.Uses, Host: id.Host, Revoked: id.Pass.Revoked != nil}
 	}

@@ -18,6 +18,7 @@ import (
 	"menwei/controller/eventlog"
 	"menwei/controller/fingers"
 	"menwei/controller/policy"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
 )
@@ -68,6 +69,10 @@ type Controller struct {
 	// schedules are swapped whole by ReloadSchedules (the supervisor) and
 	// read by every decision.
 	schedules atomic.Pointer[map[string]*policy.Schedule]
+	// captureMu guards captures: the readers whose next card goes to
+	// CaptureCard (taken by a bus event goroutine on every card read).
+	captureMu sync.Mutex
+	captures  map[captureKey]chan store.Card
 	// alertsMu guards alerts, fed by every goroutine that records an event.
 	alertsMu sync.Mutex
 	alerts   *alerts.Watcher

@@ -1,9 +1,6 @@
 package controller
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"menwei/controller/door"
 	"menwei/controller/eventlog"
 	"menwei/controller/store"
@@ -76,7 +73,4 @@ type ChainError = eventlog.ChainError
 
 // cardRef is a stable fingerprint of a card for spotting repeats in the log
 // without storing the number next to a name.
-func cardRef(c store.Card) string {
-	h := sha256.Sum256([]byte("menwei card\x00" + c.String()))
-	return hex.EncodeToString(h[:6])
-}
+func cardRef(c store.Card) string { return c.Ref() }

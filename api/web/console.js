@@ -236,6 +236,7 @@ async function enter() {
   $("login-view").classList.add("hidden");
   $("console-view").classList.remove("hidden");
   session = await api.call("GET", "/api/v1/session");
+  document.body.dataset.role = session.role; // style.css hides what the role may not use
   timeZone = session.timezone || "";
   drawWho();
   await loadPDs();

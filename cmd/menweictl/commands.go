@@ -477,7 +477,7 @@ func faceRemove(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 
 func accountAdd(fs *flag.FlagSet, out io.Writer) func(*store.Store) error {
 	name := fs.String("name", "", "account name")
-	role := fs.String("role", store.RoleGuard, "admin or guard")
+	role := fs.String("role", store.RoleGuard, "admin, guard or office (the property office: residents, cards, phones; no doors)")
 	return func(s *store.Store) error {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && line == "" {

@@ -510,8 +510,25 @@ func (r *remote) listPeople(path string) func() error {
 		var p struct {
 			People []map[string]any `json:"people"`
 		}
-		if err := r.getJSON(path, &p); err != nil {
-			return err
+		// The residents' list comes in pages (total says how many); the
+		// visitors' whole.
+		for offset := 0; ; {
+			var page struct {
+				People []map[string]any `json:"people"`
+				Total  *int             `json:"total"`
+			}
+			q := path
+			if offset > 0 || strings.HasSuffix(path, "/residents") {
+				q = fmt.Sprintf("%s?limit=500&offset=%d", path, offset)
+			}
+			if err := r.getJSON(q, &page); err != nil {
+				return err
+			}
+			p.People = append(p.People, page.People...)
+			offset += len(page.People)
+			if page.Total == nil || offset >= *page.Total || len(page.People) == 0 {
+				break
+			}
 		}
 		if r.json {
 			return json.NewEncoder(r.out).Encode(p.People)

@@ -55,6 +55,9 @@ type Identity struct {
 	Groups   []string
 	Disabled bool
 	Pass     *Pass // visitors
+	// Schedule limits a resident or visitor to its periods at every door,
+	// besides the door's schedule; nil = always. Staff are not limited.
+	Schedule *Schedule
 }
 
 // Pass is a visitor's permission: a time window, doors, and a number of uses.
@@ -167,7 +170,7 @@ func Decide(r Rule, id Identity, a Attempt) Decision {
 	} else if len(r.Groups) > 0 && !slices.ContainsFunc(id.Groups, func(g string) bool { return slices.Contains(r.Groups, g) }) {
 		return deny(NotInGroup)
 	}
-	if id.Kind != Staff && !r.Schedule.Allows(a.Time) {
+	if id.Kind != Staff && (!r.Schedule.Allows(a.Time) || !id.Schedule.Allows(a.Time)) {
 		return deny(OutsideSchedule)
 	}
 	if reason, missing := checkFactors(r, id.ID, a); reason != "" {

@@ -129,6 +129,9 @@ func TestDecide(t *testing.T) {
 		{name: "inside schedule", rule: Rule{Door: "d", Schedule: office}, id: li, a: Attempt{Time: now, Presented: one}, granted: true, reason: Granted},
 		{name: "outside schedule", rule: Rule{Door: "d", Schedule: office}, id: li, a: Attempt{Time: at(29, "09:00"), Presented: []Presented{{Factor: Card, Identity: "li", At: at(29, "09:00")}}}, reason: OutsideSchedule},
 		{name: "staff ignore the schedule", rule: Rule{Door: "d", Schedule: office}, id: guard, a: Attempt{Time: at(29, "03:00"), Presented: []Presented{{Factor: Card, Identity: "zhao", At: at(29, "03:00")}}}, granted: true, reason: Granted},
+		{name: "outside the person's schedule", rule: Rule{Door: "d"}, id: Identity{ID: "li", Kind: Resident, Schedule: office}, a: Attempt{Time: at(29, "09:00"), Presented: []Presented{{Factor: Card, Identity: "li", At: at(29, "09:00")}}}, reason: OutsideSchedule},
+		{name: "inside the person's schedule", rule: Rule{Door: "d"}, id: Identity{ID: "li", Kind: Resident, Schedule: office}, a: Attempt{Time: now, Presented: one}, granted: true, reason: Granted},
+		{name: "staff ignore their own schedule too", rule: Rule{Door: "d"}, id: Identity{ID: "zhao", Kind: Staff, Schedule: office}, a: Attempt{Time: at(29, "03:00"), Presented: []Presented{{Factor: Card, Identity: "zhao", At: at(29, "03:00")}}}, granted: true, reason: Granted},
 
 		{name: "lockdown refuses residents", rule: Rule{Door: "d"}, id: li, a: Attempt{Time: now, Mode: Lockdown, Presented: one}, reason: LockdownReason},
 		{name: "lockdown lets staff", rule: Rule{Door: "d"}, id: guard, a: Attempt{Time: now, Mode: Lockdown, Presented: []Presented{card("zhao", 0)}}, granted: true, reason: Granted},

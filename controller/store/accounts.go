@@ -20,6 +20,10 @@ import (
 const (
 	RoleAdmin = "admin" // installers and managers: everything
 	RoleGuard = "guard" // gatehouse staff: watch, open doors, emergencies, visitors
+	// RoleOffice is the property office (物业): residents, their cards,
+	// PINs, faces, fingerprints and phones, visitors, and reading events;
+	// it opens no door and changes no door mode.
+	RoleOffice = "office"
 )
 
 // Roles are the roles an account may have, in the order the pages offer
@@ -27,6 +31,7 @@ const (
 var Roles = []string{
 	RoleAdmin,
 	RoleGuard,
+	RoleOffice,
 }
 
 // Errors of the account rules.

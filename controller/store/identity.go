@@ -21,17 +21,21 @@ import (
 // Identity is a person known to the controller: a resident, a visitor
 // (with a pass and a host) or a staff member.
 type Identity struct {
-	ID       string      `json:"id"`
-	Kind     policy.Kind `json:"kind"`
-	Name     string      `json:"name"`
-	Unit     string      `json:"unit,omitempty"` // building-unit, e.g. "3-201"
-	Groups   []string    `json:"groups,omitempty"`
-	Disabled bool        `json:"disabled,omitempty"`
-	Host     string      `json:"host,omitempty"` // visitors: the resident they visit
-	Pass     *Pass       `json:"pass,omitempty"` // visitors
-	PIN      *Secret     `json:"pin,omitempty"`
-	Duress   *Secret     `json:"duress_pin,omitempty"`
-	Created  time.Time   `json:"created"`
+	ID     string      `json:"id"`
+	Kind   policy.Kind `json:"kind"`
+	Name   string      `json:"name"`
+	Unit   string      `json:"unit,omitempty"`  // building-unit, e.g. "3-201"
+	Phone  string      `json:"phone,omitempty"` // a number to call, e.g. "138 0013 8000"
+	Groups []string    `json:"groups,omitempty"`
+	// Schedule, when set, limits the person (not staff) to the periods of
+	// that schedule at every door, besides the door's own schedule.
+	Schedule string    `json:"schedule,omitempty"`
+	Disabled bool      `json:"disabled,omitempty"`
+	Host     string    `json:"host,omitempty"` // visitors: the resident they visit
+	Pass     *Pass     `json:"pass,omitempty"` // visitors
+	PIN      *Secret   `json:"pin,omitempty"`
+	Duress   *Secret   `json:"duress_pin,omitempty"`
+	Created  time.Time `json:"created"`
 }
 
 // Pass is a visitor's permission.
@@ -88,7 +92,14 @@ type Credential struct {
 	Created     time.Time `json:"created"`
 }
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// CheckIdentity says what is wrong with an identity (ErrBadRequest, the
+// field first), without writing it: for checking a whole import first.
+func CheckIdentity(i Identity) error { return i.validate() }
+
+var (
+	idRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{0,19}$`)
+)
 
 func (i *Identity) validate() error {
 	bad := func(f string, a ...any) error {
@@ -107,6 +118,14 @@ func (i *Identity) validate() error {
 		return bad("pass: until must be after from")
 	case i.Pass != nil && i.Pass.MaxUses < 0:
 		return bad("pass: max_uses must not be negative")
+	case len(i.Name) > 128:
+		return bad("name: at most 128 bytes")
+	case len(i.Unit) > 64:
+		return bad("unit: at most 64 bytes")
+	case i.Phone != "" && !phoneRE.MatchString(i.Phone):
+		return bad("phone: up to 20 digits, spaces, '+' or '-'")
+	case i.Schedule != "" && !idRE.MatchString(i.Schedule):
+		return bad("schedule %q: 1-64 letters, digits, '.', '_' or '-'", i.Schedule)
 	}
 	for _, g := range i.Groups {
 		if !idRE.MatchString(g) {
@@ -222,7 +241,7 @@ func (s *Store) DeleteIdentity(id string) error {
 }
 
 // deleteIdentity deletes an identity's record, credentials, fingerprint
-// templates, faces and anti-passback state.
+// templates, faces, consents, paired phones and anti-passback state.
 func deleteIdentity(txn *badger.Txn, id string) error {
 	var keys [][]byte
 	if err := iterJSON(txn, keyCredential, func(c *Credential) {
@@ -238,7 +257,8 @@ func deleteIdentity(txn *badger.Txn, id string) error {
 	}
 	keys = append(keys, fps...)
 	keys = append(keys, faceKeys(txn, id)...)
-	keys = append(keys, prefixKeys(txn, keyConsent+id+"/")...)
+	// The person's phones go too: a moved-out resident's phone must not
+	// list doors or invite guests (its credential went with the others).
 	if err := iterJSON(txn, keyDevice, func(d *Device) {
 		if d.Identity == id {
 			keys = append(keys, []byte(keyDevice+d.ID))
@@ -246,6 +266,7 @@ func deleteIdentity(txn *badger.Txn, id string) error {
 	}); err != nil {
 		return err
 	}
+	keys = append(keys, prefixKeys(txn, keyConsent+id+"/")...)
 	keys = append(keys, []byte(keyIdentity+id), []byte(keyInside+id))
 	return deleteKeys(txn, keys)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type Device struct {
 	Secret   []byte    `json:"secret"` // SHA-256 of the device token (the token is 256 random bits)
 	Revoked  bool      `json:"revoked,omitempty"`
 	Created  time.Time `json:"created"`
+	// LastUsed is when the phone last asked to open a door or invited a
+	// guest (zero: never).
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 func sum(s string) []byte {
@@ -143,5 +147,36 @@ func (s *Store) RevokeDevice(id string) error {
 			return err
 		}
 		return w.apply(Change{Kind: CredentialRemoved, ID: d.Identity, Credential: &Credential{Kind: policy.Phone, Key: id, Identity: d.Identity}})
+	})
+}
+
+// Devices lists the phones paired for an identity, revoked ones included,
+// oldest first.
+func (s *Store) Devices(identity string) ([]Device, error) {
+	var out []Device
+	err := s.db.View(func(txn *badger.Txn) error {
+		return iterJSON(txn, keyDevice, func(d *Device) {
+			if d.Identity == identity {
+				out = append(out, *d)
+			}
+		})
+	})
+	slices.SortFunc(out, func(a, b Device) int { return a.Created.Compare(b.Created) })
+	return out, err
+}
+
+// TouchDevice records that a phone was used at a time (its LastUsed). A
+// revoked device is not touched.
+func (s *Store) TouchDevice(id string, at time.Time) error {
+	return s.write(func(w *writer) error {
+		var d Device
+		if err := getJSON(w.txn, keyDevice+id, &d); err != nil {
+			return err
+		}
+		if d.Revoked {
+			return nil
+		}
+		d.LastUsed = at.UTC()
+		return w.apply(Change{Kind: DevicePut, ID: d.Identity, Device: &d})
 	})
 }

@@ -207,3 +207,46 @@ func TestImportFaces(t *testing.T) {
 	require.NoError(t, s.Faces(func(r FaceRecord) bool { got = append(got, r); return true }))
 	assert.Equal(t, []FaceRecord{f}, got)
 }
+
+// A phone's last use is recorded; moving the resident out removes their
+// phones with everything else, so the device token no longer signs in.
+func TestDevicesAndMoveOut(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	require.NoError(t, s.PutIdentity(Identity{ID: "r1", Kind: policy.Resident, Name: "李伟", Unit: "3-201", Phone: "+86 138 0013 8000", Schedule: "day"}))
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	code, _, err := s.NewPairingCode("r1", "admin", now)
+	require.NoError(t, err)
+	d, token, err := s.Pair(code, "Li's phone", now)
+	require.NoError(t, err)
+	ds, err := s.Devices("r1")
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.True(t, ds[0].LastUsed.IsZero(), "never used")
+	require.NoError(t, s.TouchDevice(d.ID, now.Add(time.Hour)))
+	ds, _ = s.Devices("r1")
+	assert.Equal(t, now.Add(time.Hour), ds[0].LastUsed)
+	assert.ErrorIs(t, s.TouchDevice("dev-none", now), ErrNotFound)
+
+	require.NoError(t, s.DeleteIdentity("r1"))
+	ds, err = s.Devices("r1")
+	require.NoError(t, err)
+	assert.Empty(t, ds)
+	_, err = s.DeviceByToken(token)
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestIdentityFieldsChecked(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	for _, bad := range []Identity{
+		{ID: "r1", Kind: policy.Resident, Name: "a", Phone: "call me"},
+		{ID: "r1", Kind: policy.Resident, Name: "a", Phone: "123456789012345678901234"},
+		{ID: "r1", Kind: policy.Resident, Name: "a", Schedule: "no spaces"},
+	} {
+		assert.ErrorIs(t, s.PutIdentity(bad), ErrBadRequest, "%+v", bad)
+	}
+	require.NoError(t, s.PutAccount("wuye", RoleOffice, "a long password"))
+	a, err := s.CheckPassword("wuye", "a long password")
+	require.NoError(t, err)
+	assert.Equal(t, RoleOffice, a.Role)
+	assert.ErrorIs(t, s.PutAccount("x", "janitor", "a long password"), ErrBadRequest)
+}
