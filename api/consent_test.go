@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -219,4 +220,35 @@ func TestPersonExportAndErasure(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{controller.KindPersonExported, controller.KindCropViewed, controller.KindPersonErased}, kinds)
+}
+
+// The residents list says who consented to which biometric, who withdrew
+// or declined, and how each enters without one.
+func TestResidentsListShowsConsentAndWaysIn(t *testing.T) {
+	a := newTestServer(t)
+	require.NoError(t, a.store.PutIdentity(store.Identity{ID: "wang", Kind: policy.Resident, Name: "Wang Fang"}))
+	require.NoError(t, a.store.AddCredential(store.Credential{Kind: policy.Card, Key: "1:55", Identity: "wang"}))
+	require.NoError(t, a.store.GiveConsent(store.Consent{Identity: "li", Biometric: policy.Face, Text: "face-v1", Account: "ada"}))
+	require.NoError(t, a.store.GiveConsent(store.Consent{Identity: "li", Biometric: policy.Finger, Text: "finger-v1", Account: "ada"}))
+	_, _, err := a.store.WithdrawConsent("li", policy.Finger, "ada", time.Now())
+	require.NoError(t, err)
+
+	status, body := a.do(t, http.MethodGet, "/api/v1/residents", a.auth(store.RoleGuard), "")
+	require.Equal(t, http.StatusOK, status, body)
+	var page ResidentsPage
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	got := map[string]PersonView{}
+	for _, p := range page.People {
+		got[p.ID] = p
+	}
+	assert.Equal(t, map[policy.Factor]string{policy.Face: "given", policy.Finger: "withdrawn"}, got["li"].Consent)
+	assert.Contains(t, got["li"].WaysIn, policy.Phone, "li has a paired phone")
+	assert.Empty(t, got["wang"].Consent, "wang declined both")
+	assert.Equal(t, []policy.Factor{policy.Card}, got["wang"].WaysIn, "and enters by card")
+
+	status, body = a.do(t, http.MethodGet, "/api/v1/residents/li", a.auth(store.RoleGuard), "")
+	require.Equal(t, http.StatusOK, status, body)
+	var one PersonView
+	require.NoError(t, json.Unmarshal([]byte(body), &one))
+	assert.Equal(t, "given", one.Consent[policy.Face], "one resident's page too")
 }

@@ -38,6 +38,7 @@ type People interface {
 	Schedules() ([]store.Schedule, error)
 	GiveConsent(store.Consent) error
 	Consents(identity string) ([]store.Consent, error)
+	AllConsents() (map[string][]store.Consent, error)
 	Person(id string) (store.PersonRecord, error)
 	RevokePass(id, by string, now time.Time) (store.Identity, error)
 }
@@ -122,6 +123,36 @@ type PersonView struct {
 	// fingerprint templates and the faces enrolled.
 	Fingers int  `json:"fingerprints,omitempty"`
 	Faces   *int `json:"faces,omitempty"`
+	// The resident routes also say, per biometric, whether the person
+	// consented ("given"), withdrew ("withdrawn") or never did (absent),
+	// and the ways in without a biometric they have (card, pin, phone):
+	// who declined, and how they enter.
+	Consent map[policy.Factor]string `json:"consent,omitempty"`
+	WaysIn  []policy.Factor          `json:"ways_in,omitempty"`
+}
+
+// withConsent fills in Consent and WaysIn from the person's consent records
+// (the credentials are already in v).
+func withConsent(v *PersonView, cs []store.Consent) {
+	for _, c := range cs {
+		if v.Consent == nil {
+			v.Consent = map[policy.Factor]string{}
+		}
+		v.Consent[c.Biometric] = map[bool]string{true: "given", false: "withdrawn"}[c.InForce()]
+	}
+	v.WaysIn = nil
+	for _, cv := range v.CardList {
+		if !cv.Blacklisted {
+			v.WaysIn = append(v.WaysIn, policy.Card)
+			break
+		}
+	}
+	if v.HasPIN {
+		v.WaysIn = append(v.WaysIn, policy.PIN)
+	}
+	if v.Phones > 0 {
+		v.WaysIn = append(v.WaysIn, policy.Phone)
+	}
 }
 
 func view(i store.Identity, creds []store.Credential) PersonView {
@@ -197,6 +228,11 @@ func (s *Server) getPerson(c echo.Context) error {
 	if err := s.countEnrolled(&v); err != nil {
 		return err
 	}
+	cs, err := s.o.People.Consents(i.ID)
+	if err != nil {
+		return err
+	}
+	withConsent(&v, cs)
 	return c.JSON(http.StatusOK, v)
 }
 

@@ -187,9 +187,15 @@ func (s *Server) listResidents(c echo.Context) error {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	consents, err := s.o.People.AllConsents()
+	if err != nil {
+		return err
+	}
 	page := ResidentsPage{People: []PersonView{}, Total: len(match), Offset: offset}
 	for _, i := range match[min(offset, len(match)):min(offset+limit, len(match))] {
-		page.People = append(page.People, detailed(c, i, creds[i.ID]))
+		v := detailed(c, i, creds[i.ID])
+		withConsent(&v, consents[i.ID])
+		page.People = append(page.People, v)
 	}
 	return c.JSON(http.StatusOK, page)
 }

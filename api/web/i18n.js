@@ -556,7 +556,20 @@ const MESSAGES = /* catalog */
   "ev.residents.imported": {"zh-CN": "从 CSV 文件批量导入了住户", "en": "Residents imported from a CSV file"},
   "err.capture_busy": {"zh-CN": "有人正在这个读卡器上读卡，请稍后再试", "en": "Someone is already reading a card at this reader: try again shortly"},
   "err.capture_timeout": {"zh-CN": "读卡器上没有刷卡", "en": "No card was presented at the reader"},
-  "ev.card.captured": {"zh-CN": "{pd}读到一张卡，用于登记（未开门）", "en": "{pd}: a card read for enrolment (no door opened)"}
+  "ev.card.captured": {"zh-CN": "{pd}读到一张卡，用于登记（未开门）", "en": "{pd}: a card read for enrolment (no door opened)"},
+  "res.col.ways": {"zh-CN": "生物特征与通行方式", "en": "Biometrics and ways in"},
+  "res.consent.face.given": {"zh-CN": "人脸：已同意", "en": "face: consented"},
+  "res.consent.face.withdrawn": {"zh-CN": "人脸：已撤回", "en": "face: withdrawn"},
+  "res.consent.face.none": {"zh-CN": "人脸：未同意", "en": "face: no consent"},
+  "res.consent.finger.given": {"zh-CN": "指纹：已同意", "en": "fingerprint: consented"},
+  "res.consent.finger.withdrawn": {"zh-CN": "指纹：已撤回", "en": "fingerprint: withdrawn"},
+  "res.consent.finger.none": {"zh-CN": "指纹：未同意", "en": "fingerprint: no consent"},
+  "res.way.card": {"zh-CN": "门卡", "en": "card"},
+  "res.way.pin": {"zh-CN": "密码", "en": "PIN"},
+  "res.way.phone": {"zh-CN": "手机", "en": "phone"},
+  "res.ways": {"zh-CN": "也可用：{ways}", "en": "also: {ways}"},
+  "res.ways.declined": {"zh-CN": "不用生物特征，使用：{ways}", "en": "no biometric; enters by {ways}"},
+  "res.ways.none": {"zh-CN": "没有门卡、密码或手机：只能刷脸、按指纹或由门卫开门", "en": "no card, PIN or phone: only a face, a finger or the guard"}
 }
 /* end of catalog */;
 

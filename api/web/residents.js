@@ -52,13 +52,36 @@ async function loadResidents() {
   } catch (err) { sayErr("res-list-msg", err); }
 }
 
+// waysCell says, for the privacy rules, whether the person consented to a
+// face or a fingerprint, and how they enter without one: who declined is
+// visible, and so is a person left with no way in.
+const consentText = {
+  face: { given: "res.consent.face.given", withdrawn: "res.consent.face.withdrawn", none: "res.consent.face.none" },
+  finger: { given: "res.consent.finger.given", withdrawn: "res.consent.finger.withdrawn", none: "res.consent.finger.none" },
+};
+const wayText = { card: "res.way.card", pin: "res.way.pin", phone: "res.way.phone" };
+function waysCell(p) {
+  const td = node("td");
+  td.className = "ways";
+  const consent = p.consent || {};
+  const parts = ["face", "finger"].map((b) => t(consentText[b][consent[b] || "none"]));
+  const ways = (p.ways_in || []).filter((w) => wayText[w]).map((w) => t(wayText[w]));
+  const sep = lang === "en" ? ", " : "、";
+  const declined = !Object.values(consent).includes("given");
+  td.dataset.declined = String(declined);
+  td.append(node("span", "", parts.join(" · ")), node("br"));
+  if (ways.length) td.append(node("span", declined ? "declined" : "", t(declined ? "res.ways.declined" : "res.ways", { ways: ways.join(sep) })));
+  else td.append(node("span", "bad", t("res.ways.none")));
+  return td;
+}
+
 function drawResidents() {
   const body = $("res-list").tBodies[0];
   body.textContent = "";
   if (!res.people.length) {
     const tr = node("tr");
     const td = node("td", "", t(res.q ? "res.none_match" : "res.none", { q: res.q }));
-    td.colSpan = 5;
+    td.colSpan = 6;
     tr.append(td);
     body.append(tr);
   }
@@ -69,7 +92,8 @@ function drawResidents() {
     const cards = p.card_list || [];
     const lost = cards.filter((c) => c.blacklisted).length;
     tr.append(node("td", "", p.name), node("td", "", p.unit || ""), node("td", "", p.phone || ""),
-      node("td", "", lost ? t("res.cards_lost", { n: cards.length, lost }) : t("res.cards_n", { n: cards.length })));
+      node("td", "", lost ? t("res.cards_lost", { n: cards.length, lost }) : t("res.cards_n", { n: cards.length })),
+      waysCell(p));
     const td = node("td");
     const open = actionButton(manages() ? "res.manage" : "res.view", "open");
     open.onclick = () => openResident(p.id);

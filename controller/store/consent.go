@@ -128,6 +128,16 @@ func (s *Store) Consents(identity string) ([]Consent, error) {
 	return out, err
 }
 
+// AllConsents returns every consent record, by person (for a list of
+// residents that says who consented and who declined).
+func (s *Store) AllConsents() (map[string][]Consent, error) {
+	out := map[string][]Consent{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		return iterJSON(txn, keyConsent, func(c *Consent) { out[c.Identity] = append(out[c.Identity], *c) })
+	})
+	return out, err
+}
+
 // ImportConsents records many consents at once (a bulk import of a
 // property office's records, with the faces that follow them).
 func (s *Store) ImportConsents(cs []Consent) error {
