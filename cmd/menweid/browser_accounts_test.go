@@ -18,6 +18,7 @@ import (
 
 	"menwei/api"
 	"menwei/controller"
+	"menwei/controller/store"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/facepd"
 	"menwei/firmware-mocks/osdppd"
@@ -85,7 +86,8 @@ func TestBrowserAccounts(t *testing.T) {
 	assert.Contains(t, text, "admin（管理员）")
 	assert.Contains(t, text, "这是您自己的账号")
 	assert.Equal(t, "guard", evalIn[string](t, admin, `document.getElementById("acct-role").value`), "a new account is a guard unless chosen")
-	assert.Equal(t, "admin,guard", evalIn[string](t, admin, `[...document.getElementById("acct-role").options].map(o => o.value).join()`), "the roles from the store's list")
+	assert.Equal(t, strings.Join(store.Roles, ","), evalIn[string](t, admin, `[...document.getElementById("acct-role").options].map(o => o.value).join()`), "the roles from the store's list")
+	assert.Contains(t, text+evalIn[string](t, admin, `document.getElementById("acct-role").textContent`), "物业", "the property office role, in Chinese")
 
 	// A password too short: refused on the page, nothing added.
 	require.NoError(t, chromedp.Do(admin,
