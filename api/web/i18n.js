@@ -557,6 +557,7 @@ const MESSAGES = /* catalog */
   "err.capture_busy": {"zh-CN": "有人正在这个读卡器上读卡，请稍后再试", "en": "Someone is already reading a card at this reader: try again shortly"},
   "err.capture_timeout": {"zh-CN": "读卡器上没有刷卡", "en": "No card was presented at the reader"},
   "ev.card.captured": {"zh-CN": "{pd}读到一张卡，用于登记（未开门）", "en": "{pd}: a card read for enrolment (no door opened)"},
+  "res.export": {"zh-CN": "导出个人信息", "en": "Export their data"},
   "res.col.ways": {"zh-CN": "生物特征与通行方式", "en": "Biometrics and ways in"},
   "res.consent.face.given": {"zh-CN": "人脸：已同意", "en": "face: consented"},
   "res.consent.face.withdrawn": {"zh-CN": "人脸：已撤回", "en": "face: withdrawn"},

@@ -207,6 +207,10 @@ function drawDetail() {
   const p = res.current;
   if (!p) return;
   $("res-detail-heading").textContent = p.unit ? t("res.detail_heading", { name: p.name, unit: p.unit }) : p.name;
+  // A resident's copy of their data (PIPL art. 45): a zip of everything
+  // held about them; taking it is recorded with the account.
+  $("res-export").href = "/api/v1/residents/" + enc(p.id) + "/export";
+  $("res-export").setAttribute("download", "menwei-person-" + p.id + ".zip");
   const info = $("res-detail-info");
   info.textContent = "";
   const facts = [t("res.info.id", { id: p.id })];

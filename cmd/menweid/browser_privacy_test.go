@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller"
+	"menwei/firmware-mocks/osdppd"
+)
+
+// The office takes a resident's copy of their data from the residents tab
+// (a zip), recorded with the account; the list says who declined a
+// biometric and how they enter instead.
+func TestBrowserResidentExportAndConsent(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: pd, seed: true})
+	g.waitOnline(false)
+	ctx := browser(t, "zh-CN")
+	check := newTextChecker(t)
+	signIn(t, ctx, g.url)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#tabs button[data-tab="residents"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#res-list tr[data-id="li-wei"]`)),
+	))
+	text := check.check(ctx, "residents with consent", true)
+	assert.Contains(t, text, "人脸：已同意", "Li Wei consented (seed)")
+	assert.Contains(t, text, "也可用：门卡", "and has a card")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#res-list tr[data-id="li-wei"] button`)),
+		chromedp.WaitVisible(chromedp.ID("res-export")),
+	))
+	head := evalIn[string](t, ctx, `fetch(document.getElementById("res-export").href, {credentials: "same-origin"}).then(async (r) => {
+		const b = new Uint8Array(await r.arrayBuffer());
+		return r.status + " " + r.headers.get("content-type") + " " + String.fromCharCode(b[0], b[1]);
+	})`, chromedp.EvalAwaitPromise)
+	assert.Equal(t, "200 application/zip PK", head, "the link gives the zip")
+	ev := g.waitEvent("export recorded", func(e controller.Event) bool { return e.Kind == controller.KindPersonExported })
+	assert.Equal(t, "li-wei", ev.Identity)
+	assert.Contains(t, ev.Detail, "by admin")
+}
