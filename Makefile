@@ -80,6 +80,11 @@ test: deps models photos vet lint-openapi
 	CGO_ENABLED=0 $(GO) build -tags nodlib -o /dev/null ./cmd/...
 	CGO_ENABLED=0 $(GO) test -tags nodlib -count=1 ./biometric/... ./controller/...
 
+## screenshots: docs/screenshots/*.png, the console (1366×768) and the phone page (390×844) in zh-CN,
+## through the real daemon and emulated terminals (TestScreenshots; chromium and fonts-noto-cjk from deps)
+screenshots: deps models photos
+	set -o pipefail; MENWEI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/menweid | grep -E '^(---|ok|FAIL|PASS)|png:'
+
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
 demo: build models photos
 	@bash cmd/menwei-emu/demo.sh
