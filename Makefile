@@ -19,7 +19,7 @@ MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
 PHOTOS := $(CACHE)/photos
 PHOTO_FILES := $(foreach n,1 2 3 4 5 6,$(PHOTOS)/sample$(n).jpg)
 
-.PHONY: demo test deps models photos build vet fuzz bench clean
+.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean
 
 ## deps: Debian packages (installed only when missing)
 deps:
@@ -50,6 +50,22 @@ $(PHOTO_FILES):
 	   $(foreach n,1 2 3 4 5 6,package/demo/sample$(n).jpg)
 	@touch $(PHOTO_FILES)
 
+## lint-openapi: api/openapi.json against Redocly's recommended ruleset (redocly.yaml); any
+## warning fails, not only errors. The CLI comes from npm, pinned, into .cache/.
+REDOCLY_VERSION := 2.77.0
+REDOCLY := $(CACHE)/redocly-$(REDOCLY_VERSION)/node_modules/.bin/redocly
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+$(REDOCLY):
+	@mkdir -p $(CACHE)/redocly-$(REDOCLY_VERSION)
+	npm install --silent --no-audit --no-fund --prefix $(CACHE)/redocly-$(REDOCLY_VERSION) @redocly/cli@$(REDOCLY_VERSION)
+	@touch $@
+# counts the problems in the JSON report: warnings fail the target as errors do
+LINT_TOTALS := 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const t=JSON.parse(s).totals;console.log(`openapi lint: $${t.errors} errors, $${t.warnings} warnings, $${t.ignored} ignored (.redocly.lint-ignore.yaml)`);process.exit(t.errors+t.warnings>0?1:0)})'
+lint-openapi: $(REDOCLY)
+	@$(REDOCLY) lint --format=json api/openapi.json 2>/dev/null | node -e $(LINT_TOTALS) || \
+		{ $(REDOCLY) lint api/openapi.json 2>/dev/null; exit 1; }
+
 build: deps
 	$(GO) build -o bin/ ./cmd/...
 
@@ -58,11 +74,16 @@ vet:
 	$(GO) vet ./...
 
 ## test: the whole suite, with the race detector
-test: deps models photos vet
+test: deps models photos vet lint-openapi
 	$(GO) test -race -count=1 -timeout 30m ./...
 	@echo "== the pure-Go build (-tags nodlib): descriptor-mode terminals only"
 	CGO_ENABLED=0 $(GO) build -tags nodlib -o /dev/null ./cmd/...
 	CGO_ENABLED=0 $(GO) test -tags nodlib -count=1 ./biometric/... ./controller/...
+
+## screenshots: docs/screenshots/*.png, the console (1366×768) and the phone page (390×844) in zh-CN,
+## through the real daemon and emulated terminals (TestScreenshots; chromium and fonts-noto-cjk from deps)
+screenshots: deps models photos
+	set -o pipefail; MENWEI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/menweid | grep -E '^(---|ok|FAIL|PASS)|png:'
 
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
 demo: build models photos

@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -631,6 +632,20 @@ func TestHealthAndSession(t *testing.T) {
 
 // Every route is in the OpenAPI document, with its method, and nothing is
 // documented that does not exist.
+// openAPIPath is the document's spelling of an echo route path.
+func openAPIPath(route string) string {
+	for _, p := range []string{"name", "seq", "id", "biometric"} {
+		route = strings.ReplaceAll(route, ":"+p, "{"+p+"}")
+	}
+	return route
+}
+
+// allRoutes is a server with every optional part, so that every route is registered.
+func allRoutes(a *testAPI) []routeInfo {
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt})
+	return s.routes
+}
+
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	a := newTestServer(t)
 	status, body := a.do(t, http.MethodGet, "/api/v1/openapi.json", "", "")
@@ -641,13 +656,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt})
 	seen := map[string]bool{}
-	for _, r := range s.routes {
-		path := r.Path
-		for _, p := range []string{"name", "seq", "id", "biometric"} {
-			path = strings.ReplaceAll(path, ":"+p, "{"+p+"}")
-		}
+	for _, r := range allRoutes(a) {
+		path := openAPIPath(r.Path)
 		ops, ok := doc.Paths[path]
 		require.True(t, ok, "route %s %s is not in openapi.json", r.Method, path)
 		_, ok = ops[strings.ToLower(r.Method)]
@@ -658,6 +669,44 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		for m := range ops {
 			assert.True(t, seen[m+" "+path], "openapi.json documents %s %s, which the server does not serve", m, path)
 		}
+	}
+}
+
+// What make lint-openapi checks of the operations, kept true without the
+// linter and tied to the routes: every operation has a unique camelCase
+// operationId (client generators name methods after it), every route behind
+// the guard documents the guard's 401 and 403, and every operation documents
+// a 4xx but the four public reads that nothing a client sends can make fail
+// (the same four are in .redocly.lint-ignore.yaml).
+func TestOpenAPIOperations(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string                     `json:"operationId"`
+			Responses   map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(openAPI, &doc))
+	noClientError := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true}
+	camel := regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+	ids := map[string]string{}
+	for _, r := range allRoutes(newTestServer(t)) {
+		name := r.Method + " " + openAPIPath(r.Path)
+		op := doc.Paths[openAPIPath(r.Path)][strings.ToLower(r.Method)]
+		if assert.Regexp(t, camel, op.OperationID, "%s: operationId", name) {
+			if other, dup := ids[op.OperationID]; dup {
+				t.Errorf("%s: operationId %s is also %s's", name, op.OperationID, other)
+			}
+			ids[op.OperationID] = name
+		}
+		if len(r.Who) != 1 || r.Who[0] != anyone {
+			assert.Contains(t, op.Responses, "401", "%s: the guard answers 401 without a session", name)
+			assert.Contains(t, op.Responses, "403", "%s: the guard answers 403 to a role it does not allow", name)
+		}
+		has4xx := false
+		for code := range op.Responses {
+			has4xx = has4xx || code[0] == '4'
+		}
+		assert.True(t, has4xx || noClientError[name], "%s documents no 4xx response", name)
 	}
 }
 

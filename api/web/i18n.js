@@ -110,6 +110,8 @@ const MESSAGES = /* catalog */
   "ev.identity.deleted": {"zh-CN": "已删除{person}", "en": "{person} removed"},
   "ev.credential.added": {"zh-CN": "已为{person}添加凭证", "en": "A credential added for {person}"},
   "ev.credential.removed": {"zh-CN": "已删除{person}的凭证", "en": "A credential of {person} removed"},
+  "ev.credential.blacklisted": {"zh-CN": "已挂失{person}的一张卡（黑名单）", "en": "A card of {person} blacklisted"},
+  "ev.credential.unblacklisted": {"zh-CN": "已解除{person}一张卡的挂失", "en": "A card of {person} taken off the blacklist"},
   "ev.device.pairing_issued": {"zh-CN": "已为{person}生成手机配对码", "en": "A phone pairing code issued for {person}"},
   "ev.device.paired": {"zh-CN": "{person}的手机已配对", "en": "{person}'s phone paired"},
   "ev.device.pairing_failed": {"zh-CN": "一次手机配对失败", "en": "A phone pairing failed"},
