@@ -572,7 +572,8 @@ const MESSAGES = /* catalog */
   "res.way.phone": {"zh-CN": "手机", "en": "phone"},
   "res.ways": {"zh-CN": "也可用：{ways}", "en": "also: {ways}"},
   "res.ways.declined": {"zh-CN": "不用生物特征，使用：{ways}", "en": "no biometric; enters by {ways}"},
-  "res.ways.none": {"zh-CN": "没有门卡、密码或手机：只能刷脸、按指纹或由门卫开门", "en": "no card, PIN or phone: only a face, a finger or the guard"}
+  "res.ways.none": {"zh-CN": "没有门卡、密码或手机：只能刷脸、按指纹或由门卫开门", "en": "no card, PIN or phone: only a face, a finger or the guard"},
+  "res.ways.none_declined": {"zh-CN": "没有门卡、密码或手机，也没有同意生物特征：只能由门卫开门", "en": "no card, PIN, phone or biometric: only the guard can let them in"}
 }
 /* end of catalog */;
 

@@ -71,7 +71,7 @@ function waysCell(p) {
   td.dataset.declined = String(declined);
   td.append(node("span", "", parts.join(" · ")), node("br"));
   if (ways.length) td.append(node("span", declined ? "declined" : "", t(declined ? "res.ways.declined" : "res.ways", { ways: ways.join(sep) })));
-  else td.append(node("span", "bad", t("res.ways.none")));
+  else td.append(node("span", "bad", t(declined ? "res.ways.none_declined" : "res.ways.none")));
   return td;
 }
 
