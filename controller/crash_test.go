@@ -49,6 +49,7 @@ func TestDecisionCrashChild(t *testing.T) {
 		panic(err)
 	}
 	var mu sync.Mutex
+	fmt.Fprintln(os.Stdout, "ready") // the parent starts its clock now
 	c.decided = func(e Event) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -92,19 +93,32 @@ func TestDecisionsSurviveSIGKILL(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
 		acks := map[uint64]string{}
-		done := make(chan struct{})
+		done, ready := make(chan struct{}), make(chan struct{})
 		go func() {
 			defer close(done)
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
 				f := strings.Fields(sc.Text())
+				if len(f) == 1 && f[0] == "ready" {
+					close(ready)
+				}
 				if len(f) == 3 && f[0] == "ack" {
 					seq, _ := strconv.ParseUint(f[1], 10, 64)
 					acks[seq] = f[2]
 				}
 			}
 		}()
-		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
+		// The kill comes at a random moment once the child decides (how
+		// long a race-built test binary takes to start depends on the
+		// machine's load, so the clock starts at its "ready").
+		select {
+		case <-ready:
+		case <-done:
+			t.Fatalf("round %d: the child ended before it was ready", round)
+		case <-time.After(time.Minute):
+			t.Fatalf("round %d: the child was not ready within a minute", round)
+		}
+		time.Sleep(time.Duration(20+rand.IntN(300)) * time.Millisecond)
 		require.NoError(t, cmd.Process.Kill())
 		<-done
 		_ = cmd.Wait()

@@ -47,6 +47,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		fail("open log", err)
 	}
+	fmt.Fprintln(os.Stdout, "ready") // the parent starts its clock now
 	var mu sync.Mutex
 	for g := range 8 {
 		go func() {
@@ -157,8 +158,8 @@ func TestCrashKeepsEveryAcknowledgedEvent(t *testing.T) {
 	assert.Positive(t, total)
 }
 
-// runCrashChild starts TestCrashChild on dir, kills it with SIGKILL after
-// wait and returns the seq → hash of every event it acknowledged.
+// runCrashChild starts TestCrashChild on dir, kills it with SIGKILL wait
+// after it is ready and returns the seq → hash of every event it acknowledged.
 func runCrashChild(t *testing.T, dir string, wait time.Duration) map[uint64]string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
@@ -178,11 +179,14 @@ func runCrashChild(t *testing.T, dir string, wait time.Duration) map[uint64]stri
 	}()
 
 	acked := map[uint64]string{}
-	lines := make(chan error, 1)
+	lines, ready := make(chan error, 1), make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
+			if len(f) == 1 && f[0] == "ready" {
+				close(ready)
+			}
 			if len(f) != 3 || f[0] != "ack" {
 				continue // the testing package's own output
 			}
@@ -195,6 +199,13 @@ func runCrashChild(t *testing.T, dir string, wait time.Duration) map[uint64]stri
 		}
 		lines <- sc.Err()
 	}()
+	// The clock starts at the child's "ready": how long a race-built test
+	// binary takes to start depends on the machine's load.
+	select {
+	case <-ready:
+	case <-time.After(time.Minute):
+		t.Fatalf("the crash child was not ready within a minute: %s", stderr.String())
+	}
 	time.Sleep(wait)
 	require.NoError(t, cmd.Process.Kill())
 	require.NoError(t, <-lines) // EOF: the child is gone and all it wrote is read
