@@ -210,6 +210,8 @@ function drawDetail() {
   // A resident's copy of their data (PIPL art. 45): a zip of everything
   // held about them; taking it is recorded with the account.
   $("res-export").href = "/api/v1/residents/" + enc(p.id) + "/export";
+  // Withdrawing a consent is offered only while it is in force.
+  for (const b of ["face", "finger"]) $(b + "-withdraw").classList.toggle("hidden", !(p.consent && p.consent[b] === "given"));
   $("res-export").setAttribute("download", "menwei-person-" + p.id + ".zip");
   const info = $("res-detail-info");
   info.textContent = "";
@@ -575,3 +577,23 @@ langHooks.push(() => {
   if (!$("res-edit").classList.contains("hidden")) drawSchedules($("res-schedule").value);
   if (res.current) { drawDetail(); drawPhones(); }
 });
+
+// withdrawConsent: the resident withdraws their consent to a biometric; it
+// is deleted everywhere (store, face index, fingerprint modules) and the
+// withdrawal recorded. Asks first.
+for (const b of ["face", "finger"]) {
+  $(b + "-withdraw").onclick = async () => {
+    const p = res.current;
+    if (!p) return;
+    const keys = b === "face"
+      ? ["res.withdraw.face_title", "res.withdraw.face_text", "res.withdraw.face_yes", "res.withdrawn.face"]
+      : ["res.withdraw.finger_title", "res.withdraw.finger_text", "res.withdraw.finger_yes", "res.withdrawn.finger"];
+    if (!(await ask(t(keys[0], { name: p.name }), t(keys[1]), t(keys[2]), "withdraw"))) return;
+    try {
+      const r = await api.call("DELETE", "/api/v1/residents/" + enc(p.id) + "/consents/" + b);
+      sayMsg(b + "-msg", keys[3], { name: p.name, n: r.deleted });
+      await reloadCurrent();
+      loadResidents();
+    } catch (err) { sayErr(b + "-msg", err); }
+  };
+}

@@ -41,4 +41,30 @@ func TestBrowserResidentExportAndConsent(t *testing.T) {
 	ev := g.waitEvent("export recorded", func(e controller.Event) bool { return e.Kind == controller.KindPersonExported })
 	assert.Equal(t, "li-wei", ev.Identity)
 	assert.Contains(t, ev.Detail, "by admin")
+
+	// Li Wei withdraws his consent to his face: asked first (cancel keeps
+	// it), then withdrawn, recorded, and the list says so.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.ID("face-withdraw")),
+		chromedp.Click(chromedp.ID("face-withdraw")),
+		chromedp.WaitVisible(chromedp.ID("confirm-dialog")),
+	))
+	assert.Contains(t, check.check(ctx, "withdraw question", true), "撤回人脸同意？")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("confirm-cancel")), chromedp.WaitNotVisible(chromedp.ID("confirm-dialog"))))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("face-withdraw")),
+		chromedp.WaitVisible(chromedp.ID("confirm-dialog")),
+		chromedp.Click(chromedp.ID("confirm-yes")),
+		chromedp.WaitVisible(`//div[@id="face-msg"][contains(., "已撤回人脸同意")]`),
+		chromedp.WaitVisible(`//tr[@data-id="li-wei"]//td[contains(., "人脸：已撤回")]`),
+	))
+	w := g.waitEvent("withdrawal recorded", func(e controller.Event) bool { return e.Kind == controller.KindConsentWithdrawn })
+	assert.Equal(t, "li-wei", w.Identity)
+	assert.Contains(t, w.Detail, "by admin")
+	for _, e := range g.events() {
+		if e.Kind == controller.KindConsentWithdrawn {
+			assert.Less(t, ev.Seq, e.Seq, "one withdrawal, after the cancel changed nothing")
+		}
+	}
+	check.check(ctx, "withdrawn", true)
 }
