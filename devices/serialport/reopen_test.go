@@ -222,6 +222,10 @@ func TestReopenerCloseWhileUp(t *testing.T) {
 	var rec recorder
 	r := serialport.NewReopener(rec.config(sc.open))
 	dev := sc.device(t)
+	// Up: the port is installed and reported (the device being opened is
+	// not enough: a Close between the open and the install is another case,
+	// in which nothing is reported).
+	require.Eventually(t, func() bool { _, _, st := rec.snapshot(); return len(st) > 0 }, patience, time.Millisecond, "the port is reported up")
 
 	errc := make(chan error, 1)
 	go func() {
