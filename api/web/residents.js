@@ -483,6 +483,21 @@ $("res-delete-yes").onclick = async () => {
   } catch (err) { sayErr("res-msg", err); }
 };
 
+// Erasure at the person's request (PIPL art. 47): everything about them is
+// deleted as when they move out, and their events are pseudonymised (the
+// event chain still verifies). Asked in the same box as moving out.
+$("res-erase-yes").onclick = async () => {
+  const p = res.current;
+  try {
+    const r = await api.call("POST", "/api/v1/residents/" + enc(p.id) + "/erase", { confirm: p.id });
+    res.current = null;
+    $("res-detail").classList.add("hidden");
+    $("res-edit").classList.add("hidden");
+    sayMsg("res-list-msg", r.unerasable ? "res.erased_old" : "res.erased", { name: p.name, events: r.events, old: r.unerasable });
+    loadResidents();
+  } catch (err) { sayErr("res-msg", err); }
+};
+
 // Bulk import from a CSV file: a dry run lists every row and its problems
 // and writes nothing; Import is offered only after a dry run of the same
 // file found none.

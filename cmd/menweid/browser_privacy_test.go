@@ -67,4 +67,20 @@ func TestBrowserResidentExportAndConsent(t *testing.T) {
 		}
 	}
 	check.check(ctx, "withdrawn", true)
+
+	// Then he asks to be erased: everything about him goes and his events
+	// name a pseudonym instead.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("res-delete")),
+		chromedp.WaitVisible(chromedp.ID("res-erase-yes")),
+		chromedp.Click(chromedp.ID("res-erase-yes")),
+		chromedp.WaitVisible(`//div[@id="res-list-msg"][contains(., "全部个人信息")]`),
+	))
+	assert.Contains(t, check.check(ctx, "erased", true), "条通行记录已匿名化")
+	er := g.waitEvent("erasure recorded", func(e controller.Event) bool { return e.Kind == controller.KindPersonErased })
+	assert.Equal(t, "admin", er.Account)
+	for _, e := range g.events() {
+		assert.NotEqual(t, "li-wei", e.Identity, "%d %s still names him", e.Seq, e.Kind)
+		assert.NotContains(t, e.Name, "Li Wei")
+	}
 }
