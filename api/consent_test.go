@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"testing"
 	"time"
@@ -22,23 +21,7 @@ import (
 // postFace uploads a resident's face photo, with the form's other fields.
 func (a *testAPI) postFace(t *testing.T, id string, form map[string]string, photo []byte) (int, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range form {
-		require.NoError(t, mw.WriteField(k, v))
-	}
-	fw, err := mw.CreateFormFile("photo", "p.jpg")
-	require.NoError(t, err)
-	fw.Write(photo)
-	require.NoError(t, mw.Close())
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/residents/"+id+"/face", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+a.tokens["admin"])
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return a.postPhoto(t, "/api/v1/residents/"+id+"/face", store.RoleAdmin, form, photo)
 }
 
 func (a *testAPI) faces(t *testing.T, id string) int {

@@ -801,6 +801,12 @@ func TestPeopleBadInput(t *testing.T) {
 // postVisitor sends a visitor registration with the given form and photo.
 func (a *testAPI) postVisitor(t *testing.T, form map[string]string, photo []byte) (int, string) {
 	t.Helper()
+	return a.postPhoto(t, "/api/v1/visitors", store.RoleGuard, form, photo)
+}
+
+// postPhoto sends a multipart form with a photo to path as role.
+func (a *testAPI) postPhoto(t *testing.T, path, role string, form map[string]string, photo []byte) (int, string) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range form {
@@ -810,9 +816,9 @@ func (a *testAPI) postVisitor(t *testing.T, form map[string]string, photo []byte
 	require.NoError(t, err)
 	fw.Write(photo)
 	require.NoError(t, mw.Close())
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/visitors", &buf)
+	req, _ := http.NewRequest(http.MethodPost, a.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
+	req.Header.Set("Authorization", "Bearer "+a.tokens[role])
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"menwei/controller"
 )
 
 // stdin is where passwords are read from (tests replace it).
@@ -357,12 +359,7 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 	"person erase": func(r *remote, fs *flag.FlagSet) func() error {
 		id, confirm := fs.String("id", "", "person id"), fs.String("confirm", "", "the person id again")
 		return func() error {
-			var rep struct {
-				Pseudonym  string `json:"pseudonym"`
-				Events     int    `json:"events"`
-				Unerasable int    `json:"unerasable"`
-				Crops      int    `json:"crops"`
-			}
+			var rep controller.ErasureReport
 			if err := r.sendJSON(http.MethodPost, "/api/v1/residents/"+*id+"/erase", map[string]string{"confirm": *confirm}, &rep); err != nil {
 				return err
 			}

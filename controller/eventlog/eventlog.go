@@ -172,7 +172,7 @@ func (w *Log) write(batch []*appendReq) {
 		if e.Time.IsZero() {
 			e.Time = time.Now().UTC()
 		}
-		e.Salt, e.Digest, e.Erased = newSalt(), "", 0
+		e.Salt, e.Erased = newSalt(), 0
 		e.Digest = personalDigest(e)
 		e.Hash = chainHash(e)
 		head = e.Hash

@@ -88,10 +88,14 @@ func (s *Store) ImportFaces(fs []FaceRecord) error {
 }
 
 // DeleteFaces removes every descriptor of an identity and reports how many.
+// A person without faces is no change (nothing written, nothing published):
+// retention asks this of every past visitor every minute.
 func (s *Store) DeleteFaces(identity string) (int, error) {
 	n := 0
 	err := s.write(func(w *writer) error {
-		n = len(faceKeys(w.txn, identity))
+		if n = len(faceKeys(w.txn, identity)); n == 0 {
+			return nil
+		}
 		return w.apply(Change{Kind: FacesDeleted, ID: identity})
 	})
 	return n, err

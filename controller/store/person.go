@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -113,14 +112,21 @@ func (s *Store) Person(id string) (PersonRecord, error) {
 	if p.Events, err = s.personEvents(id); err != nil {
 		return p, err
 	}
+	// The crops kept are few (face.crops.max_count): one pass over them,
+	// not a read per event.
+	theirs := map[uint64]bool{}
 	for _, e := range p.Events {
-		if _, err := s.Crop(e.Seq); err == nil {
-			p.Crops = append(p.Crops, e.Seq)
-		} else if !errors.Is(err, ErrNotFound) {
-			return p, err
-		}
+		theirs[e.Seq] = true
 	}
-	return p, nil
+	err = s.db.View(func(txn *badger.Txn) error {
+		for _, k := range prefixKeys(txn, keyCrop) {
+			if seq := binary.BigEndian.Uint64(k[len(keyCrop):]); theirs[seq] {
+				p.Crops = append(p.Crops, seq)
+			}
+		}
+		return nil
+	})
+	return p, err
 }
 
 // personEvents returns every event about the person, oldest first.
