@@ -53,8 +53,8 @@
 //   - An unknown instruction or parameters of the wrong length are answered
 //     0x01 (error receiving the packet); so is a char buffer other than 1
 //     or 2, except for DownChar, which answers 0x0E.
-//   - [Module.BadImage] spoils the next GenImg or Img2Tz, whichever comes
-//     first: it answers 0x06. A spoilt GenImg leaves no image; a spoilt
+//   - [Module.BadImage] spoils the next GenImg of a finger on the sensor or
+//     the next Img2Tz, whichever comes first: it answers 0x06. A spoilt GenImg leaves no image; a spoilt
 //     Img2Tz leaves the image and the buffer as they were.
 //   - With a password configured, every instruction but VfyPwd is answered
 //     0x21 until VfyPwd succeeds; a wrong password answers 0x13 and locks

@@ -3,11 +3,13 @@ package fpmodule
 import "menwei/devices/fpm"
 
 // genImg answers GenImg (0x01): the finger on the sensor is captured into
-// the image buffer. No finger is 0x02; a spoilt image (BadImage) is 0x06.
-// Either leaves the image buffer without a valid image.
+// the image buffer. No finger is 0x02; a spoilt image (BadImage) is 0x06,
+// and only a finger's image can be spoilt: an empty sensor answers 0x02 and
+// leaves BadImage for the next finger. Either leaves the image buffer
+// without a valid image.
 func (m *Module) genImg() []fpm.Packet {
 	switch {
-	case m.badImage:
+	case m.badImage && m.present:
 		m.badImage = false
 		m.image = nil
 		return m.ack(fpm.CodeDisorderly, nil)

@@ -38,6 +38,16 @@ func TestGenImgBadImage(t *testing.T) {
 	assert.Equal(t, fpm.CodeOK, h.code(fpm.GenImg{}), "only the next capture is spoilt")
 }
 
+func TestBadImageWaitsForAFinger(t *testing.T) {
+	m := newModule(t, fpmodule.Config{})
+	h := newHost(t, m)
+	m.BadImage()
+	assert.Equal(t, fpm.CodeNoFinger, h.code(fpm.GenImg{}), "an empty sensor spoils nothing")
+	m.PutFinger(7)
+	assert.Equal(t, fpm.CodeDisorderly, h.code(fpm.GenImg{}), "the finger's capture is the spoilt one")
+	assert.Equal(t, fpm.CodeOK, h.code(fpm.GenImg{}))
+}
+
 func TestGenImgGolden(t *testing.T) {
 	m := newModule(t, fpmodule.Config{})
 	cmd, _, err := fpm.Decode(unhex(t, "ef 01 ff ff ff ff 01 00 03 01 00 05"))

@@ -15,8 +15,9 @@ func (m *Module) RemoveFinger() {
 	m.present = false
 }
 
-// BadImage spoils the next GenImg or Img2Tz, whichever comes first: it
-// answers 0x06 (fpm.ErrBadImage).
+// BadImage spoils the next GenImg of a finger on the sensor or the next
+// Img2Tz, whichever comes first: it answers 0x06 (fpm.ErrBadImage). A GenImg
+// of an empty sensor is not a capture and spoils nothing.
 func (m *Module) BadImage() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
