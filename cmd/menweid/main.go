@@ -3,6 +3,7 @@
 // log and serves the HTTP API.
 //
 //	menweid -config menwei.yaml
+//	menweid -check -config menwei.yaml   # validate the configuration and exit
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"menwei/controller/config"
@@ -42,6 +44,10 @@ func main() {
 		log.Error("invalid configuration", "file", f.config, "err", err)
 		os.Exit(2)
 	}
+	if f.check {
+		fmt.Fprint(os.Stdout, checkReport(f.config, cfg))
+		os.Exit(0)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -51,12 +57,13 @@ func main() {
 	}
 }
 
-const usageLine = "usage: menweid [-config menwei.yaml] [-log-level info]\n"
+const usageLine = "usage: menweid [-config menwei.yaml] [-log-level info] [-check]\n"
 
 // flags is menweid's command line.
 type flags struct {
 	config string
 	level  slog.Level
+	check  bool // validate the configuration and exit
 }
 
 // parseFlags reads the command line. For -h or --help it prints the usage
@@ -67,6 +74,7 @@ func parseFlags(args []string, stdout io.Writer) (flags, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.config, "config", "menwei.yaml", "configuration file (YAML, see docs/config.md)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&f.check, "check", false, "validate the configuration file and exit: 0 if valid, 2 with the field named if not")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usageLine)
@@ -82,4 +90,32 @@ func parseFlags(args []string, stdout io.Writer) (flags, error) {
 		return f, fmt.Errorf("-log-level %q: debug, info, warn or error", *level)
 	}
 	return f, nil
+}
+
+// checkReport is what -check prints for a valid configuration: what it
+// describes, and what it names that is not there on this machine (serial
+// devices and face models are warnings: an installer checks a config before
+// the adapters are plugged in or the models package is installed).
+func checkReport(file string, cfg config.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: valid (%d doors, %d buses, %d converters, %d fingerprint modules; store %s)\n",
+		file, len(cfg.Doors), len(cfg.Buses), len(cfg.Converters), len(cfg.Fingerprints), cfg.Store.Dir)
+	missing := func(what, path string) {
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(&b, "warning: %s %s is not there yet\n", what, path)
+		}
+	}
+	for _, bus := range cfg.Buses {
+		missing("bus "+bus.Name+": serial device", bus.Device)
+	}
+	for _, c := range cfg.Converters {
+		missing("converter "+c.Name+": serial device", c.Device)
+	}
+	for _, f := range cfg.Fingerprints {
+		missing("fingerprint "+f.Name+": serial device", f.Device)
+	}
+	if cfg.Face.Models != "" {
+		missing("face.models: model", filepath.Join(cfg.Face.Models, "dlib_face_recognition_resnet_model_v1.dat"))
+	}
+	return b.String()
 }

@@ -50,3 +50,37 @@ func TestHelpExitsZero(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "debug, info, warn or error")
 }
+
+// -check validates a configuration and exits without starting anything: 0
+// and a summary for a valid file (devices not plugged in yet are warnings),
+// 2 naming the field for an invalid one. Neither creates the data directory.
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	data := dir + "/data"
+	good := `
+store: { dir: ` + data + ` }
+buses:
+  - name: rs485
+    device: /dev/ttyMENWEI-none
+    pds: [{ name: r1, address: 1, scbk: 000102030405060708090a0b0c0d0e0f }]
+doors:
+  - name: gate
+    readers: [{ pd: r1 }]
+    lock: { pd: r1, output: 0 }
+`
+	file := dir + "/menwei.yaml"
+	require.NoError(t, os.WriteFile(file, []byte(good), 0o600))
+	code, stdout, stderr := runMain(t, "-check", "-config", file)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "valid (1 doors, 1 buses")
+	assert.Contains(t, stdout, "warning: bus rs485: serial device /dev/ttyMENWEI-none is not there yet")
+	assert.NoDirExists(t, data, "checking starts nothing")
+
+	bad := strings.Replace(good, "lock: { pd: r1", "lock: { pd: r9", 1)
+	require.NoError(t, os.WriteFile(file, []byte(bad), 0o600))
+	code, stdout, stderr = runMain(t, "-check", "-config", file)
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, `doors[0].lock.pd: no pd named \"r9\"`)
+	assert.NoDirExists(t, data)
+}
