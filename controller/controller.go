@@ -95,6 +95,12 @@ type Controller struct {
 	// before anything is acted on.
 	decided func(Event)
 	work    sync.WaitGroup // face photos being embedded
+	// started is closed once Run has started its goroutines; superBeat is
+	// marked by the supervisor on every tick (Alive).
+	started   chan struct{}
+	startOnce sync.Once
+	superBeat beat
+	beatStale time.Duration // beatStale; shorter in tests
 }
 
 // New checks that the configuration and the store fit together and sets
@@ -112,7 +118,7 @@ func New(o Options) (*Controller, error) {
 	a := o.Config.Alerts
 	c := &Controller{cfg: o.Config, store: o.Store, log: o.Log, now: o.Now, open: o.OpenPort,
 		pdName: map[pdKey]string{}, pdAt: map[string]pdKey{},
-		metrics: newMetrics(), alarms: alarms.NewBook(),
+		metrics: newMetrics(), alarms: alarms.NewBook(), started: make(chan struct{}), beatStale: beatStale,
 		alerts: alerts.New(alerts.Config{
 			Denials:       alerts.Threshold(a.Denials),
 			UnknownRepeat: alerts.Threshold(a.UnknownRepeat),
@@ -323,6 +329,7 @@ func (c *Controller) Run(ctx context.Context) error {
 			c.log.Error("open alarms not followed", "err", err)
 		}
 	}()
+	c.startOnce.Do(func() { close(c.started) })
 	wg.Wait()
 	c.work.Wait()
 	// A fresh context: the stop event must be written even though ctx ended.
@@ -353,12 +360,14 @@ func (c *Controller) supervise(ctx context.Context) {
 	defer reload.Stop()
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
+	c.superBeat.mark(time.Now())
 	c.pruneEvents(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			c.superBeat.mark(time.Now())
 			c.tick(ctx)
 		case <-c.reload:
 			if err := c.ReloadSchedules(); err != nil {
@@ -436,6 +445,7 @@ func (c *Controller) busEvents(ctx context.Context, b *busRT, loop *osdp.Loop) {
 			}
 			c.handle(ctx, b.name, loop, e)
 		case <-tick.C:
+			b.beat.mark(time.Now())
 			c.retryInputs(ctx, b, loop, c.now())
 		}
 	}

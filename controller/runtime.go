@@ -36,6 +36,9 @@ type busRT struct {
 	// even while it waits to hand out events.
 	reqMu   sync.Mutex
 	lockReq map[uint64]*lockWait // request id (per bus) → who waits for its answer
+
+	// beat is marked by the bus event goroutine on every tick (Alive).
+	beat beat
 }
 
 // pdRT is one configured PD at run time.

@@ -57,6 +57,7 @@ type (
 		Subscribe(buf int) (<-chan Event, func())
 		Prune(ctx context.Context, r eventlog.Retention, now time.Time) (uint64, error)
 		Erase(ctx context.Context, identity, pseudonym, account string) (eventlog.EraseResult, error)
+		Ping(ctx context.Context) error // the writer is not stuck (Alive)
 	}
 )
 

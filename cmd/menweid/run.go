@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"menwei/api"
@@ -29,6 +30,10 @@ type Options struct {
 	Ready    func(httpAddr string) // called once the API is listening
 	// Controller, for tests, is handed the controller once built.
 	Controller func(*controller.Controller)
+	// Notify and WatchdogInterval reach the service manager (sd_notify,
+	// $WATCHDOG_USEC); nil = systemd's (tests replace them).
+	Notify           notifier
+	WatchdogInterval func() (time.Duration, error)
 }
 
 // Run starts the store, the controller and the API, and stops them in
@@ -37,6 +42,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
+	}
+	if o.Notify == nil {
+		o.Notify = sdNotify
+	}
+	if o.WatchdogInterval == nil {
+		o.WatchdogInterval = watchdogInterval
 	}
 	key, err := store.PlanKey(cfg.Store.KeyFile, cfg.Store.Dir, cfg.Store.KeyExplicit, true)
 	if err != nil {
@@ -117,17 +128,44 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	defer cancel()
 	ctlErr := make(chan error, 1)
 	go func() { ctlErr <- ctl.Run(ctx) }()
+	notify := func(state string) {
+		if _, err := o.Notify(state); err != nil {
+			log.Warn("telling the service manager", "state", state, "err", err)
+		}
+	}
 
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("stopping")
-	case err := <-httpErr:
-		runErr = fmt.Errorf("http: %w", err)
-	case err := <-ctlErr:
-		ctlErr <- err
-		runErr = err
+	started := ctl.Started()
+wait:
+	for {
+		select {
+		case <-started:
+			// The store is open, the buses' loops run, the API listens.
+			started = nil
+			notify(daemon.SdNotifyReady + "\nSTATUS=ready: " + fmt.Sprintf("%d buses, %d doors", len(cfg.Buses), len(cfg.Doors)))
+			every, err := o.WatchdogInterval()
+			if err != nil {
+				log.Warn("service watchdog", "err", err)
+			}
+			if every > 0 {
+				tick := time.NewTicker(every / 2) // fed twice per period, as systemd advises
+				defer tick.Stop()
+				go watchdog(ctx, tick.C, every/4, ctl.Alive, o.Notify, log)
+				log.Info("service watchdog on", "every", every)
+			}
+		case <-ctx.Done():
+			log.Info("stopping")
+			break wait
+		case err := <-httpErr:
+			runErr = fmt.Errorf("http: %w", err)
+			break wait
+		case err := <-ctlErr:
+			ctlErr <- err
+			runErr = err
+			break wait
+		}
 	}
+	notify(daemon.SdNotifyStopping)
 	cancel()
 	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()

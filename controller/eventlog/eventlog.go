@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type appendReq struct {
 	// also runs in the transaction that writes ev, with ev as numbered
 	// (an erasure rewrites the events it covers with it).
 	also func(txn *badger.Txn, ev Event) error
+	// ping writes nothing: it is answered once the writer has written
+	// what came before it (see Ping).
+	ping bool
 }
 
 type appendResult struct {
@@ -161,6 +165,21 @@ func (w *Log) collect(r *appendReq) []*appendReq {
 }
 
 func (w *Log) write(batch []*appendReq) {
+	var pings []*appendReq
+	batch = slices.DeleteFunc(batch, func(r *appendReq) bool {
+		if r.ping {
+			pings = append(pings, r)
+		}
+		return r.ping
+	})
+	defer func() {
+		for _, r := range pings {
+			r.done <- appendResult{}
+		}
+	}()
+	if len(batch) == 0 {
+		return
+	}
 	w.mu.Lock()
 	seq, head := w.seq, w.head
 	w.mu.Unlock()
@@ -249,6 +268,31 @@ func (w *Log) Close() {
 // the event afterwards never acts on something that could be lost.
 func (w *Log) Append(ctx context.Context, e Event) (Event, error) {
 	return w.submit(ctx, &appendReq{ev: e, done: make(chan appendResult, 1)})
+}
+
+// Ping returns once the writer goroutine has taken a request and written
+// everything queued with it: the log is not stuck. It writes nothing. The
+// service watchdog asks it (a stuck writer would hold every door shut).
+func (w *Log) Ping(ctx context.Context) error {
+	done := make(chan appendResult, 1)
+	w.closing.RLock()
+	if w.closed {
+		w.closing.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.reqs <- &appendReq{ping: true, done: done}:
+		w.closing.RUnlock()
+	case <-ctx.Done():
+		w.closing.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // submit queues r for the writer and waits until it is written.
