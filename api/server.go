@@ -41,6 +41,8 @@ type Options struct {
 	// capture route.
 	Capture  Capturer
 	Accounts Accounts
+	// Backup streams backups of the running store; nil = no backup route.
+	Backup Backuper
 	Audit    interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
@@ -110,6 +112,9 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, v1+"/accounts/:name/password", s.resetPassword, admin)
 	}
 	s.route(http.MethodGet, v1+"/openapi.json", s.openapi, anyone)
+	if o.Backup != nil {
+		s.route(http.MethodGet, v1+"/backup", s.backup, store.RoleAdmin)
+	}
 	s.route(http.MethodGet, v1+"/events", s.listEvents, all...)
 	s.route(http.MethodGet, v1+"/events/stream", s.stream, all...)
 	s.route(http.MethodGet, v1+"/events/export", s.export, all...)

@@ -36,6 +36,8 @@ const (
 	KindCropViewed     = "crop.viewed"
 	KindEventsExported = "events.exported"
 	KindPersonExported = "person.exported"
+	// KindBackup: a backup of the store taken through the API, by an account.
+	KindBackup = "store.backup"
 	// KindPersonErased: a person's events pseudonymised (eventlog.Erase).
 	KindPersonErased = eventlog.KindErased
 )

@@ -275,6 +275,7 @@ const MESSAGES = /* catalog */
   "ev.crop.viewed": {"zh-CN": "查看了人脸抓拍", "en": "A face crop was viewed"},
   "ev.events.exported": {"zh-CN": "导出了通行记录", "en": "Events were exported"},
   "ev.person.exported": {"zh-CN": "导出了{person}的个人信息", "en": "{person}'s personal data was exported"},
+  "ev.store.backup": {"zh-CN": "备份了门禁数据", "en": "the gate's data was backed up"},
   "err.confirm_mismatch": {"zh-CN": "确认内容不对：请再输入一次这位住户的编号", "en": "The confirmation does not match: type the person's id again"},
   "ev.person.erased": {"zh-CN": "一位住户的个人信息已删除，记录已匿名化", "en": "A person's data was erased and their events pseudonymised"},
   "tabs.visitors": {"zh-CN": "访客", "en": "Visitors"},

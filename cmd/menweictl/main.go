@@ -67,6 +67,7 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-20s %s\n", c.name, c.usage)
 	}
+	fmt.Fprintf(&b, "  %-20s %s\n", "restore", restoreUsage)
 	b.WriteString("with -api URL, menweictl talks to a running menweid instead (menweictl -api URL help lists the remote commands)\n")
 	b.WriteString("cards: FACILITY:NUMBER (26-bit H10301), h10301:F:N or raw:BITS:HEX\n")
 	b.WriteString("periods: \"mon-fri 08:00-18:00\", \"sat,sun 09:00-12:00\", \"fri 22:00-06:00\" (crosses midnight)\n")
@@ -109,6 +110,9 @@ func run(args []string, out io.Writer) error {
 	rest := top.Args()
 	if *apiURL != "" {
 		return runRemote(*apiURL, *insecure, rest, out)
+	}
+	if len(rest) > 0 && rest[0] == "restore" { // files and flags in any order; makes its own store
+		return restore(rest[1:], out)
 	}
 	var (
 		cmd   *command

@@ -121,7 +121,7 @@ func runRemote(base string, insecure bool, args []string, out io.Writer) error {
 	name := strings.Join(args[:min(2, len(args))], " ")
 	rest := args[min(2, len(args)):]
 	switch args[0] {
-	case "login", "doors", "residents", "visitors", "events":
+	case "login", "doors", "residents", "visitors", "events", "backup":
 		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
 			name, rest = args[0], args[1:]
 		}
@@ -155,6 +155,8 @@ const remoteUsage = `remote commands (menweictl -api URL [-insecure] COMMAND):
                                 recorded now; without it a consent recorded before must be in force)
   consent give -id ID -biometric face|finger -text VERSION
   consent withdraw -id ID -biometric face|finger   (the biometric is deleted everywhere)
+  backup [-since N] [-out FILE]   (admin; a backup of the running gate, to standard output unless -out;
+                                menweictl restore makes a store from it)
   person export -id ID -out FILE.zip   (everything held about the person: their right to a copy)
   person erase -id ID -confirm ID      (the person erased, their events pseudonymised; cannot be undone)
   visitors [-json]
@@ -329,6 +331,7 @@ var remoteCommands = map[string]func(*remote, *flag.FlagSet) func() error{
 			return nil
 		}
 	},
+	"backup": remoteBackup,
 	"person export": func(r *remote, fs *flag.FlagSet) func() error {
 		id, out := fs.String("id", "", "person id"), fs.String("out", "", "the zip file to write")
 		return func() error {

@@ -93,13 +93,25 @@ func NewKeyFile(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
+	if err := WriteKeyFile(path, key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// WriteKeyFile writes key to a new key file at path, as NewKeyFile does (a
+// restore puts the backed-up store's key beside the restored store).
+func WriteKeyFile(path string, key []byte) error {
+	if len(key) != KeySize {
+		return fmt.Errorf("%w: the key is %d bytes, want %d", ErrBadKeyFile, len(key), KeySize)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: key directory: %w", err)
+		return fmt.Errorf("store: key directory: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("store: new key file: %w", err)
+		return fmt.Errorf("store: new key file: %w", err)
 	}
 	_, err = f.WriteString(hex.EncodeToString(key) + "\n")
 	if err == nil {
@@ -113,9 +125,9 @@ func NewKeyFile(path string) ([]byte, error) {
 	}
 	if err != nil {
 		os.Remove(path)
-		return nil, fmt.Errorf("store: new key file: %w", err)
+		return fmt.Errorf("store: new key file: %w", err)
 	}
-	return key, nil
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -55,6 +55,7 @@ type Store struct {
 
 	db  *badger.DB
 	log *slog.Logger
+	key []byte // the master key (nil: plaintext), for encrypted backups
 
 	// wmu serialises the write path (write) and guards subs: changes reach
 	// subscribers in the order they committed.
@@ -134,7 +135,7 @@ func Open(o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: open store %s: %w", o.Dir, err)
 	}
-	s := &Store{db: db, log: o.Log, repaired: len(repaired)}
+	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired)}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -164,6 +165,17 @@ func (s *Store) checkSchema() error {
 		}
 		return nil
 	})
+}
+
+// reopenLog starts the event log again from what the store holds (after a
+// restore loaded records under it).
+func (s *Store) reopenLog() error {
+	l, err := eventlog.Open(s.db, s.log.With("part", "eventlog"))
+	if err != nil {
+		return err
+	}
+	s.Log = l
+	return nil
 }
 
 // Closed reports whether the store has been closed (or Badger closed it).
