@@ -43,7 +43,7 @@ type Options struct {
 	Accounts Accounts
 	// Backup streams backups of the running store; nil = no backup route.
 	Backup Backuper
-	Audit    interface {
+	Audit  interface {
 		Append(context.Context, controller.Event) (controller.Event, error)
 	}
 	Metrics       http.Handler             // Prometheus exposition; nil = no /metrics
