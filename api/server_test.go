@@ -170,7 +170,7 @@ func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *test
 	if enroller != nil {
 		enr = enroller(st)
 	}
-	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Backup: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
 		Metrics: http.NotFoundHandler(), People: st, Enroller: enr, Capture: capt,
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
