@@ -355,7 +355,11 @@ func TestGPIOStoredEmergency(t *testing.T) {
 	require.NoError(t, s.SetDoorModes(map[string]string{"east-gate": "emergency_unlock"}))
 	bank := gpiotest.New()
 	c, err := New(Options{Config: cfg, Store: s, OpenGPIO: bank,
-		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) { a, b := net.Pipe(); go io.Copy(io.Discard, b); return a, nil }})
+		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) {
+			a, b := net.Pipe()
+			go io.Copy(io.Discard, b)
+			return a, nil
+		}})
 	require.NoError(t, err)
 	assert.False(t, bank.Active("gpiochip0", lockLine), "nothing driven before Run")
 	ctx, cancel := context.WithCancel(context.Background())
