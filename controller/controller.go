@@ -19,6 +19,7 @@ import (
 	"menwei/controller/fingers"
 	"menwei/controller/policy"
 	"menwei/controller/store"
+	"menwei/devices/gpio"
 	"menwei/devices/osdp"
 	"menwei/devices/serialport"
 )
@@ -30,6 +31,10 @@ type Options struct {
 	// OpenPort opens a bus's line. nil opens the serial device through
 	// serialport with automatic reopen.
 	OpenPort func(config.Bus) (io.ReadWriteCloser, error)
+	// OpenGPIO opens the GPIO lines of the box that the configuration
+	// names (New opens them all, or fails naming the door and the line).
+	// nil = the Linux GPIO character device (gpio.Chardev).
+	OpenGPIO gpio.Opener
 	Now      func() time.Time // nil = time.Now
 	Log      *slog.Logger     // nil = discard
 	// Faces is the 1:N face index, loaded from the store by New; nil turns
@@ -63,6 +68,13 @@ type Controller struct {
 	pdName map[pdKey]string
 	pdAt   map[string]pdKey
 	doors  []*doorRT
+
+	// The GPIO lines of the box, opened by New and closed by Close:
+	// the doors' locks (also each door's lockDriver) and the input lines,
+	// followed each by a goroutine of Run.
+	openGPIO   gpio.Opener
+	gpioLocks  []*gpioLock
+	gpioInputs []gpioInput
 
 	buses map[string]*busRT  // by bus name
 	ports map[string]*portRT // "bus/<name>", "converter/<name>"
@@ -126,6 +138,10 @@ func New(o Options) (*Controller, error) {
 		})}
 	if c.open == nil {
 		c.open = c.openSerial
+	}
+	c.openGPIO = o.OpenGPIO
+	if c.openGPIO == nil {
+		c.openGPIO = gpio.Chardev{}
 	}
 	c.metrics.repaired.Add(float64(o.Store.Repaired()))
 	c.faces, c.embed = o.Faces, o.Embedder
@@ -192,13 +208,22 @@ func New(o Options) (*Controller, error) {
 		}
 		c.doors = append(c.doors, d)
 	}
+	// The lines last, so that nothing failing after them leaves them held
+	// (openLines closes its own on an error).
+	if err := c.openLines(); err != nil {
+		return nil, err
+	}
 	built = true
 	return c, nil
 }
 
-// Close ends the controller's subscription to the store's changes; call it
-// after Run has returned and before closing the store.
-func (c *Controller) Close() { c.stopFeed() }
+// Close ends the controller's subscription to the store's changes and
+// releases the GPIO lines; call it after Run has returned and before
+// closing the store.
+func (c *Controller) Close() {
+	c.stopFeed()
+	c.closeLines()
+}
 
 // ReloadSchedules reads schedules and holidays from the store again.
 func (c *Controller) ReloadSchedules() error {
@@ -299,6 +324,23 @@ func (c *Controller) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			c.busEvents(ctx, br, loop)
+		}()
+	}
+	// A GPIO lock is there from now on, as a PD's is once it answers: the
+	// door asserts its commanded state on the line (locked, or the stored
+	// emergency unlock).
+	for _, d := range c.doors {
+		if _, ok := d.lock.(*gpioLock); ok {
+			d.mu.Lock()
+			c.act(ctx, d, d.sm.LockOnline(c.now(), true))
+			d.mu.Unlock()
+		}
+	}
+	for _, in := range c.gpioInputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.followLine(ctx, in)
 		}()
 	}
 	for _, cv := range c.cfg.Converters {
@@ -494,7 +536,7 @@ func (c *Controller) handle(ctx context.Context, bus string, loop *osdp.Loop, e 
 		delete(b.lockReq, e.Req)
 		b.reqMu.Unlock()
 		if ok {
-			c.lockDone(ctx, k, w, e.Err)
+			c.lockDone(ctx, name, w, e.Err)
 		}
 	case osdp.EventReport:
 		c.report(ctx, k, e.Msg)

@@ -14,12 +14,16 @@ import (
 	"menwei/controller/door"
 	"menwei/controller/policy"
 	"menwei/controller/store"
+	"menwei/devices/gpio"
 	"menwei/devices/osdp"
 )
 
+// inputRef is a door's contact or REX: an input of a PD, or a GPIO line
+// of the box (gpio names it; pd is then zero, which no PD has).
 type inputRef struct {
 	pd    pdKey
 	input int
+	gpio  string
 }
 
 // readerRef is one of a door's readers: its source, the reader number on
@@ -37,7 +41,7 @@ type doorRT struct {
 	mu      sync.Mutex
 	cfg     config.Door
 	readers []readerRef
-	lock    pdKey
+	lock    lockDriver // a *pdLock, or a *gpioLock once its line is open
 	contact *inputRef
 	rex     *inputRef
 	sm      *door.Door
@@ -66,7 +70,7 @@ func (c *Controller) newDoor(dc config.Door, now time.Time) (*doorRT, []door.Act
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &doorRT{cfg: dc, lock: c.pdAt[dc.Lock.PD], keys: map[int][]byte{}, inputs: map[inputRef]bool{},
+	d := &doorRT{cfg: dc, lock: &pdLock{key: c.pdAt[dc.Lock.PD], name: dc.Lock.PD, output: dc.Lock.Output}, keys: map[int][]byte{}, inputs: map[inputRef]bool{},
 		rule: policy.Rule{Door: dc.Name, Groups: dc.Policy.Groups, Factors: factors, FactorWindow: dc.Policy.FactorWindow,
 			AntiPassback: policy.APBMode(dc.Policy.AntiPassback)}}
 	if d.rule.AntiPassback == "off" {
@@ -82,20 +86,25 @@ func (c *Controller) newDoor(dc config.Door, now time.Time) (*doorRT, []door.Act
 		}
 		d.readers = append(d.readers, readerRef{src, r.Reader, policy.Side(r.Side)})
 	}
-	if dc.Contact != nil {
-		d.contact = &inputRef{c.pdAt[dc.Contact.PD], dc.Contact.Input}
+	ref := func(in *config.Input) *inputRef {
+		switch {
+		case in == nil:
+			return nil
+		case in.GPIO != nil:
+			return &inputRef{gpio: in.GPIO.String()}
+		}
+		return &inputRef{pd: c.pdAt[in.PD], input: in.Input}
 	}
-	if dc.REX != nil {
-		d.rex = &inputRef{c.pdAt[dc.REX.PD], dc.REX.Input}
-	}
+	d.contact, d.rex = ref(dc.Contact), ref(dc.REX)
 	sm, acts, err := door.New(door.Config{Name: dc.Name, Pulse: dc.Pulse, HeldOpen: dc.HeldOpen, REXUnlocks: dc.REXUnlocks,
 		Contact: dc.Contact != nil, FailSafe: dc.FailSafe}, now)
 	if err != nil {
 		return nil, nil, err
 	}
 	d.sm = sm
-	// The lock's terminal is not online yet: the state machine must know,
-	// so it re-asserts the lock state when the terminal comes up.
+	// The lock's terminal is not online yet (nor a GPIO line before Run):
+	// the state machine must know, so it re-asserts the lock state when the
+	// terminal comes up.
 	acts = append(acts, sm.LockOnline(now, false)...)
 	return d, acts, nil
 }
@@ -114,10 +123,6 @@ func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lo
 	for i, a := range acts {
 		switch a.Kind {
 		case door.Unlock, door.UnlockHold:
-			r := osdp.OutRecord{Control: osdp.OutPermOnAbort}
-			if a.Kind == door.Unlock {
-				r = osdp.OutRecord{Control: osdp.OutTempOnThenOff, Timer: uint16(min(a.Duration/(100*time.Millisecond), 65535))}
-			}
 			// The release's "door.unlocked" is handed over before the command
 			// goes out, so the answer cannot arrive before it.
 			var ev *Event
@@ -125,9 +130,9 @@ func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lo
 				held[j] = true
 				ev = &Event{Kind: acts[j].Event, Door: d.name(), Detail: acts[j].Detail}
 			}
-			release = c.driveLock(ctx, d, r, ev)
+			release = c.driveLock(ctx, d, a, ev)
 		case door.Lock:
-			c.driveLock(ctx, d, osdp.OutRecord{Control: osdp.OutPermOffAbort}, nil)
+			c.driveLock(ctx, d, a, nil)
 		case door.Emit:
 			if held[i] {
 				continue
@@ -137,7 +142,7 @@ func (c *Controller) act(ctx context.Context, d *doorRT, acts []door.Action) *lo
 			case door.EventForcedOpen, door.EventHeldOpen, door.EventUnsecured:
 				ev.Alarm = true
 			case door.EventLockFailed:
-				ev.PD, ev.Reason, ev.Alarm = c.pdName[d.lock], ReasonLockOffline, true
+				ev.PD, ev.Reason, ev.Alarm = d.lock.pd(), ReasonLockOffline, true
 			}
 			c.record(ctx, ev)
 		}
@@ -163,9 +168,9 @@ func unlockedEmit(acts []door.Action, i int) int {
 type LockResult string
 
 const (
-	LockConfirmed   LockResult = "confirmed"       // the lock's terminal acknowledged: the door is released
+	LockConfirmed   LockResult = "confirmed"       // the lock's terminal acknowledged (a GPIO lock: its line was set): the door is released
 	LockOffline     LockResult = ReasonLockOffline // not sent: the terminal is offline
-	LockRefused     LockResult = ReasonLockRefused
+	LockRefused     LockResult = ReasonLockRefused // the terminal refused (NAK), or a GPIO lock's line could not be set
 	LockNoReply     LockResult = ReasonLockNoReply
 	LockUnconfirmed LockResult = "unconfirmed" // asked, no answer yet (see the door's events for the outcome)
 	LockHeldOpen    LockResult = "held_open"   // emergency unlock: the door is already released
@@ -196,31 +201,55 @@ func (w *lockWait) result(ctx context.Context, wait time.Duration) LockResult {
 	return LockUnconfirmed
 }
 
-// driveLock sends an OUT to the door's lock. A release carries the event to
-// record once the lock acknowledges it (nil for a re-lock).
-func (c *Controller) driveLock(ctx context.Context, d *doorRT, r osdp.OutRecord, held *Event) *lockWait {
-	r.Output = byte(d.cfg.Lock.Output)
-	release := r.Control != osdp.OutPermOffAbort
-	w := &lockWait{door: d.name(), release: release, held: held, done: make(chan LockResult, 1)}
-	loop := c.loop(d.lock.bus)
+// driveLock carries out a lock action through the door's lock driver. A
+// release carries the event to record once the lock confirms it (nil for
+// a re-lock).
+func (c *Controller) driveLock(ctx context.Context, d *doorRT, a door.Action, held *Event) *lockWait {
+	w := &lockWait{door: d.name(), release: a.Kind != door.Lock, held: held, done: make(chan LockResult, 1)}
+	d.lock.drive(ctx, c, a, w)
+	return w
+}
+
+// pdLock is a lock on an output of an OSDP PD: the PD pulses the output
+// itself (TempOnThenOff) and acknowledges the command.
+type pdLock struct {
+	key    pdKey
+	name   string
+	output int
+}
+
+var _ lockDriver = (*pdLock)(nil)
+
+func (p *pdLock) pd() string { return p.name }
+
+// drive sends an OUT to the PD; its answer comes to lockDone on the bus's
+// event goroutine.
+func (p *pdLock) drive(ctx context.Context, c *Controller, a door.Action, w *lockWait) {
+	r := osdp.OutRecord{Output: byte(p.output), Control: osdp.OutPermOffAbort}
+	switch a.Kind {
+	case door.Unlock:
+		r.Control, r.Timer = osdp.OutTempOnThenOff, uint16(min(a.Duration/(100*time.Millisecond), 65535))
+	case door.UnlockHold:
+		r.Control = osdp.OutPermOnAbort
+	}
+	loop := c.loop(p.key.bus)
 	if loop == nil {
-		c.lockDone(ctx, d.lock, w, fmt.Errorf("%w: no bus %q", osdp.ErrOffline, d.lock.bus))
-		return w
+		c.lockDone(ctx, p.name, w, fmt.Errorf("%w: no bus %q", osdp.ErrOffline, p.key.bus))
+		return
 	}
 	// Registered under the bus's reqMu before the answer can arrive (it is
 	// handled on the bus's event goroutine, which also takes reqMu).
-	b := c.buses[d.lock.bus]
+	b := c.buses[p.key.bus]
 	b.reqMu.Lock()
-	id, err := loop.Submit(ctx, d.lock.addr, osdp.Out{Records: []osdp.OutRecord{r}})
+	id, err := loop.Submit(ctx, p.key.addr, osdp.Out{Records: []osdp.OutRecord{r}})
 	if err == nil {
 		b.lockReq[id] = w
 	}
 	b.reqMu.Unlock()
 	if err != nil {
 		w.failed = true
-		c.lockDone(ctx, d.lock, w, err)
+		c.lockDone(ctx, p.name, w, err)
 	}
-	return w
 }
 
 // lockAnswerWait bounds how long a person who asked for a door (a guard's
@@ -254,13 +283,17 @@ func awaitLock(ctx context.Context, w *lockWait, known LockResult) LockResult {
 }
 
 // lockDone records what became of a lock command and hands the result to
-// whoever waits for it.
-func (c *Controller) lockDone(ctx context.Context, k pdKey, w *lockWait, err error) {
+// whoever waits for it. pd is the lock's PD ("" for a GPIO line, whose
+// error names it).
+func (c *Controller) lockDone(ctx context.Context, pd string, w *lockWait, err error) {
 	res := LockConfirmed
-	var nak *osdp.NAKError
+	var (
+		nak  *osdp.NAKError
+		line *gpio.LineError
+	)
 	switch {
 	case err == nil:
-	case errors.As(err, &nak):
+	case errors.As(err, &nak), errors.As(err, &line):
 		res = LockRefused
 	case errors.Is(err, osdp.ErrTimeout):
 		res = LockNoReply
@@ -276,7 +309,7 @@ func (c *Controller) lockDone(ctx context.Context, k pdKey, w *lockWait, err err
 		if w.release {
 			detail = "door not opened: " + detail
 		}
-		c.record(ctx, Event{Kind: KindLockFailed, Door: w.door, PD: c.pdName[k], Reason: string(res), Detail: detail, Alarm: true})
+		c.record(ctx, Event{Kind: KindLockFailed, Door: w.door, PD: pd, Reason: string(res), Detail: detail, Alarm: true})
 	}
 	w.done <- res
 }
@@ -404,34 +437,49 @@ func (c *Controller) inputs(ctx context.Context, k pdKey, st []byte) {
 	for _, d := range c.doors {
 		d.mu.Lock()
 		for _, ref := range []*inputRef{d.contact, d.rex} {
-			if ref == nil || ref.pd != k || ref.input >= len(st) {
+			if ref == nil || ref.gpio != "" || ref.pd != k || ref.input >= len(st) {
 				continue
 			}
-			active := st[ref.input] != 0
-			if was, ok := d.inputs[*ref]; ok && was == active {
-				continue
-			}
-			d.inputs[*ref] = active
-			now := c.now()
-			if ref == d.contact {
-				c.act(ctx, d, d.sm.Contact(now, active))
-			} else if active {
-				c.act(ctx, d, d.sm.REX(now))
-			}
+			c.doorInput(ctx, d, ref, st[ref.input] != 0)
 		}
 		d.mu.Unlock()
 	}
 	for _, f := range c.cfg.Emergency.FireInputs {
-		if c.pdAt[f.PD] != k || f.Input >= len(st) {
+		if f.GPIO != nil || c.pdAt[f.PD] != k || f.Input >= len(st) {
 			continue
 		}
-		active := st[f.Input] != 0
 		pd := c.pd(k) // its fire map is owned by this bus's event goroutine
 		was := pd.fire[f.Input]
-		pd.fire[f.Input] = active
-		if active && !was {
-			c.fireAlarm(ctx, fmt.Sprintf("fire alarm input %d on %s", f.Input, f.PD))
-		}
+		c.fireInput(ctx, &was, st[f.Input] != 0, fmt.Sprintf("fire alarm input %d on %s", f.Input, f.PD))
+		pd.fire[f.Input] = was
+	}
+}
+
+// doorInput reports a door's contact or REX button (ref is d.contact or
+// d.rex) as a PD or a GPIO line gave it: a first report or a change goes to
+// the state machine, a report of the same level does nothing. Called with
+// d.mu held.
+func (c *Controller) doorInput(ctx context.Context, d *doorRT, ref *inputRef, active bool) {
+	if was, ok := d.inputs[*ref]; ok && was == active {
+		return
+	}
+	d.inputs[*ref] = active
+	now := c.now()
+	if ref == d.contact {
+		c.act(ctx, d, d.sm.Contact(now, active))
+	} else if active {
+		c.act(ctx, d, d.sm.REX(now))
+	}
+}
+
+// fireInput reports a fire input as a PD or a GPIO line gave it; was is its
+// level before, owned by the caller's goroutine. Going active raises the
+// alarm.
+func (c *Controller) fireInput(ctx context.Context, was *bool, active bool, detail string) {
+	rising := active && !*was
+	*was = active
+	if rising {
+		c.fireAlarm(ctx, detail)
 	}
 }
 
@@ -455,7 +503,7 @@ func (c *Controller) fireAlarm(ctx context.Context, detail string) {
 // lockOnline tells the doors whose lock is on this PD.
 func (c *Controller) lockOnline(ctx context.Context, k pdKey, online bool) {
 	for _, d := range c.doors {
-		if d.lock != k {
+		if p, ok := d.lock.(*pdLock); !ok || p.key != k {
 			continue
 		}
 		d.mu.Lock()

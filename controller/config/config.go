@@ -234,16 +234,93 @@ type Threshold struct {
 	Window time.Duration `yaml:"window"`
 }
 
-// Output names a PD output.
+// Output names a PD output, or a GPIO line of the box: one of the two.
 type Output struct {
 	PD     string `yaml:"pd"`
 	Output int    `yaml:"output"`
+	GPIO   *GPIO  `yaml:"gpio"`
 }
 
-// Input names a PD input.
+// Input names a PD input, or a GPIO line of the box: one of the two.
 type Input struct {
 	PD    string `yaml:"pd"`
 	Input int    `yaml:"input"`
+	GPIO  *GPIO  `yaml:"gpio"`
+}
+
+// GPIO is a line of the box's own GPIO chip, through the Linux GPIO
+// character device (docs/config.md, "GPIO lines on the box").
+type GPIO struct {
+	// Chip is the chip's name under /dev (gpiochip0) or an absolute path.
+	Chip string `yaml:"chip"`
+	// Line is the line's offset on the chip (gpioinfo lists them), required.
+	Line *int `yaml:"line"`
+	// ActiveLow: the line is active (lock released, door open, button
+	// pressed, alarm) when it is low.
+	ActiveLow bool `yaml:"active_low"`
+	// Debounce, for inputs only: how long the line must be stable before a
+	// change counts; absent = 20ms, 0 = none, at most 1s.
+	Debounce *time.Duration `yaml:"debounce"`
+}
+
+// DefaultDebounce is an input line's debounce when the file gives none.
+const DefaultDebounce = 20 * time.Millisecond
+
+// MaxDebounce bounds an input line's debounce.
+const MaxDebounce = time.Second
+
+// Path is the chip's character device.
+func (g GPIO) Path() string {
+	if filepath.IsAbs(g.Chip) {
+		return g.Chip
+	}
+	return "/dev/" + g.Chip
+}
+
+// Offset is the line's offset (0 when missing, which validation refuses).
+func (g GPIO) Offset() int {
+	if g.Line == nil {
+		return 0
+	}
+	return *g.Line
+}
+
+// DebouncePeriod is the input's debounce, the default applied.
+func (g GPIO) DebouncePeriod() time.Duration {
+	if g.Debounce == nil {
+		return DefaultDebounce
+	}
+	return *g.Debounce
+}
+
+// String names the line as errors and events do: "gpiochip0 line 17".
+func (g GPIO) String() string { return fmt.Sprintf("%s line %d", g.Chip, g.Offset()) }
+
+// checkGPIO checks a line at field path f (…lock.gpio); input says whether
+// it is an input (debounce allowed). used maps each line taken so far to
+// the field that took it.
+func checkGPIO(f string, g *GPIO, input bool, used map[string]string) error {
+	bad := fieldError
+	switch {
+	case g.Chip == "":
+		return bad(f+".chip", "required: the GPIO chip, a name under /dev such as gpiochip0 or an absolute path (gpiodetect lists them)")
+	case !filepath.IsAbs(g.Chip) && strings.ContainsRune(g.Chip, '/'):
+		return bad(f+".chip", "%q: a name under /dev such as gpiochip0, or an absolute path such as /dev/gpiochip0", g.Chip)
+	case g.Line == nil:
+		return bad(f+".line", "required: the line's offset on the chip, a whole number 0 or more (gpioinfo lists them)")
+	case *g.Line < 0 || *g.Line > 65535:
+		return bad(f+".line", "%d out of range 0…65535 (the line's offset on the chip, not a header pin number)", *g.Line)
+	case !input && g.Debounce != nil:
+		return bad(f+".debounce", "only for inputs (contacts, REX buttons, fire inputs), not for a lock's output")
+	case g.Debounce != nil && (*g.Debounce < 0 || *g.Debounce > MaxDebounce):
+		return bad(f+".debounce", "%v out of range 0…1s (a duration such as 20ms; 0 = none)", *g.Debounce)
+	}
+	k := fmt.Sprintf("%s line %d", filepath.Clean(g.Path()), *g.Line)
+	if other, ok := used[k]; ok {
+		return bad(f, "%s is already used by %s: one line cannot serve two things", g, other)
+	}
+	used[k] = f
+	return nil
 }
 
 // FieldError names the field that is wrong (its path, such as
@@ -768,10 +845,19 @@ func (c *Config) validate() error {
 		fps[fp.Name] = true
 	}
 	doorNames := map[string]bool{}
+	lines := map[string]string{} // GPIO lines taken, by the field that took them
 	input := func(f string, r *Input) error {
 		switch {
 		case r == nil:
 			return nil
+		case r.GPIO != nil && r.PD != "":
+			return bad(f, "give pd (with input) or gpio, not both")
+		case r.GPIO != nil && r.Input != 0:
+			return bad(f+".input", "only with pd: a gpio line is named by its chip and line")
+		case r.GPIO != nil:
+			return checkGPIO(f+".gpio", r.GPIO, true, lines)
+		case r.PD == "":
+			return bad(f, "give pd (with input) or gpio")
 		case pds[r.PD] == nil:
 			return bad(f+".pd", "no pd named %q", r.PD)
 		case r.Input < 0 || r.Input > 255:
@@ -790,7 +876,13 @@ func (c *Config) validate() error {
 			return bad(f+".display_name", "%s", displayName(d.DisplayName))
 		case len(d.Readers) == 0:
 			return bad(f+".readers", "at least one reader is needed")
-		case pds[d.Lock.PD] == nil:
+		case d.Lock.GPIO != nil && d.Lock.PD != "":
+			return bad(f+".lock", "give pd (with output) or gpio, not both")
+		case d.Lock.GPIO != nil && d.Lock.Output != 0:
+			return bad(f+".lock.output", "only with pd: a gpio line is named by its chip and line")
+		case d.Lock.GPIO == nil && d.Lock.PD == "":
+			return bad(f+".lock", "required: the lock's output, { pd: NAME, output: N } or { gpio: { chip: gpiochip0, line: N } }")
+		case d.Lock.GPIO == nil && pds[d.Lock.PD] == nil:
 			return bad(f+".lock.pd", "no pd named %q", d.Lock.PD)
 		case d.Lock.Output < 0 || d.Lock.Output > 255:
 			return bad(f+".lock.output", "%d out of range 0…255", d.Lock.Output)
@@ -802,6 +894,11 @@ func (c *Config) validate() error {
 			return bad(f+".policy.factor_window", "%v: must not be negative (a duration such as 20s)", d.Policy.FactorWindow)
 		case d.Policy.MinLiveness < 0 || d.Policy.MinLiveness > 100:
 			return bad(f+".policy.min_liveness", "%d out of range 0…100", d.Policy.MinLiveness)
+		}
+		if d.Lock.GPIO != nil {
+			if err := checkGPIO(f+".lock.gpio", d.Lock.GPIO, false, lines); err != nil {
+				return err
+			}
 		}
 		for j, r := range d.Readers {
 			rf := fmt.Sprintf("%s.readers[%d]", f, j)

@@ -215,3 +215,88 @@ func TestEveryDoorHasAWayInWithoutABiometric(t *testing.T) {
 		})
 	}
 }
+
+const gpioConfig = `
+buses:
+  - name: gate
+    device: tty-gate
+    pds: [{ name: r1, address: 1 }]
+doors:
+  - name: east-gate
+    readers: [{ pd: r1 }]
+    lock:    { gpio: { chip: gpiochip0, line: 17, active_low: true } }
+    contact: { gpio: { chip: gpiochip0, line: 22, debounce: 50ms } }
+    rex:     { gpio: { chip: /dev/gpiochip0, line: 23 } }
+  - name: west-gate
+    readers: [{ pd: r1, reader: 1 }]
+    lock:    { pd: r1, output: 1 }
+    contact: { pd: r1, input: 1 }
+emergency:
+  fire_inputs: [ { gpio: { chip: gpiochip0, line: 5, active_low: true, debounce: 0s } }, { pd: r1, input: 3 } ]
+`
+
+// GPIO lines of the box sit beside PD outputs and inputs.
+func TestParseConfigGPIO(t *testing.T) {
+	c, err := Parse([]byte(gpioConfig), "/etc/menwei")
+	require.NoError(t, err)
+	d := c.Doors[0]
+	require.NotNil(t, d.Lock.GPIO)
+	assert.Equal(t, "gpiochip0", d.Lock.GPIO.Chip)
+	assert.Equal(t, 17, d.Lock.GPIO.Offset())
+	assert.True(t, d.Lock.GPIO.ActiveLow)
+	assert.Equal(t, "/dev/gpiochip0", d.Lock.GPIO.Path())
+	assert.Equal(t, "gpiochip0 line 17", d.Lock.GPIO.String())
+	assert.Equal(t, 50*time.Millisecond, d.Contact.GPIO.DebouncePeriod())
+	assert.Equal(t, DefaultDebounce, d.REX.GPIO.DebouncePeriod(), "absent: the default")
+	assert.Equal(t, "/dev/gpiochip0", d.REX.GPIO.Path())
+	assert.Zero(t, c.Emergency.FireInputs[0].GPIO.DebouncePeriod(), "0: none")
+	assert.Nil(t, c.Doors[1].Lock.GPIO, "a PD lock as before")
+	assert.Equal(t, "r1", c.Emergency.FireInputs[1].PD)
+}
+
+func TestParseConfigGPIOErrorsNameTheField(t *testing.T) {
+	lock := "lock:    { gpio: { chip: gpiochip0, line: 17, active_low: true } }"
+	contact := "contact: { gpio: { chip: gpiochip0, line: 22, debounce: 50ms } }"
+	edit := func(old, new string) string {
+		require.Contains(t, gpioConfig, old)
+		return strings.Replace(gpioConfig, old, new, 1)
+	}
+	for _, tt := range []struct {
+		name, config, field, want string
+	}{
+		{"pd and gpio lock", edit(lock, "lock: { pd: r1, gpio: { chip: gpiochip0, line: 17 } }"), "doors[0].lock", "give pd (with output) or gpio, not both"},
+		{"output with gpio", edit(lock, "lock: { output: 2, gpio: { chip: gpiochip0, line: 17 } }"), "doors[0].lock.output", "only with pd"},
+		{"neither", edit(lock, "lock: { output: 0 }"), "doors[0].lock", "required: the lock's output"},
+		{"no chip", edit(lock, "lock: { gpio: { line: 17 } }"), "doors[0].lock.gpio.chip", "required: the GPIO chip"},
+		{"relative chip path", edit(lock, "lock: { gpio: { chip: dev/gpiochip0, line: 17 } }"), "doors[0].lock.gpio.chip", `"dev/gpiochip0": a name under /dev`},
+		{"no line", edit(lock, "lock: { gpio: { chip: gpiochip0 } }"), "doors[0].lock.gpio.line", "required: the line's offset"},
+		{"negative line", edit(lock, "lock: { gpio: { chip: gpiochip0, line: -1 } }"), "doors[0].lock.gpio.line", "-1 out of range"},
+		{"line too high", edit(lock, "lock: { gpio: { chip: gpiochip0, line: 70000 } }"), "doors[0].lock.gpio.line", "70000 out of range 0…65535"},
+		{"debounce on a lock", edit(lock, "lock: { gpio: { chip: gpiochip0, line: 17, debounce: 20ms } }"), "doors[0].lock.gpio.debounce", "only for inputs"},
+		{"debounce too long", edit(contact, "contact: { gpio: { chip: gpiochip0, line: 22, debounce: 2s } }"), "doors[0].contact.gpio.debounce", "2s out of range 0…1s"},
+		{"negative debounce", edit(contact, "contact: { gpio: { chip: gpiochip0, line: 22, debounce: -1ms } }"), "doors[0].contact.gpio.debounce", "a duration"},
+		{"pd and gpio input", edit(contact, "contact: { pd: r1, gpio: { chip: gpiochip0, line: 22 } }"), "doors[0].contact", "give pd (with input) or gpio, not both"},
+		{"input number with gpio", edit(contact, "contact: { input: 2, gpio: { chip: gpiochip0, line: 22 } }"), "doors[0].contact.input", "only with pd"},
+		{"input without either", edit(contact, "contact: { input: 2 }"), "doors[0].contact", "give pd (with input) or gpio"},
+		{"word for a line", edit(contact, "contact: { gpio: { chip: gpiochip0, line: twenty } }"), "doors[0].contact.gpio.line", "a whole number"},
+		{"unknown gpio field", edit(contact, "contact: { gpio: { chip: gpiochip0, pin: 22 } }"), "doors[0].contact.gpio.pin", "the fields in doors[0].contact.gpio are chip, line, active_low, debounce"},
+		{"line used twice", edit(contact, "contact: { gpio: { chip: gpiochip0, line: 17 } }"), "doors[0].contact.gpio",
+			"gpiochip0 line 17 is already used by doors[0].lock.gpio"},
+		{"line used twice, other spelling", edit("line: 23", "line: 22"), "doors[0].rex.gpio",
+			"/dev/gpiochip0 line 22 is already used by doors[0].contact.gpio"},
+		{"fire line used by a door", edit("line: 5,", "line: 23,"), "emergency.fire_inputs[0].gpio",
+			"gpiochip0 line 23 is already used by doors[0].rex.gpio"},
+		{"fire input bad chip", edit("chip: gpiochip0, line: 5,", "chip: '', line: 5,"), "emergency.fire_inputs[0].gpio.chip", "required"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.config), t.TempDir())
+			require.Error(t, err)
+			var ce *FieldError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field, err.Error())
+			assert.Contains(t, err.Error(), tt.field+": ")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Positive(t, ce.Line, "the line of the file")
+		})
+	}
+}
