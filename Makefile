@@ -107,9 +107,15 @@ deb: build models
 ## configuration, the unit with systemd-analyze verify and security), and, as root only,
 ## packaging/test-install.sh installs them, checks what postinst made, reinstalls over an edited
 ## conffile and purges, leaving the machine as it found it.
+## The install test also upgrades to dist/test/menwei_<version>+test1_amd64.deb, whose sample
+## configuration differs, to see dpkg keep the edited one.
 test-deb: deb
 	MENWEI_DIST=$(CURDIR)/$(DIST) MENWEI_DEB_VERSION=$(DEB_VERSION) $(GO) test -count=1 -v ./packaging/
-	bash packaging/test-install.sh $(DIST) $(DEB_VERSION)
+	@mkdir -p $(DIST)/test && { cat packaging/menwei.yaml; echo "# the next version's sample (make test-deb)"; } > $(DIST)/test/menwei.yaml
+	@set -a; . packaging/amd64.env; set +a; export SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) \
+		VERSION=$(DEB_VERSION)+test1 MENWEI_CONFIG=$(DIST)/test/menwei.yaml; \
+	$(GO) tool nfpm package -f packaging/nfpm-menwei.yaml -p deb -t $(DIST)/test/menwei_$(DEB_VERSION)+test1_amd64.deb >/dev/null
+	bash packaging/test-install.sh $(DIST) $(DEB_VERSION) $(DIST)/test/menwei_$(DEB_VERSION)+test1_amd64.deb
 
 ## screenshots: docs/screenshots/*.png, the console (1366×768) and the phone page (390×844) in zh-CN,
 ## through the real daemon and emulated terminals (TestScreenshots; chromium and fonts-noto-cjk from deps)
