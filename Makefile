@@ -86,7 +86,8 @@ test: deps models photos vet lint-openapi
 ## binaries, stripped), menwei for arm64 (pure Go, -tags nodlib) and menwei-models (all).
 ## The version comes from git describe (packaging/version.sh); make deb VERSION=1.2.0 names a release.
 DIST := dist
-DEB_VERSION := $(shell VERSION='$(VERSION)' sh packaging/version.sh)
+# (computed on first use only, so that other targets do not run git describe)
+DEB_VERSION = $(eval DEB_VERSION := $$(shell VERSION='$(VERSION)' sh packaging/version.sh))$(DEB_VERSION)
 DEB_BINS := menweid menweictl menwei-emu
 deb: build models
 	@rm -rf $(DIST) && mkdir -p $(DIST)/stage/amd64 $(DIST)/stage/arm64
