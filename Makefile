@@ -8,8 +8,9 @@ GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: go-face (dlib, BLAS/LAPACK, libjpeg), chromium for the page tests and a CJK
-# font (fonts-noto-cjk) so that screenshots of the Chinese pages show Chinese (the pages need no font).
-DEB_PKGS := libdlib-dev libblas-dev libatlas-base-dev liblapack-dev libjpeg62-turbo-dev chromium fonts-noto-cjk
+# font (fonts-noto-cjk) so that screenshots of the Chinese pages show Chinese (the pages need no font);
+# systemd for systemd-analyze, which checks the packages' unit (make test-deb).
+DEB_PKGS := libdlib-dev libblas-dev libatlas-base-dev liblapack-dev libjpeg62-turbo-dev chromium fonts-noto-cjk systemd
 CACHE := .cache
 MODELS := $(CACHE)/models
 MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
@@ -19,7 +20,7 @@ MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
 PHOTOS := $(CACHE)/photos
 PHOTO_FILES := $(foreach n,1 2 3 4 5 6,$(PHOTOS)/sample$(n).jpg)
 
-.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean
+.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean deb test-deb
 
 ## deps: Debian packages (installed only when missing)
 deps:
@@ -79,6 +80,43 @@ test: deps models photos vet lint-openapi
 	@echo "== the pure-Go build (-tags nodlib): descriptor-mode terminals only"
 	CGO_ENABLED=0 $(GO) build -tags nodlib -o /dev/null ./cmd/...
 	CGO_ENABLED=0 $(GO) test -tags nodlib -count=1 ./biometric/... ./controller/...
+	@$(MAKE) --no-print-directory test-deb
+
+## deb: the Debian packages in dist/ (packaging/ says how): menwei for amd64 (make build's cgo
+## binaries, stripped), menwei for arm64 (pure Go, -tags nodlib) and menwei-models (all).
+## The version comes from git describe (packaging/version.sh); make deb VERSION=1.2.0 names a release.
+DIST := dist
+# (computed on first use only, so that other targets do not run git describe)
+DEB_VERSION = $(eval DEB_VERSION := $$(shell VERSION='$(VERSION)' sh packaging/version.sh))$(DEB_VERSION)
+DEB_BINS := menweid menweictl menwei-emu
+deb: build models
+	@rm -rf $(DIST) && mkdir -p $(DIST)/stage/amd64 $(DIST)/stage/arm64
+	for b in $(DEB_BINS); do strip -o $(DIST)/stage/amd64/$$b bin/$$b || exit 1; done
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) build -tags nodlib -ldflags='-s -w' -o $(DIST)/stage/arm64/ $(addprefix ./cmd/,$(DEB_BINS))
+	sed -e '/^face:/i # This arm64 build has no dlib: face terminals in descriptor mode only, face.models stays unset.' \
+	    -e '/^face:/,/^  models:/s/^/# /' packaging/menwei.yaml > $(DIST)/stage/arm64/menwei.yaml
+	@export SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) VERSION=$(DEB_VERSION); set -e; \
+	for a in amd64 arm64; do \
+		(set -a; . packaging/$$a.env; set +a; \
+		 $(GO) tool nfpm package -f packaging/nfpm-menwei.yaml -p deb -t $(DIST)/menwei_$(DEB_VERSION)_$$a.deb); \
+	done; \
+	$(GO) tool nfpm package -f packaging/nfpm-models.yaml -p deb -t $(DIST)/menwei-models_$(DEB_VERSION)_all.deb
+	@ls -l $(DIST)/*.deb
+
+## test-deb: make deb, then packaging/deb_test.go reads the packages (files, owners, modes,
+## conffiles, Depends against the libraries the binaries link, architectures, the sample
+## configuration, the unit with systemd-analyze verify and security), and, as root only,
+## packaging/test-install.sh installs them, checks what postinst made, reinstalls over an edited
+## conffile and purges, leaving the machine as it found it.
+## The install test also upgrades to dist/test/menwei_<version>+test1_amd64.deb, whose sample
+## configuration differs, to see dpkg keep the edited one.
+test-deb: deb
+	MENWEI_DIST=$(CURDIR)/$(DIST) MENWEI_DEB_VERSION=$(DEB_VERSION) $(GO) test -count=1 -v ./packaging/
+	@mkdir -p $(DIST)/test && { cat packaging/menwei.yaml; echo "# the next version's sample (make test-deb)"; } > $(DIST)/test/menwei.yaml
+	@set -a; . packaging/amd64.env; set +a; export SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) \
+		VERSION=$(DEB_VERSION)+test1 MENWEI_CONFIG=$(DIST)/test/menwei.yaml; \
+	$(GO) tool nfpm package -f packaging/nfpm-menwei.yaml -p deb -t $(DIST)/test/menwei_$(DEB_VERSION)+test1_amd64.deb >/dev/null
+	bash packaging/test-install.sh $(DIST) $(DEB_VERSION) $(DIST)/test/menwei_$(DEB_VERSION)+test1_amd64.deb
 
 ## screenshots: docs/screenshots/*.png, the console (1366×768) and the phone page (390×844) in zh-CN,
 ## through the real daemon and emulated terminals (TestScreenshots; chromium and fonts-noto-cjk from deps)
@@ -102,4 +140,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin data
+	rm -rf bin data dist
