@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"filippo.io/age"
+	"github.com/dgraph-io/badger/v4"
 )
 
 // A backup is a copy of the whole store (or of what changed since an
@@ -169,8 +171,10 @@ func Restore(dir string, key []byte, files []io.Reader, log *slog.Logger) (rep R
 			return rep, fmt.Errorf("backup file %d: %w", i+1, err)
 		}
 		switch {
-		case h.Schema != schema:
-			return rep, fmt.Errorf("backup file %d: store schema %q, this menweid restores %q", i+1, h.Schema, schema)
+		case schemaAfter(h.Schema, schema):
+			return rep, fmt.Errorf("backup file %d: %w: store schema %s, this menweid knows up to %s", i+1, ErrNewerSchema, h.Schema, schema)
+		case i > 0 && h.Schema != last.Schema:
+			return rep, fmt.Errorf("backup file %d is at store schema %s, the one before it at %s: restore the backups of one menweid version together", i+1, h.Schema, last.Schema)
 		case i == 0 && h.Since != 0:
 			return rep, fmt.Errorf("backup file 1 is an incremental backup (since %d): restore starts from a full backup", h.Since)
 		case i > 0 && h.Since > last.Until:
@@ -198,11 +202,27 @@ func Restore(dir string, key []byte, files []io.Reader, log *slog.Logger) (rep R
 		}
 		last = h
 	}
+	// The records are at the backup's schema: upgraded as at any start.
+	err = s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keySchema), []byte(last.Schema)) })
+	if err == nil {
+		err = s.upgrade(migrations)
+	}
+	if err != nil {
+		return rep, err
+	}
 	n, err := s.VerifyChain()
 	if err != nil {
 		return rep, fmt.Errorf("store: restored event log: %w", err)
 	}
 	return RestoreReport{Files: len(files), Events: n, Until: last.Until}, nil
+}
+
+// schemaAfter reports whether schema a is newer than b (a schema that is
+// not a number is taken as newer: it cannot be read).
+func schemaAfter(a, b string) bool {
+	na, erra := strconv.Atoi(a)
+	nb, _ := strconv.Atoi(b)
+	return erra != nil || na > nb
 }
 
 // clearDir empties dir (a failed restore leaves it as it found it: empty).

@@ -77,7 +77,6 @@ const (
 	keyCard     = "card/" // card/<credential> → resident id
 	// ev/, meta/evhead and meta/evanchor belong to package eventlog.
 	keySchema = "meta/schema"
-	schema    = "1"
 )
 
 // badgerOptions are the store's Badger options. Badger's defaults take
@@ -136,7 +135,7 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open store %s: %w", o.Dir, err)
 	}
 	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired)}
-	if err := s.checkSchema(); err != nil {
+	if err := s.upgrade(migrations); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -145,26 +144,6 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func (s *Store) checkSchema() error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keySchema))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return txn.Set([]byte(keySchema), []byte(schema))
-		}
-		if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		if string(v) != schema {
-			return fmt.Errorf("store: store schema %q, this menweid understands %q", v, schema)
-		}
-		return nil
-	})
 }
 
 // reopenLog starts the event log again from what the store holds (after a
