@@ -638,11 +638,14 @@ func (s *Server) createVisitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	detail := "host " + host
+	// The host and a look-alike are other people: named in Mentions, never
+	// in Detail, so erasing them pseudonymises the mention (eventlog).
+	detail, mentions := "the host is the first mention", []string{host}
 	if warning != nil {
-		detail += "; the same face as " + warning.Identity
+		detail += "; the same face as the second"
+		mentions = append(mentions, warning.Identity)
 	}
-	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Detail: detail})
+	s.audit(c, controller.Event{Kind: "visitor.registered", Identity: id, Name: v.Name, Mentions: mentions, Detail: detail})
 	return c.JSON(http.StatusCreated, VisitorReply{PersonView: view(v, nil), PassCode: code,
 		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), Warning: warning})
 }

@@ -46,6 +46,7 @@ type ErasureReport struct {
 	Events     int      `json:"events"`     // events pseudonymised
 	Unerasable int      `json:"unerasable"` // events recorded before erasure existed, left to retention
 	Crops      int      `json:"crops"`      // face crops of their events deleted
+	Visitors   int      `json:"visitors"`   // their visitors, now hosted by the pseudonym
 	Erasures   []uint64 `json:"erasures"`   // the person.erased events recorded
 }
 
@@ -74,6 +75,21 @@ func (c *Controller) ErasePerson(ctx context.Context, id, by string) (ErasureRep
 	b := make([]byte, 6)
 	rand.Read(b)
 	r.Pseudonym = "erased-" + hex.EncodeToString(b)
+	// Their visitors stay (a guard revokes a pass, not an erasure), hosted
+	// by the pseudonym: no record keeps the erased id.
+	visitors, err := c.store.Identities(policy.Visitor)
+	if err != nil {
+		return r, err
+	}
+	for _, v := range visitors {
+		if v.Host == id {
+			v.Host = r.Pseudonym
+			if err := c.store.PutIdentity(v); err != nil {
+				return r, err
+			}
+			r.Visitors++
+		}
+	}
 	res, err := c.store.Erase(ctx, id, r.Pseudonym, by)
 	r.Events, r.Unerasable, r.Erasures = res.Events, res.Unerasable, res.Erasures
 	return r, err

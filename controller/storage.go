@@ -24,6 +24,7 @@ type (
 		SetInside(id string, inside bool) error
 		UsePass(id string) error
 		DeleteIdentity(id string) error
+		PutIdentity(i store.Identity) error // an erased host's visitors name the pseudonym
 	}
 
 	// faceStore is the face path's: descriptors for the index, crops of

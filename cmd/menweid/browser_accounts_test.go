@@ -283,7 +283,7 @@ func TestBrowserVisitors(t *testing.T) {
 	text := check.check(ctx, "same face", true)
 	assert.Contains(t, text, "注意：这张照片与访客张三（编号 "+first+"）是同一张脸")
 	assert.Equal(t, first, evalIn[string](t, ctx, `document.getElementById("visitor-warning").dataset.identity`))
-	assert.Contains(t, g.lastEvent("visitor.registered").Detail, "the same face as "+first)
+	assert.Contains(t, g.lastEvent("visitor.registered").Mentions, first, "the audit event names the look-alike")
 	cur := g.visitorsIn("current")
 	require.Contains(t, cur, first)
 	require.Contains(t, cur, second, "registered despite the warning")

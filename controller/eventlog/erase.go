@@ -19,7 +19,8 @@ import (
 // their data deleted).
 //
 // Each event carries a Digest: SHA-256 over a random per-event Salt and the
-// fields that say who (Identity, Name, Card, CardRef, FaceRef, Detail).
+// fields that say who (Identity, Name, Card, CardRef, FaceRef, Detail,
+// Mentions).
 // The chain hash covers the Digest and every other field, not the personal
 // fields themselves. Erase replaces a person's fields with a pseudonym,
 // drops the salt, and marks the event with the seq of a person.erased
@@ -36,6 +37,14 @@ import (
 //     erasure lists must be marked: marking an event erased to hide who
 //     passed, or un-marking one, shows — and an erasure that is recorded is
 //     itself a chained event with its time and account.
+//
+// An event that only mentions the person (Mentions: a visitor's
+// registration names the host) keeps its own person: the mention is
+// replaced by the pseudonym and marked MErased, and the mentions' own
+// digest (MDigest, under the chain) is no longer checked; the event's own
+// person still is, by Digest. An event can be erased once for its own
+// person and once for each person it mentions: each mark names the erasure
+// that made it, and that erasure lists the event.
 //
 // What an erased event still says is what happened, where and when; who
 // it was is gone for good (the salt is gone, so the digest cannot be
@@ -83,8 +92,8 @@ func (w *Log) Erase(ctx context.Context, identity, pseudonym, account string) (E
 					return err
 				}
 				switch {
-				case e.Identity != identity || e.Erased != 0:
-				case e.Digest == "":
+				case e.Identity != identity && !slices.Contains(e.Mentions, identity):
+				case e.Identity == identity && e.Digest == "":
 					res.Unerasable++
 				default:
 					seqs = append(seqs, e.Seq)
@@ -111,8 +120,18 @@ func (w *Log) Erase(ctx context.Context, identity, pseudonym, account string) (E
 				} else if err != nil {
 					return err
 				}
-				e = e.withoutPerson()
-				e.Identity, e.Erased = pseudonym, er.Seq
+				if e.Identity == identity {
+					e = e.withoutPerson()
+					e.Identity, e.Erased = pseudonym, er.Seq
+				}
+				if slices.Contains(e.Mentions, identity) {
+					for i, m := range e.Mentions {
+						if m == identity {
+							e.Mentions[i] = pseudonym
+						}
+					}
+					e.MSalt, e.MErased = "", er.Seq
+				}
 				if err := setJSON(txn, string(eventKey(seq)), e); err != nil {
 					return err
 				}
@@ -178,10 +197,14 @@ func parseRanges(s string) ([]uint64, error) {
 type erasureCheck struct {
 	marked map[uint64][]uint64 // erasure seq → events marked with it
 	covers map[uint64]string   // erasure seq → its Covers
+	// event seq → its marks: Erased (its own person) and MErased (its
+	// mentions)
+	erased, merased map[uint64]uint64
 }
 
 func newErasureCheck() *erasureCheck {
-	return &erasureCheck{marked: map[uint64][]uint64{}, covers: map[uint64]string{}}
+	return &erasureCheck{marked: map[uint64][]uint64{}, covers: map[uint64]string{},
+		erased: map[uint64]uint64{}, merased: map[uint64]uint64{}}
 }
 
 func (c *erasureCheck) see(e Event) error {
@@ -190,6 +213,16 @@ func (c *erasureCheck) see(e Event) error {
 			return &ChainError{e.Seq, fmt.Sprintf("marked erased by event %d, which cannot have erased it", e.Erased)}
 		}
 		c.marked[e.Erased] = append(c.marked[e.Erased], e.Seq)
+		c.erased[e.Seq] = e.Erased
+	}
+	if e.MErased != 0 {
+		if e.MErased <= e.Seq || e.MDigest == "" {
+			return &ChainError{e.Seq, fmt.Sprintf("mentions marked erased by event %d, which cannot have erased them", e.MErased)}
+		}
+		if e.MErased != e.Erased {
+			c.marked[e.MErased] = append(c.marked[e.MErased], e.Seq)
+		}
+		c.merased[e.Seq] = e.MErased
 	}
 	if e.Kind == KindErased && e.Covers != "" {
 		c.covers[e.Seq] = e.Covers
@@ -225,9 +258,12 @@ func (c *erasureCheck) done(first uint64) error {
 			bad = append(bad, ChainError{k, err.Error()})
 			continue
 		}
-		marked := c.marked[k] // ascending: VerifyChain sees events in seq order
 		for _, s := range listed {
-			if _, found := slices.BinarySearch(marked, s); s >= first && !found {
+			// Marked by k, for its person or its mentions; or its mentions
+			// marked by a later erasure (which, checked above, lists it
+			// too): one event mentioning two people erased one after the
+			// other.
+			if m := c.merased[s]; s >= first && c.erased[s] != k && m < k {
 				bad = append(bad, ChainError{s, fmt.Sprintf("listed by erasure %d, but not pseudonymised", k)})
 			}
 		}

@@ -204,3 +204,79 @@ func TestRanges(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// An event that mentions a person (a visitor's registration names the
+// host) loses the mention when that person is erased and keeps its own
+// person, still checked; erased later for its own person too, the chain
+// verifies; tampering with either part still shows.
+func TestEraseMentions(t *testing.T) {
+	setup := func(t *testing.T) *testStore {
+		s := openTestStore(t, t.TempDir())
+		ctx := context.Background()
+		for _, e := range []Event{
+			{Kind: "visitor.registered", Identity: "v1", Name: "Guest Zhang", Mentions: []string{"li", "wang"}, Detail: "registered by the gatehouse"}, // 1
+			{Kind: kindGranted, Door: "gate", Identity: "li", Name: "Li Wei"},                                                                         // 2
+			{Kind: "visitor.registered", Identity: "v2", Name: "Guest Zhao", Mentions: []string{"lin"}},                                               // 3
+		} {
+			_, err := s.Append(ctx, e)
+			require.NoError(t, err)
+		}
+		return s
+	}
+	t.Run("erased one after the other", func(t *testing.T) {
+		s := setup(t)
+		res, err := s.Erase(context.Background(), "li", "erased-1", "ada")
+		require.NoError(t, err)
+		assert.Equal(t, 2, res.Events, "li's own event and the mention")
+		_, err = s.VerifyChain()
+		require.NoError(t, err)
+		evs := allEvents(t, s.Log, Query{})
+		assert.Equal(t, []string{"erased-1", "wang"}, evs[0].Mentions)
+		assert.Equal(t, "Guest Zhang", evs[0].Name, "the visitor stays")
+		assert.Equal(t, res.Erasures[0], evs[0].MErased)
+		assert.Zero(t, evs[0].Erased)
+		assert.Equal(t, []string{"lin"}, evs[2].Mentions, "a longer id that contains li is someone else")
+		for _, v := range rawValues(t, s) {
+			assert.NotContains(t, string(v), `"li"`)
+		}
+
+		_, err = s.Erase(context.Background(), "wang", "erased-2", "ada")
+		require.NoError(t, err)
+		_, err = s.Erase(context.Background(), "v1", "erased-3", "ada")
+		require.NoError(t, err)
+		n, err := s.VerifyChain()
+		require.NoError(t, err, "an event erased for two mentions and for its person")
+		assert.EqualValues(t, 6, n)
+		evs = allEvents(t, s.Log, Query{})
+		assert.Equal(t, "erased-3", evs[0].Identity)
+		assert.Empty(t, evs[0].Name)
+		assert.Equal(t, []string{"erased-1", "erased-2"}, evs[0].Mentions)
+	})
+	for _, tt := range []struct {
+		name string
+		f    func(*Event)
+		want string
+	}{
+		{"the visitor's name in a mention-erased event", func(e *Event) { e.Name = "Someone Else" }, "the person's fields do not match their digest"},
+		{"the mentions of an event not erased for them", func(e *Event) { e.MErased = 0; e.Mentions = []string{"erased-1", "zhao"} }, "the people it mentions do not match their digest"},
+		{"hiding a mention", func(e *Event) { e.Mentions = nil; e.MDigest = "" }, "content does not match its hash"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := setup(t)
+			_, err := s.Erase(context.Background(), "li", "erased-1", "ada")
+			require.NoError(t, err)
+			edit(t, s, 1, tt.f)
+			_, err = s.VerifyChain()
+			var ce *ChainError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, uint64(1), ce.Seq, err.Error())
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	t.Run("changing a mention before any erasure", func(t *testing.T) {
+		s := setup(t)
+		edit(t, s, 3, func(e *Event) { e.Mentions = []string{"li"} })
+		_, err := s.VerifyChain()
+		assert.ErrorContains(t, err, "the people it mentions do not match their digest")
+	})
+}

@@ -34,6 +34,16 @@ type Event struct {
 	// Account is the console account that did what the event records
 	// (an acknowledgement: the guard who acknowledged).
 	Account string `json:"account,omitempty"`
+	// Mentions are the ids of other people the event is about besides its
+	// own person: a visitor's host, the resident a face looked like (never
+	// written into Detail). They have their own digest under the chain,
+	// MDigest over MSalt and Mentions, so that erasing one of those people
+	// pseudonymises the mention (MErased: the erasure's seq) while the
+	// event's own person stays checked by Digest.
+	Mentions []string `json:"mentions,omitempty"`
+	MSalt    string   `json:"msalt,omitempty"`
+	MDigest  string   `json:"mdigest,omitempty"`
+	MErased  uint64   `json:"merased,omitempty"`
 	// The person's fields under the chain (erase.go): Digest is SHA-256
 	// over Salt and the personal fields (Identity, Name, Card, CardRef,
 	// FaceRef, Detail), and the chain hash covers Digest instead of them,
@@ -62,6 +72,9 @@ func chainHash(e Event) string {
 		e = e.withoutPerson()
 		e.Erased = 0
 	}
+	if e.MDigest != "" {
+		e.Mentions, e.MSalt, e.MErased = nil, "", 0
+	}
 	b, _ := json.Marshal(e) // a struct of strings, ints and a time cannot fail
 	h := sha256.New()
 	h.Write([]byte(e.Prev))
@@ -84,6 +97,15 @@ func personalDigest(e Event) string {
 	b, _ := json.Marshal(personal{e.Identity, e.Name, e.Card, e.CardRef, e.FaceRef, e.Detail})
 	h := sha256.New()
 	h.Write([]byte(e.Salt))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// mentionDigest is SHA-256 over the mention salt and the mentions.
+func mentionDigest(e Event) string {
+	b, _ := json.Marshal(e.Mentions)
+	h := sha256.New()
+	h.Write([]byte(e.MSalt))
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -193,6 +193,11 @@ func (w *Log) write(batch []*appendReq) {
 		}
 		e.Salt, e.Erased = newSalt(), 0
 		e.Digest = personalDigest(e)
+		e.MSalt, e.MDigest, e.MErased = "", "", 0
+		if len(e.Mentions) > 0 {
+			e.MSalt = newSalt()
+			e.MDigest = mentionDigest(e)
+		}
 		e.Hash = chainHash(e)
 		head = e.Hash
 		evs[i] = e

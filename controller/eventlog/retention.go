@@ -167,6 +167,10 @@ func checkLink(seq uint64, e Event, a evAnchor) error {
 		return &ChainError{seq, "content does not match its hash"}
 	case e.Digest != "" && e.Erased == 0 && personalDigest(e) != e.Digest:
 		return &ChainError{seq, "the person's fields do not match their digest"}
+	case e.MDigest != "" && e.MErased == 0 && mentionDigest(e) != e.MDigest:
+		return &ChainError{seq, "the people it mentions do not match their digest"}
+	case e.MDigest == "" && (len(e.Mentions) > 0 || e.MErased != 0):
+		return &ChainError{seq, "mentions without their digest"}
 	}
 	return nil
 }
