@@ -215,8 +215,8 @@ func TestEraseMentions(t *testing.T) {
 		ctx := context.Background()
 		for _, e := range []Event{
 			{Kind: "visitor.registered", Identity: "v1", Name: "Guest Zhang", Mentions: []string{"li", "wang"}, Detail: "registered by the gatehouse"}, // 1
-			{Kind: kindGranted, Door: "gate", Identity: "li", Name: "Li Wei"},                                                                         // 2
-			{Kind: "visitor.registered", Identity: "v2", Name: "Guest Zhao", Mentions: []string{"lin"}},                                               // 3
+			{Kind: kindGranted, Door: "gate", Identity: "li", Name: "Li Wei"},                                                                          // 2
+			{Kind: "visitor.registered", Identity: "v2", Name: "Guest Zhao", Mentions: []string{"lin"}},                                                // 3
 		} {
 			_, err := s.Append(ctx, e)
 			require.NoError(t, err)
