@@ -2,13 +2,15 @@ package faceindex
 
 import (
 	"math"
+	"math/bits"
 )
 
 // scratch is the per-search working memory, pooled.
 type scratch struct {
-	t    lut
-	out  [chunkCap]int32
-	cand []uint64 // slot<<32 | table sum
+	t      lut
+	scores [chunkCap]uint16
+	masks  [chunkCap / blockSize]uint32
+	cand   []uint64 // slot<<32 | table sum
 }
 
 // relErr bounds the relative error of dist2: a term goes through at most
@@ -47,6 +49,12 @@ type best struct {
 // is computed exactly; that is why the answer is an exhaustive search's.
 // A second bound, the triangle inequality |q − x| ≥ √A − err, filters the
 // candidates again before they are computed.
+//
+// The scan applies a coarser form of the same bound first, to all
+// descriptors, with the 8-bit tables of the fast scan (lut8, which says
+// why it is a lower bound too): a descriptor whose 8-bit sum exceeds thr8
+// is farther than b2 as dist2 computes it, for the same reason. Only the
+// others are checked with the 16-bit table and the rest of the above.
 type searcher struct {
 	s      *snapshot
 	q      *Descriptor
@@ -55,8 +63,10 @@ type searcher struct {
 	inv    float64 // table units per squared distance unit
 	tau    float64 // b2.d2 in table units (+Inf until there is a b2)
 	thr    int32   // scores above this are pruned
+	thr8   uint16  // 8-bit table sums above this are pruned
 	root   float64 // √((b2.d2+1e-30)/(1−relErr)), rounded up
 	exact  int     // descriptors computed exactly
+	cand   []uint64
 }
 
 // less orders (distance, identity name) pairs, so that ties between
@@ -94,6 +104,7 @@ func (r *searcher) consider(slot uint32) {
 		r.tau = float64(r.b2.d2) * r.inv
 		r.thr = int32(min(math.Floor(wide*r.inv*(1+1e-12)+65), math.MaxInt32))
 		r.root = math.Sqrt(wide) * (1 + 1e-12)
+		r.thr8 = r.t.t8.threshold(wide)
 	}
 }
 
@@ -111,43 +122,66 @@ func (r *searcher) pass(ch *chunk, i uint32, sum uint32) bool {
 	return float64(sum) <= t*t*r.inv*(1+1e-12)+65
 }
 
+// visit checks slot offset i of chunk ch (slot base+i), which the 8-bit
+// bound did not prune, with the 16-bit one: it computes the slot at once
+// if it may be a new nearest or runner, keeps it as a candidate if it
+// passes, and drops it otherwise.
+func (r *searcher) visit(ch *chunk, base uint32, i int) {
+	sum := r.t.sum16(ch.block(i), i&blockMask)
+	ec, cc := ch.aux[2*i], ch.aux[2*i+1]
+	if int32(sum)+r.t.etab[ec]+r.t.ctab[cc] > r.thr {
+		return
+	}
+	if float64(int32(sum)+r.t.ctab[cc]) <= r.tau {
+		// Probably a new nearest or runner: settle it now, so the
+		// thresholds tighten early.
+		r.consider(base + uint32(i))
+	} else if r.pass(ch, uint32(i), sum) {
+		r.cand = append(r.cand, uint64(base+uint32(i))<<32|uint64(sum))
+	}
+}
+
 // search returns the nearest descriptor, the nearest of another identity,
-// and how many descriptors it computed exactly.
-func (s *snapshot) search(q *Descriptor, sc *scratch) (b1, b2 best, exact int) {
-	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, root: math.Inf(1)}
-	r.inv = 1 / sc.t.build(s.q, q)
-	cand := sc.cand[:0]
+// and how many descriptors it computed exactly, scanning with kernel k.
+func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, exact int) {
+	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, thr8: math.MaxUint16, root: math.Inf(1), cand: sc.cand[:0]}
+	r.inv = 1 / sc.t.build(s.q, q, k.pair)
+	t8 := &sc.t.t8
 	for ci, ch := range s.chunks {
 		n := min(chunkCap, s.n-ci<<chunkBits)
 		if n <= 0 {
 			break
 		}
 		base := uint32(ci << chunkBits)
-		out := sc.out[:n]
-		scores(&sc.t, ch.codes, ch.aux, out)
-		for i, score := range out {
-			if score > r.thr {
-				continue
+		full := n >> blockBits
+		for g := 0; g < full; g += scanGroup {
+			e := min(g+scanGroup, full)
+			masks := sc.masks[g:e]
+			k.scan(t8, ch.codes[g*blockBytes:e*blockBytes], r.thr8, sc.scores[g*blockSize:e*blockSize], masks)
+			for j, m := range masks {
+				// Full blocks are never written again: their wild bits
+				// are settled.
+				m |= ch.wild[g+j]
+				for ; m != 0; m &= m - 1 {
+					r.visit(ch, base, (g+j)<<blockBits|bits.TrailingZeros32(m))
+				}
 			}
-			i := uint32(i)
-			sum := uint32(score - r.t.etab[ch.aux[2*i]] - r.t.ctab[ch.aux[2*i+1]])
-			if float64(int32(sum)+r.t.ctab[ch.aux[2*i+1]]) <= r.tau {
-				// Probably a new nearest or runner: settle it now, so
-				// the threshold tightens early.
-				r.consider(base + i)
-			} else if r.pass(ch, i, sum) {
-				cand = append(cand, uint64(base+i)<<32|uint64(sum))
+		}
+		// The last block of a chunk may be partly filled.
+		for i := full << blockBits; i < n; i++ {
+			if ch.aux[2*i] == unbounded || ch.aux[2*i+1] == unbounded || t8.score8(ch.block(i), i&blockMask) <= r.thr8 {
+				r.visit(ch, base, i)
 			}
 		}
 	}
 	// The threshold only got tighter since the candidates were taken.
-	for _, c := range cand {
+	for _, c := range r.cand {
 		slot := uint32(c >> 32)
 		if r.pass(s.chunks[slot>>chunkBits], slot&chunkMask, uint32(c)) {
 			r.consider(slot)
 		}
 	}
-	sc.cand = cand[:0]
+	sc.cand = r.cand[:0]
 	return r.b1, r.b2, r.exact
 }
 
@@ -171,7 +205,7 @@ func (x *Index) search(q *Descriptor) (Result, int) {
 		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, 0
 	}
 	sc := x.scratch.Get().(*scratch)
-	b1, b2, exact := s.search(q, sc)
+	b1, b2, exact := s.search(q, sc, x.kernel)
 	x.scratch.Put(sc)
 	return x.decide(s, b1, b2), exact
 }
