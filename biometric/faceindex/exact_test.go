@@ -49,7 +49,7 @@ func checkExact(t *testing.T, x *Index, cfg Config, entries []Entry, qs []Descri
 		if got != want {
 			t.Fatalf("query %d: got %+v, exhaustive search says %+v", i, got, want)
 		}
-		exact += n
+		exact += n.exact
 	}
 	return exact
 }
@@ -234,7 +234,7 @@ func TestPrunes(t *testing.T) {
 			q = perturb(r, pop[r.IntN(len(pop))].Descriptor, 0.2)
 		}
 		_, n := x.search(&q)
-		total += n
+		total += n.exact
 	}
 	avg := float64(total) / 40
 	t.Logf("%.0f of %d descriptors computed exactly per query", avg, len(pop))

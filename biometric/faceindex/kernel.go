@@ -156,25 +156,85 @@ type kernel struct {
 
 var goKernel = kernel{name: "go", pair: true, scan: scanBlocksGo}
 
-// scanBlocksGo is the portable kernel: per row, one load from the pair
-// table per slot, accumulated by byte position.
+// scanBlocksGo is the portable kernel: per slot, one load from the pair
+// table per row, in four running sums, unrolled by hand (the compiler
+// keeps the sums in registers only so).
 func scanBlocksGo(t *lut8, codes []byte, thr uint16, scores []uint16, masks []uint32) {
 	codes = codes[:len(masks)*blockBytes]
 	scores = scores[:len(masks)*blockSize]
 	for b := range masks {
 		blk := codes[b*blockBytes:][:blockBytes]
-		var acc [blockSize]uint16
-		for k := range codeRows {
-			row := (*[blockSize]byte)(blk[k*blockSize:])
-			p := &t.pair[k]
-			for j, c := range row {
-				acc[j] += p[c]
-			}
-		}
-		var m uint32
 		out := (*[blockSize]uint16)(scores[b*blockSize:])
+		var m uint32
 		for i := range out {
-			s := acc[position(i)]
+			c := blk[position(i)&blockMask:][:64*blockSize+1]
+			s0 := t.pair[64][c[64*blockSize]]
+			var s1, s2, s3 uint16
+			s0 += t.pair[0][c[0*blockSize]]
+			s1 += t.pair[1][c[1*blockSize]]
+			s2 += t.pair[2][c[2*blockSize]]
+			s3 += t.pair[3][c[3*blockSize]]
+			s0 += t.pair[4][c[4*blockSize]]
+			s1 += t.pair[5][c[5*blockSize]]
+			s2 += t.pair[6][c[6*blockSize]]
+			s3 += t.pair[7][c[7*blockSize]]
+			s0 += t.pair[8][c[8*blockSize]]
+			s1 += t.pair[9][c[9*blockSize]]
+			s2 += t.pair[10][c[10*blockSize]]
+			s3 += t.pair[11][c[11*blockSize]]
+			s0 += t.pair[12][c[12*blockSize]]
+			s1 += t.pair[13][c[13*blockSize]]
+			s2 += t.pair[14][c[14*blockSize]]
+			s3 += t.pair[15][c[15*blockSize]]
+			s0 += t.pair[16][c[16*blockSize]]
+			s1 += t.pair[17][c[17*blockSize]]
+			s2 += t.pair[18][c[18*blockSize]]
+			s3 += t.pair[19][c[19*blockSize]]
+			s0 += t.pair[20][c[20*blockSize]]
+			s1 += t.pair[21][c[21*blockSize]]
+			s2 += t.pair[22][c[22*blockSize]]
+			s3 += t.pair[23][c[23*blockSize]]
+			s0 += t.pair[24][c[24*blockSize]]
+			s1 += t.pair[25][c[25*blockSize]]
+			s2 += t.pair[26][c[26*blockSize]]
+			s3 += t.pair[27][c[27*blockSize]]
+			s0 += t.pair[28][c[28*blockSize]]
+			s1 += t.pair[29][c[29*blockSize]]
+			s2 += t.pair[30][c[30*blockSize]]
+			s3 += t.pair[31][c[31*blockSize]]
+			s0 += t.pair[32][c[32*blockSize]]
+			s1 += t.pair[33][c[33*blockSize]]
+			s2 += t.pair[34][c[34*blockSize]]
+			s3 += t.pair[35][c[35*blockSize]]
+			s0 += t.pair[36][c[36*blockSize]]
+			s1 += t.pair[37][c[37*blockSize]]
+			s2 += t.pair[38][c[38*blockSize]]
+			s3 += t.pair[39][c[39*blockSize]]
+			s0 += t.pair[40][c[40*blockSize]]
+			s1 += t.pair[41][c[41*blockSize]]
+			s2 += t.pair[42][c[42*blockSize]]
+			s3 += t.pair[43][c[43*blockSize]]
+			s0 += t.pair[44][c[44*blockSize]]
+			s1 += t.pair[45][c[45*blockSize]]
+			s2 += t.pair[46][c[46*blockSize]]
+			s3 += t.pair[47][c[47*blockSize]]
+			s0 += t.pair[48][c[48*blockSize]]
+			s1 += t.pair[49][c[49*blockSize]]
+			s2 += t.pair[50][c[50*blockSize]]
+			s3 += t.pair[51][c[51*blockSize]]
+			s0 += t.pair[52][c[52*blockSize]]
+			s1 += t.pair[53][c[53*blockSize]]
+			s2 += t.pair[54][c[54*blockSize]]
+			s3 += t.pair[55][c[55*blockSize]]
+			s0 += t.pair[56][c[56*blockSize]]
+			s1 += t.pair[57][c[57*blockSize]]
+			s2 += t.pair[58][c[58*blockSize]]
+			s3 += t.pair[59][c[59*blockSize]]
+			s0 += t.pair[60][c[60*blockSize]]
+			s1 += t.pair[61][c[61*blockSize]]
+			s2 += t.pair[62][c[62*blockSize]]
+			s3 += t.pair[63][c[63*blockSize]]
+			s := (s0 + s1) + (s2 + s3)
 			out[i] = s
 			if s <= thr {
 				m |= 1 << i
@@ -201,12 +261,71 @@ func (t *lut8) score8(blk []byte, i int) uint16 {
 // sum16 is the table sum of slot i of the block blk in the 16-bit table
 // (see lut), the finer bound the survivors of the scan are checked with.
 func (t *lut) sum16(blk []byte, i int) uint32 {
-	blk = blk[:64*blockSize]
-	p := position(i)
-	var s0, s1 uint32
-	for k := 0; k < 64; k += 2 {
-		s0 += uint32(t.t[k][blk[k*blockSize+p]])
-		s1 += uint32(t.t[k+1][blk[(k+1)*blockSize+p]])
-	}
-	return s0 + s1
+	c := blk[position(i)&blockMask:][:63*blockSize+1]
+	var s0, s1, s2, s3 uint32
+	s0 += uint32(t.t[0][c[0*blockSize]])
+	s1 += uint32(t.t[1][c[1*blockSize]])
+	s2 += uint32(t.t[2][c[2*blockSize]])
+	s3 += uint32(t.t[3][c[3*blockSize]])
+	s0 += uint32(t.t[4][c[4*blockSize]])
+	s1 += uint32(t.t[5][c[5*blockSize]])
+	s2 += uint32(t.t[6][c[6*blockSize]])
+	s3 += uint32(t.t[7][c[7*blockSize]])
+	s0 += uint32(t.t[8][c[8*blockSize]])
+	s1 += uint32(t.t[9][c[9*blockSize]])
+	s2 += uint32(t.t[10][c[10*blockSize]])
+	s3 += uint32(t.t[11][c[11*blockSize]])
+	s0 += uint32(t.t[12][c[12*blockSize]])
+	s1 += uint32(t.t[13][c[13*blockSize]])
+	s2 += uint32(t.t[14][c[14*blockSize]])
+	s3 += uint32(t.t[15][c[15*blockSize]])
+	s0 += uint32(t.t[16][c[16*blockSize]])
+	s1 += uint32(t.t[17][c[17*blockSize]])
+	s2 += uint32(t.t[18][c[18*blockSize]])
+	s3 += uint32(t.t[19][c[19*blockSize]])
+	s0 += uint32(t.t[20][c[20*blockSize]])
+	s1 += uint32(t.t[21][c[21*blockSize]])
+	s2 += uint32(t.t[22][c[22*blockSize]])
+	s3 += uint32(t.t[23][c[23*blockSize]])
+	s0 += uint32(t.t[24][c[24*blockSize]])
+	s1 += uint32(t.t[25][c[25*blockSize]])
+	s2 += uint32(t.t[26][c[26*blockSize]])
+	s3 += uint32(t.t[27][c[27*blockSize]])
+	s0 += uint32(t.t[28][c[28*blockSize]])
+	s1 += uint32(t.t[29][c[29*blockSize]])
+	s2 += uint32(t.t[30][c[30*blockSize]])
+	s3 += uint32(t.t[31][c[31*blockSize]])
+	s0 += uint32(t.t[32][c[32*blockSize]])
+	s1 += uint32(t.t[33][c[33*blockSize]])
+	s2 += uint32(t.t[34][c[34*blockSize]])
+	s3 += uint32(t.t[35][c[35*blockSize]])
+	s0 += uint32(t.t[36][c[36*blockSize]])
+	s1 += uint32(t.t[37][c[37*blockSize]])
+	s2 += uint32(t.t[38][c[38*blockSize]])
+	s3 += uint32(t.t[39][c[39*blockSize]])
+	s0 += uint32(t.t[40][c[40*blockSize]])
+	s1 += uint32(t.t[41][c[41*blockSize]])
+	s2 += uint32(t.t[42][c[42*blockSize]])
+	s3 += uint32(t.t[43][c[43*blockSize]])
+	s0 += uint32(t.t[44][c[44*blockSize]])
+	s1 += uint32(t.t[45][c[45*blockSize]])
+	s2 += uint32(t.t[46][c[46*blockSize]])
+	s3 += uint32(t.t[47][c[47*blockSize]])
+	s0 += uint32(t.t[48][c[48*blockSize]])
+	s1 += uint32(t.t[49][c[49*blockSize]])
+	s2 += uint32(t.t[50][c[50*blockSize]])
+	s3 += uint32(t.t[51][c[51*blockSize]])
+	s0 += uint32(t.t[52][c[52*blockSize]])
+	s1 += uint32(t.t[53][c[53*blockSize]])
+	s2 += uint32(t.t[54][c[54*blockSize]])
+	s3 += uint32(t.t[55][c[55*blockSize]])
+	s0 += uint32(t.t[56][c[56*blockSize]])
+	s1 += uint32(t.t[57][c[57*blockSize]])
+	s2 += uint32(t.t[58][c[58*blockSize]])
+	s3 += uint32(t.t[59][c[59*blockSize]])
+	s0 += uint32(t.t[60][c[60*blockSize]])
+	s1 += uint32(t.t[61][c[61*blockSize]])
+	s2 += uint32(t.t[62][c[62*blockSize]])
+	s3 += uint32(t.t[63][c[63*blockSize]])
+	return (s0 + s1) + (s2 + s3)
 }

@@ -65,8 +65,14 @@ type searcher struct {
 	thr    int32   // scores above this are pruned
 	thr8   uint16  // 8-bit table sums above this are pruned
 	root   float64 // √((b2.d2+1e-30)/(1−relErr)), rounded up
-	exact  int     // descriptors computed exactly
+	work   work
 	cand   []uint64
+}
+
+// work counts what a search did, for tests and benchmarks.
+type work struct {
+	checked int // descriptors the 8-bit bound let through to the 16-bit one
+	exact   int // descriptors computed exactly
 }
 
 // less orders (distance, identity name) pairs, so that ties between
@@ -86,7 +92,7 @@ func (r *searcher) consider(slot uint32) {
 	} else {
 		d2 = dist2Packed(r.q, src)
 	}
-	r.exact++
+	r.work.exact++
 	ident := r.s.chunks[slot>>chunkBits].ident[slot&chunkMask]
 	switch {
 	case !r.b1.ok || r.less(d2, ident, r.b1):
@@ -127,6 +133,7 @@ func (r *searcher) pass(ch *chunk, i uint32, sum uint32) bool {
 // if it may be a new nearest or runner, keeps it as a candidate if it
 // passes, and drops it otherwise.
 func (r *searcher) visit(ch *chunk, base uint32, i int) {
+	r.work.checked++
 	sum := r.t.sum16(ch.block(i), i&blockMask)
 	ec, cc := ch.aux[2*i], ch.aux[2*i+1]
 	if int32(sum)+r.t.etab[ec]+r.t.ctab[cc] > r.thr {
@@ -141,9 +148,44 @@ func (r *searcher) visit(ch *chunk, base uint32, i int) {
 	}
 }
 
+// seed is for the first blocks of a search, which the kernel scanned
+// without a threshold (there is no runner yet): it visits their slots in
+// order of increasing 8-bit sum until there is a runner, then leaves in
+// masks only the unvisited slots that the threshold it gives lets
+// through, and those with unbounded grid codes. Blocks g... of chunk ch
+// have the sums scores.
+func (r *searcher) seed(ch *chunk, base uint32, g int, scores []uint16, masks []uint32) {
+	var done [scanGroup]uint32
+	for range 64 {
+		if r.b2.ok {
+			break
+		}
+		at := -1
+		for i, v := range scores {
+			if done[i>>blockBits]&(1<<(i&blockMask)) == 0 && (at < 0 || v < scores[at]) {
+				at = i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		done[at>>blockBits] |= 1 << (at & blockMask)
+		r.visit(ch, base, g<<blockBits+at)
+	}
+	for j := range masks {
+		var m uint32
+		for i, v := range scores[j*blockSize : (j+1)*blockSize] {
+			if v <= r.thr8 {
+				m |= 1 << i
+			}
+		}
+		masks[j] = (m | ch.wild[g+j]) &^ done[j]
+	}
+}
+
 // search returns the nearest descriptor, the nearest of another identity,
-// and how many descriptors it computed exactly, scanning with kernel k.
-func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, exact int) {
+// and the work done, scanning with kernel k.
+func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, w work) {
 	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, thr8: math.MaxUint16, root: math.Inf(1), cand: sc.cand[:0]}
 	r.inv = 1 / sc.t.build(s.q, q, k.pair)
 	t8 := &sc.t.t8
@@ -158,10 +200,16 @@ func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, e
 			e := min(g+scanGroup, full)
 			masks := sc.masks[g:e]
 			k.scan(t8, ch.codes[g*blockBytes:e*blockBytes], r.thr8, sc.scores[g*blockSize:e*blockSize], masks)
+			// Full blocks are never written again: their wild bits are
+			// settled.
+			if r.b2.ok {
+				for j := range masks {
+					masks[j] |= ch.wild[g+j]
+				}
+			} else {
+				r.seed(ch, base, g, sc.scores[:(e-g)*blockSize], masks)
+			}
 			for j, m := range masks {
-				// Full blocks are never written again: their wild bits
-				// are settled.
-				m |= ch.wild[g+j]
 				for ; m != 0; m &= m - 1 {
 					r.visit(ch, base, (g+j)<<blockBits|bits.TrailingZeros32(m))
 				}
@@ -182,7 +230,7 @@ func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, e
 		}
 	}
 	sc.cand = r.cand[:0]
-	return r.b1, r.b2, r.exact
+	return r.b1, r.b2, r.work
 }
 
 // Search returns the enrolled identity nearest to q, or the reason it
@@ -193,21 +241,21 @@ func (x *Index) Search(q Descriptor) Result {
 	return res
 }
 
-// search is Search, also returning how many descriptors it computed
-// exactly (for tests and benchmarks).
-func (x *Index) search(q *Descriptor) (Result, int) {
+// search is Search, also returning the work done (for tests and
+// benchmarks).
+func (x *Index) search(q *Descriptor) (Result, work) {
 	inf := float32(math.Inf(1))
 	if !valid(q) {
-		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonInvalid}, 0
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonInvalid}, work{}
 	}
 	s := x.snap.Load()
 	if s.live == 0 {
-		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, 0
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, work{}
 	}
 	sc := x.scratch.Get().(*scratch)
-	b1, b2, exact := s.search(q, sc, x.kernel)
+	b1, b2, w := s.search(q, sc, x.kernel)
 	x.scratch.Put(sc)
-	return x.decide(s, b1, b2), exact
+	return x.decide(s, b1, b2), w
 }
 
 // decide applies the open-set rule to the nearest descriptor and the
