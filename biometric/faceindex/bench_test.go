@@ -89,7 +89,8 @@ func benchSearch(b *testing.B, entries []Entry, qs []Descriptor) {
 	for i, q := range qs {
 		want[i] = bruteForce(x.cfg, entries, q)
 	}
-	exact, i := 0, 0
+	var w work
+	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		k := i % len(qs)
@@ -97,10 +98,12 @@ func benchSearch(b *testing.B, entries []Entry, qs []Descriptor) {
 		if got != want[k] {
 			b.Fatalf("query %d: got %+v, exhaustive search says %+v", k, got, want[k])
 		}
-		exact += e
+		w.checked += e.checked
+		w.exact += e.exact
 		i++
 	}
-	b.ReportMetric(float64(exact)/float64(i), "exact/op")
+	b.ReportMetric(float64(w.checked)/float64(i), "checked/op")
+	b.ReportMetric(float64(w.exact)/float64(i), "exact/op")
 	b.ReportMetric(perDesc, "B/desc")
 }
 

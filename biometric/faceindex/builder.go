@@ -142,9 +142,11 @@ func (b *builder) finish() (*builder, *snapshot) {
 	}
 	// Encode, keeping the two numbers of the bound to fit their grids.
 	errs, corrs := make([]float64, b.n), make([]float64, b.n)
+	var codes [64]byte
 	for slot := range uint32(b.n) {
 		ch, off := s.chunks[slot>>chunkBits], int(slot&chunkMask)
-		errs[slot], corrs[slot] = s.q.encode(ch.codes[off*64:], s.descriptor(slot, &buf))
+		errs[slot], corrs[slot] = s.q.encode(codes[:], s.descriptor(slot, &buf))
+		ch.setCodes(off, &codes)
 	}
 	step := max(1, b.n/4096)
 	var es, cs []float64
@@ -154,7 +156,8 @@ func (b *builder) finish() (*builder, *snapshot) {
 	s.q.fitGrids(es, cs)
 	for slot := range uint32(b.n) {
 		ch, off := s.chunks[slot>>chunkBits], int(slot&chunkMask)
-		ch.aux[2*off], ch.aux[2*off+1] = s.q.aux(errs[slot], corrs[slot])
+		ec, cc := s.q.aux(errs[slot], corrs[slot])
+		ch.setAux(off, ec, cc)
 	}
 	// Give the last chunk and arena page back their unused room.
 	if k := len(s.chunks); k > 0 {

@@ -49,7 +49,7 @@ func checkExact(t *testing.T, x *Index, cfg Config, entries []Entry, qs []Descri
 		if got != want {
 			t.Fatalf("query %d: got %+v, exhaustive search says %+v", i, got, want)
 		}
-		exact += n
+		exact += n.exact
 	}
 	return exact
 }
@@ -132,22 +132,32 @@ func TestSearchMatchesExhaustive(t *testing.T) {
 		{"small", Config{}, population(5, 40, 4, 0.3)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			qs := queries(r, tt.entries, nq)
-			x, err := New(tt.cfg)
-			require.NoError(t, err)
-			require.NoError(t, x.Load(slices.Values(tt.entries)))
-			require.Equal(t, len(tt.entries), x.Len())
-			exact := checkExact(t, x, tt.cfg, tt.entries, qs)
-			t.Logf("%d descriptors, %d queries, %.1f computed exactly per query", len(tt.entries), len(qs), float64(exact)/float64(len(qs)))
-		})
+		qs := queries(r, tt.entries, nq)
+		for _, k := range kernels() {
+			t.Run(tt.name+"/"+k.name, func(t *testing.T) {
+				x, err := New(tt.cfg)
+				require.NoError(t, err)
+				x.kernel = k
+				require.NoError(t, x.Load(slices.Values(tt.entries)))
+				require.Equal(t, len(tt.entries), x.Len())
+				exact := checkExact(t, x, tt.cfg, tt.entries, qs)
+				t.Logf("%d descriptors, %d queries, %.1f computed exactly per query", len(tt.entries), len(qs), float64(exact)/float64(len(qs)))
+			})
+		}
 	}
 }
 
 // TestSearchWhileEditing grows the index one Add at a time (default
 // quantiser first, refits as it doubles), replaces and removes
-// descriptors, and checks searches against the model at every stage.
+// descriptors, and checks searches against the model at every stage, with
+// every kernel.
 func TestSearchWhileEditing(t *testing.T) {
+	for _, k := range kernels() {
+		t.Run(k.name, func(t *testing.T) { testSearchWhileEditing(t, k) })
+	}
+}
+
+func testSearchWhileEditing(t *testing.T, k *kernel) {
 	n := 2600
 	if testing.Short() || raceDetector {
 		n = 1300
@@ -155,6 +165,7 @@ func TestSearchWhileEditing(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
 	pop := population(9, n, 4, 0.3)
 	x := mustNew(t, Config{}, nil)
+	x.kernel = k
 	m := &model{}
 	check := func(stage string) {
 		t.Helper()
@@ -223,7 +234,7 @@ func TestPrunes(t *testing.T) {
 			q = perturb(r, pop[r.IntN(len(pop))].Descriptor, 0.2)
 		}
 		_, n := x.search(&q)
-		total += n
+		total += n.exact
 	}
 	avg := float64(total) / 40
 	t.Logf("%.0f of %d descriptors computed exactly per query", avg, len(pop))

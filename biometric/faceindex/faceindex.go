@@ -95,6 +95,7 @@ type Entry struct {
 // on. Load builds the index once for a whole batch.
 type Index struct {
 	cfg     Config
+	kernel  *kernel // the pre-filter scan (tests set it)
 	snap    atomic.Pointer[snapshot]
 	scratch sync.Pool // *scratch
 
@@ -111,7 +112,7 @@ func New(cfg Config) (*Index, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	x := &Index{cfg: cfg}
+	x := &Index{cfg: cfg, kernel: kernels()[0]}
 	x.scratch.New = func() any { return new(scratch) }
 	x.adopt(newBuilder(0).finish())
 	return x, nil

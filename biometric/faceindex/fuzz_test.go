@@ -11,7 +11,7 @@ import (
 
 // FuzzIndex runs sequences of Add, Remove, RemoveIdentity, Load and Search
 // decoded from the input, on the index and on the model; every search must
-// equal the exhaustive search, and nothing may panic.
+// equal the exhaustive search with every kernel, and nothing may panic.
 func FuzzIndex(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 0, 3, 4, 4, 0, 1})
 	f.Add([]byte{0, 1, 1, 0, 2, 1, 4, 0, 1, 2, 0, 1, 4, 3, 3})
@@ -49,7 +49,11 @@ func FuzzIndex(f *testing.F) {
 		}
 		check := func(q Descriptor) {
 			t.Helper()
-			require.Equal(t, bruteForce(Config{}, m.entries, q), x.Search(q))
+			want := bruteForce(Config{}, m.entries, q)
+			for _, k := range kernels() {
+				x.kernel = k
+				require.Equal(t, want, x.Search(q), "kernel %s", k.name)
+			}
 		}
 		for ; len(ops) >= 3; ops = ops[3:] {
 			op, a, b := ops[0], ops[1], ops[2]

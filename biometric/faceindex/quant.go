@@ -156,11 +156,12 @@ type lut struct {
 	t    [64][256]uint16
 	etab [256]int32
 	ctab [256]int32
+	t8   lut8 // the coarser 8-bit table of the fast scan
 }
 
-// build fills the tables for query v and returns the size of one unit in
-// squared distance.
-func (t *lut) build(q *quantiser, v *Descriptor) (unit float64) {
+// build fills the tables for query v (t8 too, its pair table if pair) and
+// returns the size of one unit of t in squared distance.
+func (t *lut) build(q *quantiser, v *Descriptor, pair bool) (unit float64) {
 	var sq [128][16]float64
 	var vv, maxSum float64 // vv: |v − μ|²
 	for k := range 64 {
@@ -214,5 +215,6 @@ func (t *lut) build(q *quantiser, v *Descriptor) (unit float64) {
 		}
 	}
 	t.etab[unbounded], t.ctab[unbounded] = -2*big, -2*big
+	t.t8.build(q, &sq, math.Sqrt(vv)*(1+1e-12), pair)
 	return 1 / inv
 }

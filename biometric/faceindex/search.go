@@ -2,13 +2,15 @@ package faceindex
 
 import (
 	"math"
+	"math/bits"
 )
 
 // scratch is the per-search working memory, pooled.
 type scratch struct {
-	t    lut
-	out  [chunkCap]int32
-	cand []uint64 // slot<<32 | table sum
+	t      lut
+	scores [chunkCap]uint16
+	masks  [chunkCap / blockSize]uint32
+	cand   []uint64 // slot<<32 | table sum
 }
 
 // relErr bounds the relative error of dist2: a term goes through at most
@@ -47,6 +49,12 @@ type best struct {
 // is computed exactly; that is why the answer is an exhaustive search's.
 // A second bound, the triangle inequality |q − x| ≥ √A − err, filters the
 // candidates again before they are computed.
+//
+// The scan applies a coarser form of the same bound first, to all
+// descriptors, with the 8-bit tables of the fast scan (lut8, which says
+// why it is a lower bound too): a descriptor whose 8-bit sum exceeds thr8
+// is farther than b2 as dist2 computes it, for the same reason. Only the
+// others are checked with the 16-bit table and the rest of the above.
 type searcher struct {
 	s      *snapshot
 	q      *Descriptor
@@ -55,8 +63,16 @@ type searcher struct {
 	inv    float64 // table units per squared distance unit
 	tau    float64 // b2.d2 in table units (+Inf until there is a b2)
 	thr    int32   // scores above this are pruned
+	thr8   uint16  // 8-bit table sums above this are pruned
 	root   float64 // √((b2.d2+1e-30)/(1−relErr)), rounded up
-	exact  int     // descriptors computed exactly
+	work   work
+	cand   []uint64
+}
+
+// work counts what a search did, for tests and benchmarks.
+type work struct {
+	checked int // descriptors the 8-bit bound let through to the 16-bit one
+	exact   int // descriptors computed exactly
 }
 
 // less orders (distance, identity name) pairs, so that ties between
@@ -76,7 +92,7 @@ func (r *searcher) consider(slot uint32) {
 	} else {
 		d2 = dist2Packed(r.q, src)
 	}
-	r.exact++
+	r.work.exact++
 	ident := r.s.chunks[slot>>chunkBits].ident[slot&chunkMask]
 	switch {
 	case !r.b1.ok || r.less(d2, ident, r.b1):
@@ -94,6 +110,7 @@ func (r *searcher) consider(slot uint32) {
 		r.tau = float64(r.b2.d2) * r.inv
 		r.thr = int32(min(math.Floor(wide*r.inv*(1+1e-12)+65), math.MaxInt32))
 		r.root = math.Sqrt(wide) * (1 + 1e-12)
+		r.thr8 = r.t.t8.threshold(wide)
 	}
 }
 
@@ -111,44 +128,109 @@ func (r *searcher) pass(ch *chunk, i uint32, sum uint32) bool {
 	return float64(sum) <= t*t*r.inv*(1+1e-12)+65
 }
 
+// visit checks slot offset i of chunk ch (slot base+i), which the 8-bit
+// bound did not prune, with the 16-bit one: it computes the slot at once
+// if it may be a new nearest or runner, keeps it as a candidate if it
+// passes, and drops it otherwise.
+func (r *searcher) visit(ch *chunk, base uint32, i int) {
+	r.work.checked++
+	sum := r.t.sum16(ch.block(i), i&blockMask)
+	ec, cc := ch.aux[2*i], ch.aux[2*i+1]
+	if int32(sum)+r.t.etab[ec]+r.t.ctab[cc] > r.thr {
+		return
+	}
+	if float64(int32(sum)+r.t.ctab[cc]) <= r.tau {
+		// Probably a new nearest or runner: settle it now, so the
+		// thresholds tighten early.
+		r.consider(base + uint32(i))
+	} else if r.pass(ch, uint32(i), sum) {
+		r.cand = append(r.cand, uint64(base+uint32(i))<<32|uint64(sum))
+	}
+}
+
+// seed is for the first blocks of a search, which the kernel scanned
+// without a threshold (there is no runner yet): it visits their slots in
+// order of increasing 8-bit sum until there is a runner, then leaves in
+// masks only the unvisited slots that the threshold it gives lets
+// through, and those with unbounded grid codes. Blocks g... of chunk ch
+// have the sums scores.
+func (r *searcher) seed(ch *chunk, base uint32, g int, scores []uint16, masks []uint32) {
+	var done [scanGroup]uint32
+	for range 64 {
+		if r.b2.ok {
+			break
+		}
+		at := -1
+		for i, v := range scores {
+			if done[i>>blockBits]&(1<<(i&blockMask)) == 0 && (at < 0 || v < scores[at]) {
+				at = i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		done[at>>blockBits] |= 1 << (at & blockMask)
+		r.visit(ch, base, g<<blockBits+at)
+	}
+	for j := range masks {
+		var m uint32
+		for i, v := range scores[j*blockSize : (j+1)*blockSize] {
+			if v <= r.thr8 {
+				m |= 1 << i
+			}
+		}
+		masks[j] = (m | ch.wild[g+j]) &^ done[j]
+	}
+}
+
 // search returns the nearest descriptor, the nearest of another identity,
-// and how many descriptors it computed exactly.
-func (s *snapshot) search(q *Descriptor, sc *scratch) (b1, b2 best, exact int) {
-	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, root: math.Inf(1)}
-	r.inv = 1 / sc.t.build(s.q, q)
-	cand := sc.cand[:0]
+// and the work done, scanning with kernel k.
+func (s *snapshot) search(q *Descriptor, sc *scratch, k *kernel) (b1, b2 best, w work) {
+	r := searcher{s: s, q: q, t: &sc.t, tau: math.Inf(1), thr: math.MaxInt32, thr8: math.MaxUint16, root: math.Inf(1), cand: sc.cand[:0]}
+	r.inv = 1 / sc.t.build(s.q, q, k.pair)
+	t8 := &sc.t.t8
 	for ci, ch := range s.chunks {
 		n := min(chunkCap, s.n-ci<<chunkBits)
 		if n <= 0 {
 			break
 		}
 		base := uint32(ci << chunkBits)
-		out := sc.out[:n]
-		scores(&sc.t, ch.codes, ch.aux, out)
-		for i, score := range out {
-			if score > r.thr {
-				continue
+		full := n >> blockBits
+		for g := 0; g < full; g += scanGroup {
+			e := min(g+scanGroup, full)
+			masks := sc.masks[g:e]
+			k.scan(t8, ch.codes[g*blockBytes:e*blockBytes], r.thr8, sc.scores[g*blockSize:e*blockSize], masks)
+			// Full blocks are never written again: their wild bits are
+			// settled.
+			if r.b2.ok {
+				for j := range masks {
+					masks[j] |= ch.wild[g+j]
+				}
+			} else {
+				r.seed(ch, base, g, sc.scores[:(e-g)*blockSize], masks)
 			}
-			i := uint32(i)
-			sum := uint32(score - r.t.etab[ch.aux[2*i]] - r.t.ctab[ch.aux[2*i+1]])
-			if float64(int32(sum)+r.t.ctab[ch.aux[2*i+1]]) <= r.tau {
-				// Probably a new nearest or runner: settle it now, so
-				// the threshold tightens early.
-				r.consider(base + i)
-			} else if r.pass(ch, i, sum) {
-				cand = append(cand, uint64(base+i)<<32|uint64(sum))
+			for j, m := range masks {
+				for ; m != 0; m &= m - 1 {
+					r.visit(ch, base, (g+j)<<blockBits|bits.TrailingZeros32(m))
+				}
+			}
+		}
+		// The last block of a chunk may be partly filled.
+		for i := full << blockBits; i < n; i++ {
+			if ch.aux[2*i] == unbounded || ch.aux[2*i+1] == unbounded || t8.score8(ch.block(i), i&blockMask) <= r.thr8 {
+				r.visit(ch, base, i)
 			}
 		}
 	}
 	// The threshold only got tighter since the candidates were taken.
-	for _, c := range cand {
+	for _, c := range r.cand {
 		slot := uint32(c >> 32)
 		if r.pass(s.chunks[slot>>chunkBits], slot&chunkMask, uint32(c)) {
 			r.consider(slot)
 		}
 	}
-	sc.cand = cand[:0]
-	return r.b1, r.b2, r.exact
+	sc.cand = r.cand[:0]
+	return r.b1, r.b2, r.work
 }
 
 // Search returns the enrolled identity nearest to q, or the reason it
@@ -159,21 +241,21 @@ func (x *Index) Search(q Descriptor) Result {
 	return res
 }
 
-// search is Search, also returning how many descriptors it computed
-// exactly (for tests and benchmarks).
-func (x *Index) search(q *Descriptor) (Result, int) {
+// search is Search, also returning the work done (for tests and
+// benchmarks).
+func (x *Index) search(q *Descriptor) (Result, work) {
 	inf := float32(math.Inf(1))
 	if !valid(q) {
-		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonInvalid}, 0
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonInvalid}, work{}
 	}
 	s := x.snap.Load()
 	if s.live == 0 {
-		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, 0
+		return Result{Distance: inf, RunnerDistance: inf, Reason: ReasonNoEnrolment}, work{}
 	}
 	sc := x.scratch.Get().(*scratch)
-	b1, b2, exact := s.search(q, sc)
+	b1, b2, w := s.search(q, sc, x.kernel)
 	x.scratch.Put(sc)
-	return x.decide(s, b1, b2), exact
+	return x.decide(s, b1, b2), w
 }
 
 // decide applies the open-set rule to the nearest descriptor and the

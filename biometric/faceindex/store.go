@@ -18,9 +18,15 @@ const (
 // chunk holds up to its capacity of descriptors in structure-of-arrays
 // layout. Published slots are never written again: writers only fill slots
 // past the length a snapshot publishes, or build new chunks.
+//
+// The codes are in blocks of 32 slots (see kernel.go), so the last block
+// of the last chunk is shared between published slots and slots a writer
+// is filling: readers read only the bytes of published slots there
+// (lut8.score8), and look at wild only for full blocks.
 type chunk struct {
-	codes []byte   // 64 bytes per slot: 4-bit codes, two components per byte
+	codes []byte   // blockBytes per block of 32 slots: 4-bit codes, transposed (see kernel.go)
 	aux   []byte   // 2 bytes per slot: the grid codes of err and corr (see quantiser)
+	wild  []uint32 // per block: a bit per slot with an unbounded grid code
 	vals  []byte   // packedSize bytes per slot: the exact descriptor
 	ident []uint32 // per slot: identity number
 	idRef []uint32 // per slot: the id's place in the arena (writer side only)
@@ -28,8 +34,9 @@ type chunk struct {
 
 func newChunk(capacity int) *chunk {
 	return &chunk{
-		codes: make([]byte, capacity*64),
+		codes: make([]byte, blocks(capacity)*blockBytes),
 		aux:   make([]byte, 2*capacity),
+		wild:  make([]uint32, blocks(capacity)),
 		vals:  make([]byte, capacity*packedSize),
 		ident: make([]uint32, capacity),
 		idRef: make([]uint32, capacity),
@@ -38,11 +45,37 @@ func newChunk(capacity int) *chunk {
 
 func (c *chunk) capacity() int { return len(c.ident) }
 
+// block returns the codes of the block holding slot offset off.
+func (c *chunk) block(off int) []byte {
+	return c.codes[(off>>blockBits)*blockBytes:][:blockBytes]
+}
+
+// setCodes stores the 64 code bytes of slot offset off.
+func (c *chunk) setCodes(off int, codes *[64]byte) {
+	blk, p := c.block(off), position(off&blockMask)
+	for k, b := range codes {
+		blk[k*blockSize+p] = b
+	}
+}
+
+// setAux stores the grid codes of slot offset off.
+func (c *chunk) setAux(off int, ec, cc byte) {
+	c.aux[2*off], c.aux[2*off+1] = ec, cc
+	c.block(off)[64*blockSize+position(off&blockMask)] = ec>>4 | cc&0xf0
+	bit := uint32(1) << (off & blockMask)
+	if ec == unbounded || cc == unbounded {
+		c.wild[off>>blockBits] |= bit
+	} else {
+		c.wild[off>>blockBits] &^= bit
+	}
+}
+
 // resized returns a copy of c's first n slots with room for capacity slots.
 func (c *chunk) resized(capacity, n int) *chunk {
 	r := newChunk(capacity)
-	copy(r.codes, c.codes[:n*64])
+	copy(r.codes, c.codes[:blocks(n)*blockBytes])
 	copy(r.aux, c.aux[:2*n])
+	copy(r.wild, c.wild[:blocks(n)])
 	copy(r.vals, c.vals[:n*packedSize])
 	copy(r.ident, c.ident[:n])
 	copy(r.idRef, c.idRef[:n])
@@ -156,7 +189,10 @@ func (e *edit) appendSlot(ident, idRef uint32, d *Descriptor) (uint32, error) {
 		e.chunks[ci] = grown
 	}
 	ch := e.chunks[ci]
-	ch.aux[2*off], ch.aux[2*off+1] = e.q.aux(e.q.encode(ch.codes[off*64:], d))
+	var codes [64]byte
+	ec, cc := e.q.aux(e.q.encode(codes[:], d))
+	ch.setCodes(off, &codes)
+	ch.setAux(off, ec, cc)
 	if !pack(ch.vals[off*packedSize:], d) {
 		exc := make(map[uint32]*Descriptor, len(e.exc)+1)
 		for k, v := range e.exc {
