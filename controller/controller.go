@@ -262,7 +262,8 @@ func (c *Controller) openSerial(b config.Bus) (io.ReadWriteCloser, error) {
 }
 
 func (c *Controller) busConfig(b config.Bus) osdp.BusConfig {
-	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
+	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log,
+		IdleGap: min(cmp.Or(b.IdlePollGap, 10*time.Millisecond), cmp.Or(b.PollInterval, 50*time.Millisecond))}
 	for _, p := range b.PDs {
 		bc.PDs = append(bc.PDs, osdp.PDConfig{Addr: byte(*p.Address), Name: p.Name, SCBK: p.Key(),
 			Install: p.Install, Checksum: p.Checksum, StatusSCS15Quirk: p.LibosdpStatusQuirk})

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -82,6 +83,12 @@ type Bus struct {
 	Device       string        `yaml:"device"`        // serial device or pty link
 	Baud         int           `yaml:"baud"`          // 0 = 9600
 	PollInterval time.Duration `yaml:"poll_interval"` // 0 = 50ms
+	// IdlePollGap: while the line has nothing else to send, each PD is
+	// polled again this soon after its reply instead of every
+	// poll_interval, so a card is read within milliseconds (commands and
+	// due polls still go first, and every PD gets its turn). 0 = 10ms;
+	// set it to poll_interval to poll only every poll_interval.
+	IdlePollGap time.Duration `yaml:"idle_poll_gap"`
 	ReplyTimeout time.Duration `yaml:"reply_timeout"` // 0 = 200ms
 	PDs          []PD          `yaml:"pds"`
 }
@@ -742,6 +749,8 @@ func (c *Config) validate() error {
 			return bad(f+".baud", "%d is not a standard rate (1200…230400)", b.Baud)
 		case b.PollInterval < 0:
 			return bad(f+".poll_interval", "%v: must not be negative (a duration such as 50ms; 0 = 50ms)", b.PollInterval)
+		case b.IdlePollGap < 0 || b.IdlePollGap > cmp.Or(b.PollInterval, 50*time.Millisecond):
+			return bad(f+".idle_poll_gap", "%v: from 1ms to the poll interval %v (0 = 10ms)", b.IdlePollGap, cmp.Or(b.PollInterval, 50*time.Millisecond))
 		case b.ReplyTimeout < 0:
 			return bad(f+".reply_timeout", "%v: must not be negative (a duration such as 200ms; 0 = 200ms)", b.ReplyTimeout)
 		case len(b.PDs) == 0:
