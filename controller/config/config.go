@@ -88,7 +88,7 @@ type Bus struct {
 	// poll_interval, so a card is read within milliseconds (commands and
 	// due polls still go first, and every PD gets its turn). 0 = 10ms;
 	// set it to poll_interval to poll only every poll_interval.
-	IdlePollGap time.Duration `yaml:"idle_poll_gap"`
+	IdlePollGap  time.Duration `yaml:"idle_poll_gap"`
 	ReplyTimeout time.Duration `yaml:"reply_timeout"` // 0 = 200ms
 	PDs          []PD          `yaml:"pds"`
 }
