@@ -1,0 +1,242 @@
+package estate_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"menwei/controller/estate"
+	"menwei/controller/estate/estatetest"
+	"menwei/controller/eventlog"
+	"menwei/controller/store"
+)
+
+// TestMain fails the package if a test leaves a goroutine behind: a
+// server, a connection, an uploader or the office's applier.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// syncBuf is a log sink tests read.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// estateT is an estate on loopback: an office and its gates, each a real
+// embedded nats-server and a real Badger store in t.TempDir().
+type estateT struct {
+	t     *testing.T
+	pki   *estatetest.PKI
+	keys  map[string][]byte // gate → seed
+	gates []estate.GateKey
+	// the office
+	officeDir  string
+	listen     string
+	officeSrv  *estate.Server
+	officeSt   *store.Store
+	office     *estate.Office
+	stopOffice func()
+	officeLog  *syncBuf
+	dupWindow  time.Duration
+}
+
+func newEstate(t *testing.T, gates ...string) *estateT {
+	e := &estateT{t: t, pki: estatetest.NewPKI(t), keys: map[string][]byte{}, officeDir: t.TempDir(),
+		listen: "127.0.0.1:0", officeLog: &syncBuf{}}
+	for _, g := range gates {
+		seed, pub := estatetest.GateKey(t)
+		e.keys[g] = seed
+		e.gates = append(e.gates, estate.GateKey{Name: g, NKey: pub})
+	}
+	return e
+}
+
+// startOffice starts (or starts again, on the same port and files) the office.
+func (e *estateT) startOffice() {
+	t := e.t
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(e.officeLog, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleOffice, StoreDir: filepath.Join(e.officeDir, "nats"),
+		TLS: e.pki.Server, Listen: e.listen, Gates: e.gates, Log: log})
+	require.NoError(t, err)
+	e.listen = srv.LeafAddr()
+	st, err := store.Open(store.Options{Dir: filepath.Join(e.officeDir, "store")})
+	require.NoError(t, err)
+	off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Duplicates: e.dupWindow, Log: log})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); off.Run(ctx) }()
+	e.officeSrv, e.officeSt, e.office = srv, st, off
+	var once sync.Once
+	e.stopOffice = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			srv.Close()
+			require.NoError(t, st.Close())
+		})
+	}
+	t.Cleanup(e.stopOffice)
+}
+
+// gateT is one gate: its store, its server and its uploader.
+type gateT struct {
+	name string
+	dir  string
+	st   *store.Store
+	srv  *estate.Server
+	up   *estate.Uploader
+	stop func()
+}
+
+// startGate starts gate (again, on the same files); via is the address it
+// dials ("" = the office's listener).
+func (e *estateT) startGate(name, dir, via string) *gateT {
+	t := e.t
+	t.Helper()
+	if via == "" {
+		via = e.listen
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	require.NoError(t, err)
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: name, StoreDir: filepath.Join(dir, "nats"),
+		TLS: e.pki.Client, OfficeURL: "tls://" + via, Seed: e.keys[name], ReconnectInterval: 50 * time.Millisecond})
+	require.NoError(t, err)
+	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- up.Run(ctx) }()
+	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up}
+	var once sync.Once
+	g.stop = func() {
+		once.Do(func() {
+			cancel()
+			assert.ErrorIs(t, <-done, context.Canceled)
+			srv.Close()
+			require.NoError(t, st.Close())
+		})
+	}
+	t.Cleanup(g.stop)
+	return g
+}
+
+func (g *gateT) append(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := g.st.Append(context.Background(), eventlog.Event{Kind: "access.granted", Door: g.name + "-door",
+			Identity: fmt.Sprint("r", i), Name: "Li Wei", Card: "****1234"})
+		require.NoError(t, err)
+	}
+}
+
+func (g *gateT) head(t *testing.T) uint64 {
+	evs, err := g.st.Events(eventlog.Query{Newest: true, Limit: 1})
+	require.NoError(t, err)
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[0].Seq
+}
+
+// arrived waits until the office holds every event of g's log up to seq,
+// then checks each is there once, as the gate has it, and the chain verifies.
+func (e *estateT) arrived(g *gateT, seq uint64) {
+	t := e.t
+	t.Helper()
+	r := e.officeSt.Received()
+	require.Eventually(t, func() bool {
+		c, err := r.Chain(g.name)
+		return err == nil && c.Verified >= seq
+	}, 30*time.Second, 10*time.Millisecond, "gate %s: the office did not verify up to %d", g.name, seq)
+	c, err := r.Chain(g.name)
+	require.NoError(t, err)
+	assert.Nil(t, c.Break, "gate %s", g.name)
+	assert.Equal(t, seq, c.Received, "gate %s: each event once", g.name)
+	assert.Equal(t, seq, c.Highest)
+	var want, got []eventlog.Event
+	for after := uint64(0); after < seq; {
+		w, err := g.st.Events(eventlog.Query{After: after, Limit: eventlog.MaxLimit})
+		require.NoError(t, err)
+		gg, err := r.Events(g.name, eventlog.Query{After: after, Limit: eventlog.MaxLimit})
+		require.NoError(t, err)
+		require.NotEmpty(t, w)
+		want, got = append(want, w...), append(got, gg...)
+		after = w[len(w)-1].Seq
+	}
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		require.Equal(t, want[i].Hash, got[i].Hash, "gate %s seq %d", g.name, want[i].Seq)
+		require.Equal(t, want[i].Seq, got[i].Seq)
+	}
+}
+
+// streamMsgs is how many messages the office's stream holds.
+func (e *estateT) streamMsgs() uint64 {
+	t := e.t
+	t.Helper()
+	js, err := jetstream.New(e.officeSrv.Conn())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, estate.StreamEvents)
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	return info.State.Msgs
+}
+
+func TestEventsFromThreeGatesReachTheOfficeOnce(t *testing.T) {
+	names := []string{"gate-a", "gate-b", "gate-c"}
+	e := newEstate(t, names...)
+	e.startOffice()
+	var gates []*gateT
+	for _, n := range names {
+		gates = append(gates, e.startGate(n, t.TempDir(), ""))
+	}
+	var wg sync.WaitGroup
+	for _, g := range gates {
+		wg.Go(func() { g.append(t, 300) })
+	}
+	wg.Wait()
+	for _, g := range gates {
+		e.arrived(g, 300)
+		require.Eventually(t, func() bool { return g.up.Uploaded() == 300 }, 10*time.Second, 10*time.Millisecond)
+		c, err := g.st.UploadCursor(estate.CursorEvents)
+		require.NoError(t, err)
+		assert.Equal(t, uint64(300), c, "the cursor is persisted")
+	}
+	assert.Equal(t, uint64(900), e.streamMsgs(), "no event published twice")
+	gs, err := e.officeSt.Received().Gates()
+	require.NoError(t, err)
+	assert.Equal(t, names, gs)
+	n, err := e.officeSt.VerifyChain()
+	require.NoError(t, err)
+	assert.Zero(t, n, "the office's own log is its own")
+	assert.NotContains(t, e.officeLog.String(), "****1234", "no event body in the office's log")
+}
