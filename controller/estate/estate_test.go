@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -88,6 +89,8 @@ func (e *estateT) startOffice() {
 	off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Duplicates: e.dupWindow, Log: log})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
+	_, err = off.Setup(ctx) // Run does it too; done here, the stream is there when this returns
+	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { defer close(done); off.Run(ctx) }()
 	e.officeSrv, e.officeSt, e.office = srv, st, off
@@ -127,7 +130,7 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 		TLS: e.pki.Client, OfficeURL: "tls://" + via, Seed: e.keys[name], ReconnectInterval: 50 * time.Millisecond})
 	require.NoError(t, err)
 	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -239,4 +242,178 @@ func TestEventsFromThreeGatesReachTheOfficeOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "the office's own log is its own")
 	assert.NotContains(t, e.officeLog.String(), "****1234", "no event body in the office's log")
+}
+
+func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {
+	e := newEstate(t, "gate-a", "gate-b")
+	e.startOffice()
+	link := estatetest.NewLink(t, e.listen)
+	a := e.startGate("gate-a", t.TempDir(), "")
+	b := e.startGate("gate-b", t.TempDir(), link.Addr())
+	a.append(t, 50)
+	b.append(t, 50)
+	e.arrived(a, 50)
+	e.arrived(b, 50)
+
+	link.Cut()
+	require.Eventually(t, func() bool { return b.srv.Leaves() == 0 }, 10*time.Second, 10*time.Millisecond)
+	failed := b.up.Failures()
+	b.append(t, 200) // b keeps recording
+	a.append(t, 50)  // and a is not held up by b
+	e.arrived(a, 100)
+	require.Eventually(t, func() bool { return b.up.Failures() > failed }, 10*time.Second, 10*time.Millisecond,
+		"the uploader tried and failed while the link was cut")
+	c, err := e.officeSt.Received().Chain("gate-b")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(50), c.Received, "nothing crossed a cut link")
+	assert.Equal(t, uint64(50), b.up.Uploaded())
+
+	link.Restore()
+	e.arrived(b, 250)
+	assert.Equal(t, uint64(350), e.streamMsgs())
+}
+
+func TestAnOfficeRestartLosesAndDuplicatesNothing(t *testing.T) {
+	e := newEstate(t, "gate-a", "gate-b")
+	e.startOffice()
+	a := e.startGate("gate-a", t.TempDir(), "")
+	b := e.startGate("gate-b", t.TempDir(), "")
+	a.append(t, 100)
+	e.arrived(a, 100)
+
+	e.stopOffice() // the office goes away: its server, its applier and its store
+	var wg sync.WaitGroup
+	wg.Go(func() { a.append(t, 300) })
+	wg.Go(func() { b.append(t, 300) })
+	wg.Wait()
+	e.startOffice() // on the same port and files
+	e.arrived(a, 400)
+	e.arrived(b, 300)
+	assert.Equal(t, uint64(700), e.streamMsgs())
+}
+
+func TestAGateRestartedMidUploadSendsEachEventOnce(t *testing.T) {
+	e := newEstate(t, "gate-a")
+	e.startOffice()
+	dir := t.TempDir()
+	// The events are recorded with the office unreachable (the gate dials a
+	// cut link), then the link opens and the gate is stopped mid-upload.
+	link := estatetest.NewLink(t, e.listen)
+	link.Cut()
+	g := e.startGate("gate-a", dir, link.Addr())
+	g.append(t, 3000)
+	link.Restore()
+	require.Eventually(t, func() bool { return g.up.Uploaded() > 0 }, 30*time.Second, time.Millisecond)
+	g.stop() // process-equivalent: uploader, server and store closed
+	up := g.up.Uploaded()
+	t.Logf("stopped with the cursor at %d of 3000", up)
+	c, err := e.officeSt.Received().Chain("gate-a")
+	require.NoError(t, err)
+	t.Logf("the office held %d", c.Received)
+
+	g = e.startGate("gate-a", dir, "")
+	e.arrived(g, 3000)
+	cur, err := g.st.UploadCursor(estate.CursorEvents)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, cur, up, "the cursor survived the restart")
+}
+
+func TestExactlyOnceBeyondTheDedupWindow(t *testing.T) {
+	e := newEstate(t, "gate-a")
+	e.dupWindow = 200 * time.Millisecond
+	e.startOffice()
+	dir := t.TempDir()
+	g := e.startGate("gate-a", dir, "")
+	g.append(t, 100)
+	e.arrived(g, 100)
+	g.stop()
+
+	// A gate that lost its cursor (a restore of an old backup, a crash
+	// between publish and cursor an hour ago) sends everything again, long
+	// after the stream's dedup window.
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	require.NoError(t, err)
+	require.NoError(t, st.SetUploadCursor(estate.CursorEvents, 0))
+	require.NoError(t, st.Close())
+	time.Sleep(300 * time.Millisecond) // past the window (not an assertion)
+	g = e.startGate("gate-a", dir, "")
+	require.Eventually(t, func() bool { return e.streamMsgs() == 200 }, 30*time.Second, 10*time.Millisecond,
+		"the stream took the repeats: its window had passed")
+	require.Eventually(t, func() bool { return g.up.Uploaded() == 100 }, 10*time.Second, 10*time.Millisecond)
+	e.arrived(g, 100) // and the office still holds each once
+	assert.Equal(t, uint64(100), e.office.Applied())
+}
+
+func TestAGatesKeyCannotPublishAsAnotherNorReadOthers(t *testing.T) {
+	e := newEstate(t, "gate-a", "gate-b")
+	e.startOffice()
+	b := e.startGate("gate-b", t.TempDir(), "")
+	// A stolen gate-a: its key, and a server and client under the thief's
+	// control (no uploader, no local restriction of any kind).
+	thief, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: "gate-a", StoreDir: t.TempDir(),
+		TLS: e.pki.Client, OfficeURL: "tls://" + e.listen, Seed: e.keys["gate-a"]})
+	require.NoError(t, err)
+	defer thief.Close()
+	require.Eventually(t, func() bool { return thief.Leaves() == 1 }, 10*time.Second, 10*time.Millisecond)
+	nc := thief.Conn()
+
+	// Its own subject works (the key is valid)...
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.Eventually(t, func() bool {
+		_, err := js.Publish(ctx, estate.EventSubject("gate-a"), []byte(`{}`), jetstream.WithMsgID("gate-a:1"))
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond)
+	// ...another gate's does not: the office refuses it.
+	_, err = js.Publish(ctx, estate.EventSubject("gate-b"), []byte(`{"seq":1}`), jetstream.WithMsgID("gate-b:1"))
+	require.Error(t, err)
+	// (The thief's own leaf server knows its permissions from the office
+	// and sends nothing; a thief who changes that meets the office's check:
+	// see TestTheOfficeRefusesAnotherGatesSubjectOnTheWire.)
+
+	// The office's JetStream API is out of its reach.
+	ojs, err := jetstream.NewWithDomain(nc, estate.OfficeDomain)
+	require.NoError(t, err)
+	sctx, scancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer scancel()
+	_, err = ojs.Stream(sctx, estate.StreamEvents)
+	require.Error(t, err, "the office's stream is not readable with a gate's key")
+
+	// gate-b's events reach the office, and none reaches the thief.
+	spy, err := nc.SubscribeSync("menwei.ev.>")
+	require.NoError(t, err)
+	inbox, err := nc.SubscribeSync("_INBOX.gate-b.>")
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+	b.append(t, 20)
+	e.arrived(b, 20)
+	require.NoError(t, nc.Flush())
+	n, _, err := spy.Pending()
+	require.NoError(t, err)
+	assert.Zero(t, n, "another gate's events")
+	n, _, err = inbox.Pending()
+	require.NoError(t, err)
+	assert.Zero(t, n, "another gate's acks")
+	c, err := e.officeSt.Received().Chain("gate-b")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20), c.Received, "nothing published as gate-b by gate-a's key")
+	assert.Equal(t, uint64(21), e.streamMsgs(), "gate-b's 20 and gate-a's own 1")
+}
+
+// TestTheOfficeRefusesAnotherGatesSubjectOnTheWire speaks the leafnode
+// protocol itself with gate-a's key, as a modified gate could, and sends a
+// message on gate-b's subject: the office answers with a permissions
+// violation and closes the link, and nothing reaches the stream.
+func TestTheOfficeRefusesAnotherGatesSubjectOnTheWire(t *testing.T) {
+	e := newEstate(t, "gate-a", "gate-b")
+	e.startOffice()
+	errLine := estatetest.LeafPublish(t, e.listen, e.pki.Client, e.keys["gate-a"], estate.EventSubject("gate-b"), []byte(`{"seq":1}`))
+	assert.Equal(t, `-ERR 'Permissions Violation for Publish to "menwei.ev.gate-b"'`, errLine)
+	assert.Zero(t, e.streamMsgs())
+	// Its own subject is accepted on the same path (the test can fail).
+	errLine = estatetest.LeafPublish(t, e.listen, e.pki.Client, e.keys["gate-a"], estate.EventSubject("gate-a"), []byte(`{"seq":1}`))
+	assert.Empty(t, errLine)
+	require.Eventually(t, func() bool { return e.streamMsgs() == 1 }, 10*time.Second, 10*time.Millisecond)
 }

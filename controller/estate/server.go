@@ -162,7 +162,11 @@ func StartServer(o ServerOptions) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.LeafNode = server.LeafNodeOpts{Host: host, Port: port, TLSConfig: o.TLS, TLSTimeout: 5}
+		// NoAdvertise: a gate dials the office's address in its own
+		// configuration only, never one the office tells it (its listener's
+		// own address may not be what a gate can reach, and a gate must not
+		// be steered around the configured path).
+		opts.LeafNode = server.LeafNodeOpts{Host: host, Port: port, TLSConfig: o.TLS, TLSTimeout: 5, NoAdvertise: true}
 		for _, g := range o.Gates {
 			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{
 				Nkey: g.NKey,

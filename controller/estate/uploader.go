@@ -200,4 +200,3 @@ func (b *backoff) next() time.Duration {
 }
 
 func (b *backoff) reset() { b.attempt = 0 }
-
