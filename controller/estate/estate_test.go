@@ -417,3 +417,24 @@ func TestTheOfficeRefusesAnotherGatesSubjectOnTheWire(t *testing.T) {
 	assert.Empty(t, errLine)
 	require.Eventually(t, func() bool { return e.streamMsgs() == 1 }, 10*time.Second, 10*time.Millisecond)
 }
+
+func TestReadSeedRefusesAReadableOrWrongFile(t *testing.T) {
+	seed, _ := estatetest.GateKey(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.nk")
+	require.NoError(t, os.WriteFile(good, append(append([]byte(nil), seed...), '\n'), 0o600))
+	got, err := estate.ReadSeed(good)
+	require.NoError(t, err)
+	assert.Equal(t, seed, got)
+
+	open := filepath.Join(dir, "open.nk")
+	require.NoError(t, os.WriteFile(open, seed, 0o644))
+	_, err = estate.ReadSeed(open)
+	assert.ErrorContains(t, err, "readable by others")
+
+	wrong := filepath.Join(dir, "wrong.nk")
+	require.NoError(t, os.WriteFile(wrong, []byte("SUnotaseed"), 0o600))
+	_, err = estate.ReadSeed(wrong)
+	assert.ErrorContains(t, err, "does not hold a user seed")
+	assert.NotContains(t, err.Error(), "SUnotaseed", "no seed in an error")
+}
