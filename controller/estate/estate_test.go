@@ -49,7 +49,7 @@ func (s *syncBuf) String() string {
 // estateT is an estate on loopback: an office and its gates, each a real
 // embedded nats-server and a real Badger store in t.TempDir().
 type estateT struct {
-	t     *testing.T
+	t     testing.TB
 	pki   *estatetest.PKI
 	keys  map[string][]byte // gate → seed
 	gates []estate.GateKey
@@ -64,7 +64,7 @@ type estateT struct {
 	dupWindow  time.Duration
 }
 
-func newEstate(t *testing.T, gates ...string) *estateT {
+func newEstate(t testing.TB, gates ...string) *estateT {
 	e := &estateT{t: t, pki: estatetest.NewPKI(t), keys: map[string][]byte{}, officeDir: t.TempDir(),
 		listen: "127.0.0.1:0", officeLog: &syncBuf{}}
 	for _, g := range gates {
@@ -113,6 +113,7 @@ type gateT struct {
 	st   *store.Store
 	srv  *estate.Server
 	up   *estate.Uploader
+	log  *syncBuf
 	stop func()
 }
 
@@ -126,16 +127,18 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 	}
 	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 	require.NoError(t, err)
+	logs := &syncBuf{}
 	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: name, StoreDir: filepath.Join(dir, "nats"),
-		TLS: e.pki.Client, OfficeURL: "tls://" + via, Seed: e.keys[name], ReconnectInterval: 50 * time.Millisecond})
+		TLS: e.pki.Client, OfficeURL: "tls://" + via, Seed: e.keys[name], ReconnectInterval: 50 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- up.Run(ctx) }()
-	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up}
+	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up, log: logs}
 	var once sync.Once
 	g.stop = func() {
 		once.Do(func() {
@@ -149,7 +152,7 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 	return g
 }
 
-func (g *gateT) append(t *testing.T, n int) {
+func (g *gateT) append(t testing.TB, n int) {
 	t.Helper()
 	for i := range n {
 		_, err := g.st.Append(context.Background(), eventlog.Event{Kind: "access.granted", Door: g.name + "-door",
@@ -158,7 +161,7 @@ func (g *gateT) append(t *testing.T, n int) {
 	}
 }
 
-func (g *gateT) head(t *testing.T) uint64 {
+func (g *gateT) head(t testing.TB) uint64 {
 	evs, err := g.st.Events(eventlog.Query{Newest: true, Limit: 1})
 	require.NoError(t, err)
 	if len(evs) == 0 {
@@ -242,6 +245,11 @@ func TestEventsFromThreeGatesReachTheOfficeOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "the office's own log is its own")
 	assert.NotContains(t, e.officeLog.String(), "****1234", "no event body in the office's log")
+	for _, g := range gates {
+		assert.NotContains(t, g.log.String(), "****1234", "no event body in a gate's log")
+		assert.NotContains(t, g.log.String(), string(e.keys[g.name]), "no seed in a gate's log")
+		assert.Contains(t, g.log.String(), "gate-", "the gate logged (the checks above can fail)")
+	}
 }
 
 func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {

@@ -118,10 +118,8 @@ func (f *Office) Run(ctx context.Context) error {
 	}
 	b.reset()
 	for ctx.Err() == nil {
-		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		batch, err := c.Fetch(f.o.Batch, jetstream.FetchContext(fctx))
+		msgs, err := f.fetch(ctx, c)
 		if err != nil {
-			cancel()
 			if ctx.Err() == nil {
 				f.o.Log.Warn("fetch", "err", err)
 				select {
@@ -131,11 +129,6 @@ func (f *Office) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		cancel()
 		if len(msgs) == 0 {
 			continue
 		}
@@ -150,6 +143,39 @@ func (f *Office) Run(ctx context.Context) error {
 		b.reset()
 	}
 	return ctx.Err()
+}
+
+// fetch takes what is waiting, up to a batch, without waiting; when
+// nothing is, it waits (up to 2 s) for the next message alone, so an event
+// that comes alone is applied at once and a backlog goes in batches.
+func (f *Office) fetch(ctx context.Context, c jetstream.Consumer) ([]jetstream.Msg, error) {
+	collect := func(batch jetstream.MessageBatch) ([]jetstream.Msg, error) {
+		var msgs []jetstream.Msg
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := batch.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+			return nil, err
+		}
+		return msgs, nil
+	}
+	batch, err := c.FetchNoWait(f.o.Batch)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := collect(batch)
+	if err != nil || len(msgs) > 0 {
+		return msgs, err
+	}
+	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if batch, err = c.Fetch(1, jetstream.FetchContext(fctx)); err != nil {
+		if ctx.Err() == nil && fctx.Err() != nil {
+			return nil, nil // nothing came: ask again
+		}
+		return nil, err
+	}
+	return collect(batch)
 }
 
 // apply stores one fetched batch, a transaction per gate in it, retrying

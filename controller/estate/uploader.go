@@ -65,7 +65,7 @@ func NewUploader(o UploaderOptions) (*Uploader, error) {
 	case o.Conn == nil || o.Events == nil || o.Cursor == nil:
 		return nil, fmt.Errorf("estate: uploader of %s: needs a connection, the event log and a cursor", o.Gate)
 	}
-	o.Batch = min(cmpOr(o.Batch, 256), eventlog.MaxLimit)
+	o.Batch = min(cmpOr(o.Batch, 1000), eventlog.MaxLimit)
 	o.AckWait = cmpOr(o.AckWait, 5*time.Second)
 	o.MinBackoff = cmpOr(o.MinBackoff, 200*time.Millisecond)
 	o.MaxBackoff = cmpOr(o.MaxBackoff, 10*time.Second)
