@@ -7,9 +7,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -130,4 +133,113 @@ func TestKillingAGateDuringUploadLosesAndDuplicatesNothing(t *testing.T) {
 	assert.Equal(t, head, c.Verified)
 	assert.GreaterOrEqual(t, e.streamMsgs(), head, "repeats in the stream are allowed; at the office they are not")
 	t.Logf("%d events, %d messages in the stream, %d at the office", head, e.streamMsgs(), c.Received)
+}
+
+// The office child's settings.
+const (
+	officeDirEnv    = "MENWEI_ESTATE_OFFICE_CRASH_DIR"
+	officeListenEnv = "MENWEI_ESTATE_OFFICE_CRASH_LISTEN"
+	officeCertEnv   = "MENWEI_ESTATE_OFFICE_CRASH_CERT"  // cert and key files, space-separated
+	officeGatesEnv  = "MENWEI_ESTATE_OFFICE_CRASH_GATES" // name=nkey, space-separated
+)
+
+// TestOfficeCrashChild is the office TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing
+// kills: its server, its store and its applier.
+func TestOfficeCrashChild(t *testing.T) {
+	dir := os.Getenv(officeDirEnv)
+	if dir == "" {
+		t.Skip("the child of TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing")
+	}
+	fail := func(what string, err error) {
+		fmt.Fprintf(os.Stderr, "office crash child: %s: %v\n", what, err)
+		os.Exit(2)
+	}
+	var cert, key string
+	fmt.Sscan(os.Getenv(officeCertEnv), &cert, &key)
+	tc, err := estate.OfficeTLS(cert, key)
+	if err != nil {
+		fail("tls", err)
+	}
+	var gates []estate.GateKey
+	for _, f := range strings.Fields(os.Getenv(officeGatesEnv)) {
+		name, nkey, _ := strings.Cut(f, "=")
+		gates = append(gates, estate.GateKey{Name: name, NKey: nkey})
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	if err != nil {
+		fail("open store", err)
+	}
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleOffice, StoreDir: filepath.Join(dir, "nats"), TLS: tc,
+		Listen: os.Getenv(officeListenEnv), Gates: gates})
+	if err != nil {
+		fail("server", err)
+	}
+	off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Batch: 32})
+	if err != nil {
+		fail("office", err)
+	}
+	go func() { fail("office stopped", off.Run(context.Background())) }()
+	fmt.Println("ready")
+	time.Sleep(time.Minute) // the parent kills us long before
+	os.Exit(3)
+}
+
+// TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing kills the
+// office with SIGKILL while two gates upload to it, again and again, then
+// runs it for good: it holds every event of both gates once, and both
+// chains verify.
+func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	e := newEstate(t, "gate-a", "gate-b")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	e.listen = ln.Addr().String() // the office's port, the same in every life
+	ln.Close()
+	var gateEnv []string
+	for _, g := range e.gates {
+		gateEnv = append(gateEnv, g.Name+"="+g.NKey)
+	}
+	a := e.startGate("gate-a", t.TempDir(), "")
+	b := e.startGate("gate-b", t.TempDir(), "")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, g := range []*gateT{a, b} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					g.append(t, 10)
+				}
+			}
+		})
+	}
+	for round := range 4 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestOfficeCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), officeDirEnv+"="+e.officeDir, officeListenEnv+"="+e.listen,
+			officeCertEnv+"="+e.pki.CertFile+" "+e.pki.KeyFile, officeGatesEnv+"="+strings.Join(gateEnv, " "))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(out).ReadString('\n')
+		require.NoError(t, err, "round %d: the office did not start", round)
+		require.Equal(t, "ready\n", line)
+		// Kill it once both gates have sent it more, while it applies.
+		from := a.up.Uploaded() + b.up.Uploaded()
+		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 30*time.Second, time.Millisecond, "round %d", round)
+		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond) // where it dies, not an assertion
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		require.Error(t, cmd.Wait())
+		t.Logf("round %d: killed with gates' cursors at %d and %d", round, a.up.Uploaded(), b.up.Uploaded())
+	}
+	close(stop)
+	wg.Wait()
+	e.startOffice() // for good, on the same files and port
+	e.arrived(a, a.head(t))
+	e.arrived(b, b.head(t))
+	t.Logf("%d + %d events, %d messages in the stream", a.head(t), b.head(t), e.streamMsgs())
 }

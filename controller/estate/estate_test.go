@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,7 +133,7 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 		TLS: e.pki.Client, OfficeURL: "tls://" + via, Seed: e.keys[name], ReconnectInterval: 50 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
-	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st,
+	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st, AckWait: time.Second,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -149,6 +150,15 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 		})
 	}
 	t.Cleanup(g.stop)
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("ESTATE_DEBUG") != "" {
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if !strings.Contains(l, "level=DEBUG") && l != "" {
+					t.Logf("%s: %s", name, l)
+				}
+			}
+		}
+	})
 	return g
 }
 

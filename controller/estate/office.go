@@ -17,35 +17,43 @@ import (
 )
 
 // Receiver is where the office applies its gates' events
-// (store.Store.Received()).
+// (store.Store.Received()): each batch in one transaction with the stream
+// sequence it reached, which Through reads back.
 type Receiver interface {
-	Apply(gate string, evs []eventlog.Event) (eventlog.Applied, error)
+	ApplyBatch(through uint64, batch []eventlog.GateEvents) ([]eventlog.Applied, error)
+	Through() (uint64, error)
 }
 
 // OfficeOptions configures an Office. Zero values are the defaults named.
 type OfficeOptions struct {
 	Conn     *nats.Conn // to the office's embedded server (required)
 	Received Receiver   // required
-	// Batch is how many messages one fetch takes (0 = 256).
+	// Batch is the most messages applied in one transaction (0 = 256).
 	Batch int
-	// AckWait is how long a fetched message waits for its ack before it is
-	// delivered again (0 = 30 s).
-	AckWait time.Duration
 	// Duplicates is the stream's dedup window (0 = 2 min). The office's
 	// apply is idempotent by (gate, seq) however long ago an event came.
 	Duplicates time.Duration
-	// MaxAge is how long the stream keeps a message after it came (0 = 7
-	// days); the office's store keeps the events.
+	// MaxAge is how long the stream keeps a message after it came (0 = 30
+	// days); the office's store keeps the events, and the office reads the
+	// stream from where its store says it got to.
 	MaxAge time.Duration
 	Log    *slog.Logger
 }
 
 // Office applies every gate's events from the office's stream into its
 // store, once each, and reports breaks in a gate's chain.
+//
+// How far it got is not a consumer's acknowledgements but a sequence in
+// the office's own store, written in the transaction that applies the
+// messages up to it (Receiver.ApplyBatch). Reading starts after it, with
+// an ordered consumer (client-side, no acks): a kill at any moment leaves
+// the store and the sequence agreeing, and nothing waits for an ack
+// timeout to be delivered again.
 type Office struct {
 	o       OfficeOptions
 	js      jetstream.JetStream
 	applied atomic.Uint64
+	through atomic.Uint64
 }
 
 // NewOffice checks o and makes an Office; Run runs it.
@@ -54,9 +62,8 @@ func NewOffice(o OfficeOptions) (*Office, error) {
 		return nil, errors.New("estate: office: needs a connection and a receiver")
 	}
 	o.Batch = cmpOr(o.Batch, 256)
-	o.AckWait = cmpOr(o.AckWait, 30*time.Second)
 	o.Duplicates = cmpOr(o.Duplicates, 2*time.Minute)
-	o.MaxAge = cmpOr(o.MaxAge, 7*24*time.Hour)
+	o.MaxAge = cmpOr(o.MaxAge, 30*24*time.Hour)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -71,8 +78,11 @@ func NewOffice(o OfficeOptions) (*Office, error) {
 // Applied counts the events stored (not the duplicates skipped).
 func (f *Office) Applied() uint64 { return f.applied.Load() }
 
-// Setup makes (or updates) the stream and the durable consumer.
-func (f *Office) Setup(ctx context.Context) (jetstream.Consumer, error) {
+// Through is the stream sequence applied up to.
+func (f *Office) Through() uint64 { return f.through.Load() }
+
+// Setup makes (or updates) the stream.
+func (f *Office) Setup(ctx context.Context) (jetstream.Stream, error) {
 	st, err := f.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        StreamEvents,
 		Description: "every gate's events, on their way into the office's store",
@@ -85,137 +95,131 @@ func (f *Office) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("estate: office: stream %s: %w", StreamEvents, err)
 	}
-	c, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       ConsumerApply,
-		Description:   "applies each gate's events into the office's store",
-		AckPolicy:     jetstream.AckAllPolicy,
-		AckWait:       f.o.AckWait,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 4 * f.o.Batch,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("estate: office: consumer %s: %w", ConsumerApply, err)
-	}
-	return c, nil
+	return st, nil
 }
 
 // Run applies until ctx ends. A failure of the office's store is retried
-// (the messages are held, not acknowledged) with back-off.
+// (the batch is held) with back-off; so is a stream that cannot be read.
 func (f *Office) Run(ctx context.Context) error {
-	var c jetstream.Consumer
 	b := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
-	for {
-		var err error
-		if c, err = f.Setup(ctx); err == nil {
-			break
-		}
-		f.o.Log.Error("cannot set up the stream", "err", err)
-		select {
-		case <-time.After(b.next()):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	b.reset()
 	for ctx.Err() == nil {
-		msgs, err := f.fetch(ctx, c)
-		if err != nil {
-			if ctx.Err() == nil {
-				f.o.Log.Warn("fetch", "err", err)
-				select {
-				case <-time.After(b.next()):
-				case <-ctx.Done():
-				}
+		if err := f.follow(ctx); err != nil && ctx.Err() == nil {
+			f.o.Log.Error("reading the events stream; trying again", "err", err)
+			select {
+			case <-time.After(b.next()):
+			case <-ctx.Done():
 			}
 			continue
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		if err := f.apply(ctx, msgs); err != nil {
-			continue // ctx ended: unacknowledged, delivered again
-		}
-		// AckAll: the last acknowledges the batch. Lost, the batch comes
-		// again and is skipped as already held.
-		if err := msgs[len(msgs)-1].Ack(); err != nil {
-			f.o.Log.Warn("ack", "err", err)
 		}
 		b.reset()
 	}
 	return ctx.Err()
 }
 
-// fetch takes what is waiting, up to a batch, without waiting; when
-// nothing is, it waits (up to 2 s) for the next message alone, so an event
-// that comes alone is applied at once and a backlog goes in batches.
-func (f *Office) fetch(ctx context.Context, c jetstream.Consumer) ([]jetstream.Msg, error) {
-	collect := func(batch jetstream.MessageBatch) ([]jetstream.Msg, error) {
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := batch.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
-			return nil, err
-		}
-		return msgs, nil
-	}
-	batch, err := c.FetchNoWait(f.o.Batch)
+// follow reads the stream from after the store's sequence and applies it
+// in batches, until ctx ends or reading fails.
+func (f *Office) follow(ctx context.Context) error {
+	st, err := f.Setup(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msgs, err := collect(batch)
-	if err != nil || len(msgs) > 0 {
-		return msgs, err
+	through, err := f.o.Received.Through()
+	if err != nil {
+		return fmt.Errorf("estate: office: read how far the stream is applied: %w", err)
 	}
-	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if batch, err = c.Fetch(1, jetstream.FetchContext(fctx)); err != nil {
-		if ctx.Err() == nil && fctx.Err() != nil {
-			return nil, nil // nothing came: ask again
-		}
-		return nil, err
+	info, err := st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("estate: office: stream %s: %w", StreamEvents, err)
 	}
-	return collect(batch)
-}
-
-// apply stores one fetched batch, a transaction per gate in it, retrying
-// a failing store until it works or ctx ends.
-func (f *Office) apply(ctx context.Context, msgs []jetstream.Msg) error {
-	var order []string
-	byGate := map[string][]eventlog.Event{}
-	for _, m := range msgs {
-		gate, e, err := decode(m)
+	if through > info.State.LastSeq {
+		// The stream is younger than the store (its files were lost or
+		// it was made again): read it whole; what is held is skipped.
+		f.o.Log.Warn("the events stream ends before where the store got to: reading it from its start", "through", through, "stream_last", info.State.LastSeq)
+		through = 0
+	}
+	if info.State.Msgs > 0 && info.State.FirstSeq > through+1 {
+		f.o.Log.Error("the events stream no longer holds messages the store has not applied; a gate's chain will show the gap", "through", through, "stream_first", info.State.FirstSeq)
+	}
+	f.through.Store(through)
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventSubjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if through > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, through+1
+	}
+	c, err := f.js.OrderedConsumer(ctx, StreamEvents, cfg)
+	if err != nil {
+		return fmt.Errorf("estate: office: consumer: %w", err)
+	}
+	it, err := c.Messages(jetstream.PullMaxMessages(2 * f.o.Batch))
+	if err != nil {
+		return fmt.Errorf("estate: office: consumer: %w", err)
+	}
+	defer it.Stop()
+	for ctx.Err() == nil {
+		// Wait for one message, then take what else is already here.
+		m, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
-			meta, _ := m.Metadata()
-			var seq uint64
-			if meta != nil {
-				seq = meta.Sequence.Stream
+			if ctx.Err() != nil {
+				return nil
 			}
-			f.o.Log.Error("a message on the events stream is not a gate's event; skipped", "subject", m.Subject(), "stream_seq", seq, "err", err)
-			continue
+			return fmt.Errorf("estate: office: next: %w", err)
 		}
-		if _, ok := byGate[gate]; !ok {
-			order = append(order, gate)
-		}
-		byGate[gate] = append(byGate[gate], e)
-	}
-	b := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
-	for _, gate := range order {
-		for {
-			a, err := f.o.Received.Apply(gate, byGate[gate])
-			if err == nil {
-				f.report(gate, a)
+		msgs := []jetstream.Msg{m}
+		for len(msgs) < f.o.Batch {
+			m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
+			if err != nil {
 				break
 			}
-			f.o.Log.Error("cannot store a gate's events; retrying", "gate", gate, "err", err)
-			select {
-			case <-time.After(b.next()):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			msgs = append(msgs, m)
+		}
+		if err := f.apply(ctx, msgs); err != nil {
+			return nil // ctx ended: the batch is read again next time
 		}
 	}
 	return nil
+}
+
+// apply stores one batch in one transaction with the stream sequence of
+// its last message, retrying a failing store until it works or ctx ends.
+func (f *Office) apply(ctx context.Context, msgs []jetstream.Msg) error {
+	var (
+		batch   []eventlog.GateEvents
+		at      = map[string]int{}
+		through uint64
+	)
+	for _, m := range msgs {
+		if meta, err := m.Metadata(); err == nil {
+			through = max(through, meta.Sequence.Stream)
+		}
+		gate, e, err := decode(m)
+		if err != nil {
+			f.o.Log.Error("a message on the events stream is not a gate's event; skipped", "subject", m.Subject(), "stream_seq", through, "err", err)
+			continue
+		}
+		i, ok := at[gate]
+		if !ok {
+			i = len(batch)
+			at[gate] = i
+			batch = append(batch, eventlog.GateEvents{Gate: gate})
+		}
+		batch[i].Events = append(batch[i].Events, e)
+	}
+	b := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
+	for {
+		res, err := f.o.Received.ApplyBatch(through, batch)
+		if err == nil {
+			for i, a := range res {
+				f.report(batch[i].Gate, a)
+			}
+			f.through.Store(through)
+			return nil
+		}
+		f.o.Log.Error("cannot store the gates' events; retrying", "through", through, "err", err)
+		select {
+		case <-time.After(b.next()):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func (f *Office) report(gate string, a eventlog.Applied) {

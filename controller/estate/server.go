@@ -23,9 +23,7 @@ const (
 	// OfficeDomain is the office's JetStream domain; a gate's is GateDomain.
 	OfficeDomain = "office"
 	// StreamEvents is the office's stream of every gate's events.
-	StreamEvents = "MENWEI_EVENTS"
-	// ConsumerApply is the office's durable consumer that applies them.
-	ConsumerApply = "office-apply"
+	StreamEvents  = "MENWEI_EVENTS"
 	eventSubjects = "menwei.ev.*"
 	eventPrefix   = "menwei.ev."
 )

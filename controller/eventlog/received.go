@@ -18,6 +18,7 @@ import (
 //
 //	gev/<gate>/<seq: 8 bytes, big endian>  the event as the gate sent it (JSON)
 //	gmeta/<gate>                           GateChain: how far the gate's chain verifies
+//	gthrough                               the office stream's sequence applied up to (8 bytes BE)
 //
 // Apply is idempotent by (gate, seq): an event already held is not stored
 // again, so a gate that sends an event twice (a restart between its
@@ -28,6 +29,10 @@ import (
 const (
 	keyGateEvent = "gev/"
 	keyGateMeta  = "gmeta/"
+	// keyThrough is how far the office has applied its stream: the stream
+	// sequence of the last message applied, written in the transaction
+	// that applies it (so after a crash it is exactly what is stored).
+	keyThrough = "gthrough"
 )
 
 // CheckLink checks one link of a chain: e must follow the event whose hash
@@ -83,6 +88,12 @@ type Applied struct {
 	Chain GateChain // the gate's chain after the Apply
 }
 
+// GateEvents are events from one gate.
+type GateEvents struct {
+	Gate   string
+	Events []Event
+}
+
 // Received is the office's copy of its gates' logs.
 type Received struct {
 	db *badger.DB
@@ -113,78 +124,130 @@ func gateEventKey(gate string, seq uint64) []byte {
 // Apply stores gate's events (any order, repeats allowed) in one
 // transaction and advances the gate's verified chain over them.
 func (r *Received) Apply(gate string, evs []Event) (Applied, error) {
-	if !ValidGate(gate) {
-		return Applied{}, fmt.Errorf("eventlog: received: bad gate name %q", gate)
+	res, err := r.ApplyBatch(0, []GateEvents{{gate, evs}})
+	if err != nil {
+		return Applied{}, err
+	}
+	return res[0], nil
+}
+
+// ApplyBatch applies several gates' events in one transaction, and
+// records through (the stream sequence of the last message they came in;
+// 0 = leave it) as how far the office has applied its stream — in the same
+// transaction, so the two never disagree after a crash.
+func (r *Received) ApplyBatch(through uint64, batch []GateEvents) ([]Applied, error) {
+	for _, b := range batch {
+		if !ValidGate(b.Gate) {
+			return nil, fmt.Errorf("eventlog: received: bad gate name %q", b.Gate)
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var res Applied
+	var res []Applied
 	err := r.db.Update(func(txn *badger.Txn) error {
-		res = Applied{}
-		c, err := getChain(txn, gate)
+		res = res[:0]
+		for _, b := range batch {
+			a, err := applyGate(txn, b.Gate, b.Events)
+			if err != nil {
+				return fmt.Errorf("from %s: %w", b.Gate, err)
+			}
+			res = append(res, a)
+		}
+		if through == 0 {
+			return nil
+		}
+		return txn.Set([]byte(keyThrough), binary.BigEndian.AppendUint64(nil, through))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: received: %w", err)
+	}
+	return res, nil
+}
+
+// Through is the stream sequence ApplyBatch last recorded (0 = none).
+func (r *Received) Through() (uint64, error) {
+	var n uint64
+	err := r.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyThrough))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		seen := map[uint64]Event{} // within this batch
-		for _, e := range evs {
-			if e.Seq == 0 {
-				return fmt.Errorf("eventlog: received from %s: an event without a seq", gate)
+		return item.Value(func(b []byte) error {
+			if len(b) != 8 {
+				return fmt.Errorf("eventlog: received: %s is %d bytes", keyThrough, len(b))
 			}
-			held, ok := seen[e.Seq]
-			if !ok {
-				switch err := getJSON(txn, string(gateEventKey(gate, e.Seq)), &held); {
-				case err == nil:
-					ok = true
-				case !errors.Is(err, errNotFound):
-					return err
-				}
-			}
-			if ok {
-				// The same event again, or another under its seq: compared
-				// whole, not by its hash alone (a changed field under the
-				// same hash is a conflict too).
-				hb, _ := json.Marshal(held)
-				eb, _ := json.Marshal(e)
-				if string(hb) == string(eb) {
-					res.Duplicates++
-				} else {
-					res.Conflicts = append(res.Conflicts, Conflict{gate, e.Seq, held.Hash, e.Hash})
-				}
-				continue
-			}
-			if err := setJSON(txn, string(gateEventKey(gate, e.Seq)), e); err != nil {
-				return err
-			}
-			seen[e.Seq] = e
-			res.New++
-			c.Received++
-			c.Highest = max(c.Highest, e.Seq)
-		}
-		// Advance the verified chain over what is now held.
-		for c.Break == nil && c.Verified < c.Highest {
-			var e Event
-			err := getJSON(txn, string(gateEventKey(gate, c.Verified+1)), &e)
-			if errors.Is(err, errNotFound) {
-				break // a gap: wait for it
-			}
-			if err != nil {
-				return err
-			}
-			if err := CheckLink(c.Hash, e); err != nil {
-				var ce *ChainError
-				errors.As(err, &ce)
-				c.Break, res.Break = ce, ce
-				break
-			}
-			c.Verified, c.Hash = e.Seq, e.Hash
-		}
-		res.Chain = c
-		return setJSON(txn, keyGateMeta+gate, c)
+			n = binary.BigEndian.Uint64(b)
+			return nil
+		})
 	})
+	return n, err
+}
+
+// applyGate stores gate's events and advances its chain, in txn.
+func applyGate(txn *badger.Txn, gate string, evs []Event) (Applied, error) {
+	var res Applied
+	c, err := getChain(txn, gate)
 	if err != nil {
-		return Applied{}, fmt.Errorf("eventlog: received from %s: %w", gate, err)
+		return res, err
 	}
-	return res, nil
+	seen := map[uint64]Event{} // within this batch
+	for _, e := range evs {
+		if e.Seq == 0 {
+			return res, errors.New("an event without a seq")
+		}
+		held, ok := seen[e.Seq]
+		if !ok {
+			switch err := getJSON(txn, string(gateEventKey(gate, e.Seq)), &held); {
+			case err == nil:
+				ok = true
+			case !errors.Is(err, errNotFound):
+				return res, err
+			}
+		}
+		if ok {
+			// The same event again, or another under its seq: compared
+			// whole, not by its hash alone (a changed field under the
+			// same hash is a conflict too).
+			hb, _ := json.Marshal(held)
+			eb, _ := json.Marshal(e)
+			if string(hb) == string(eb) {
+				res.Duplicates++
+			} else {
+				res.Conflicts = append(res.Conflicts, Conflict{gate, e.Seq, held.Hash, e.Hash})
+			}
+			continue
+		}
+		if err := setJSON(txn, string(gateEventKey(gate, e.Seq)), e); err != nil {
+			return res, err
+		}
+		seen[e.Seq] = e
+		res.New++
+		c.Received++
+		c.Highest = max(c.Highest, e.Seq)
+	}
+	// Advance the verified chain over what is now held.
+	for c.Break == nil && c.Verified < c.Highest {
+		var e Event
+		err := getJSON(txn, string(gateEventKey(gate, c.Verified+1)), &e)
+		if errors.Is(err, errNotFound) {
+			break // a gap: wait for it
+		}
+		if err != nil {
+			return res, err
+		}
+		if err := CheckLink(c.Hash, e); err != nil {
+			var ce *ChainError
+			errors.As(err, &ce)
+			c.Break, res.Break = ce, ce
+			break
+		}
+		c.Verified, c.Hash = e.Seq, e.Hash
+	}
+	res.Chain = c
+	return res, setJSON(txn, keyGateMeta+gate, c)
 }
 
 func getChain(txn *badger.Txn, gate string) (GateChain, error) {

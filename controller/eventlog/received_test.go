@@ -106,3 +106,29 @@ func TestReceivedRefusesABadGateName(t *testing.T) {
 		assert.Error(t, err, g)
 	}
 }
+
+func TestReceivedBatchRecordsHowFarTheStreamIsApplied(t *testing.T) {
+	evs := gateEvents(t, 4)
+	r := OpenReceived(openTestStore(t, t.TempDir()).db)
+	n, err := r.Through()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	res, err := r.ApplyBatch(7, []GateEvents{{"g1", evs[:2]}, {"g2", evs}})
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	assert.Equal(t, uint64(2), res[0].Chain.Verified)
+	assert.Equal(t, uint64(4), res[1].Chain.Verified)
+	n, err = r.Through()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(7), n)
+
+	// A bad gate anywhere in the batch: nothing applied, the cursor kept.
+	_, err = r.ApplyBatch(9, []GateEvents{{"g1", evs[2:]}, {"G!", evs}})
+	require.Error(t, err)
+	n, err = r.Through()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(7), n)
+	c, err := r.Chain("g1")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), c.Received)
+}
