@@ -39,6 +39,10 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			o.Gates = append(o.Gates, estate.GateKey{Name: g.Name, NKey: g.NKey})
 		}
 	}
+	// JetStream's files are encrypted like the store (with a key kept in it).
+	if o.Key, err = st.EstateStreamKey(); err != nil {
+		return nil, err
+	}
 	srv, err := estate.StartServer(o)
 	if err != nil {
 		return nil, err

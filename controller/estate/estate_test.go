@@ -63,6 +63,7 @@ type estateT struct {
 	stopOffice func()
 	officeLog  *syncBuf
 	dupWindow  time.Duration
+	streamKey  []byte // the office's JetStream key (nil = plaintext)
 }
 
 func newEstate(t testing.TB, gates ...string) *estateT {
@@ -82,7 +83,7 @@ func (e *estateT) startOffice() {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(e.officeLog, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleOffice, StoreDir: filepath.Join(e.officeDir, "nats"),
-		TLS: e.pki.Server, Listen: e.listen, Gates: e.gates, Log: log})
+		TLS: e.pki.Server, Listen: e.listen, Gates: e.gates, Key: e.streamKey, Log: log})
 	require.NoError(t, err)
 	e.listen = srv.LeafAddr()
 	st, err := store.Open(store.Options{Dir: filepath.Join(e.officeDir, "store")})
@@ -455,4 +456,36 @@ func TestReadSeedRefusesAReadableOrWrongFile(t *testing.T) {
 	_, err = estate.ReadSeed(wrong)
 	assert.ErrorContains(t, err, "does not hold a user seed")
 	assert.NotContains(t, err.Error(), "SUnotaseed", "no seed in an error")
+}
+
+// TestTheOfficesStreamIsEncryptedAtRest looks for an event's name in the
+// office's JetStream files: there without a key (so the test can fail),
+// absent with one.
+func TestTheOfficesStreamIsEncryptedAtRest(t *testing.T) {
+	for _, encrypted := range []bool{false, true} {
+		t.Run(fmt.Sprint("encrypted=", encrypted), func(t *testing.T) {
+			e := newEstate(t, "gate-a")
+			if encrypted {
+				e.streamKey = bytes.Repeat([]byte{7}, 32)
+			}
+			e.startOffice()
+			g := e.startGate("gate-a", t.TempDir(), "")
+			g.append(t, 20) // each names "Li Wei"
+			e.arrived(g, 20)
+			e.stopOffice() // its files written and closed
+			found := false
+			err := filepath.WalkDir(filepath.Join(e.officeDir, "nats"), func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(p)
+				if err == nil && bytes.Contains(b, []byte("Li Wei")) {
+					found = true
+				}
+				return err
+			})
+			require.NoError(t, err)
+			assert.Equal(t, !encrypted, found, "the name in the office's JetStream files")
+		})
+	}
 }

@@ -2,6 +2,7 @@ package estate
 
 import (
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,6 +80,11 @@ type ServerOptions struct {
 	// reach the office (0 = 1 s).
 	ReconnectInterval time.Duration
 
+	// Key encrypts JetStream's files at rest (store.EstateStreamKey; nil =
+	// plaintext). The office's stream holds the gates' events, names
+	// included, until they are applied.
+	Key []byte
+
 	// MaxStore bounds JetStream's disk (0 = 1 GiB); MaxMemory its memory
 	// (0 = 32 MiB).
 	MaxStore, MaxMemory int64
@@ -151,6 +157,9 @@ func StartServer(o ServerOptions) (*Server, error) {
 		StoreDir:           o.StoreDir,
 		JetStreamMaxStore:  cmpOr(o.MaxStore, 1<<30),
 		JetStreamMaxMemory: cmpOr(o.MaxMemory, 32<<20),
+	}
+	if o.Key != nil {
+		opts.JetStreamKey = hex.EncodeToString(o.Key) // ChaCha20-Poly1305, the server's default cipher
 	}
 	local := nats.Options{Name: "menweid", MaxReconnect: -1}
 	switch o.Role {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -61,3 +62,38 @@ func (s *Store) SetUploadCursor(name string, seq uint64) error {
 // Received is the office's copy of its gates' event logs (eventlog.Received),
 // in this store's database beside its own log.
 func (s *Store) Received() *eventlog.Received { return s.received }
+
+// keyEstateStreamKey holds the key of the embedded NATS server's
+// encryption at rest (JetStream's files: the office's stream holds the
+// gates' events until they are applied). It is kept in this store, so it
+// is encrypted by the store's master key and survives a rotation of it.
+// It is a secret, not a record: it is written outside the change feed,
+// as sessions are.
+const keyEstateStreamKey = "estate/streamkey"
+
+// EstateStreamKey is the key for JetStream's files (32 bytes), made the
+// first time it is asked for. A plaintext store has none (nil): its
+// JetStream files are plaintext too, and are encrypted once the store is.
+func (s *Store) EstateStreamKey() ([]byte, error) {
+	if s.key == nil {
+		return nil, nil
+	}
+	var k []byte
+	err := s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyEstateStreamKey))
+		if err == nil {
+			k, err = item.ValueCopy(nil)
+			return err
+		}
+		if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		k = make([]byte, 32)
+		rand.Read(k) // never fails (crypto/rand)
+		return txn.Set([]byte(keyEstateStreamKey), k)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: the estate's stream key: %w", err)
+	}
+	return k, nil
+}

@@ -30,3 +30,31 @@ func TestUploadCursorIsDurableAndAChange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, other)
 }
+
+func TestEstateStreamKeyIsKeptAndOnlyForAnEncryptedStore(t *testing.T) {
+	plain := openTestStore(t, t.TempDir())
+	k, err := plain.EstateStreamKey()
+	require.NoError(t, err)
+	assert.Nil(t, k, "a plaintext store: plaintext JetStream files")
+
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir, Key: testKey(t, 1)})
+	require.NoError(t, err)
+	var seen []Change
+	cancel := s.SubscribeChanges(func(c Change) { seen = append(seen, c) })
+	k1, err := s.EstateStreamKey()
+	require.NoError(t, err)
+	require.Len(t, k1, 32)
+	k2, err := s.EstateStreamKey()
+	require.NoError(t, err)
+	assert.Equal(t, k1, k2)
+	cancel()
+	assert.Empty(t, seen, "a secret, not a change")
+	require.NoError(t, s.Close())
+	s, err = Open(Options{Dir: dir, Key: testKey(t, 1)})
+	require.NoError(t, err)
+	defer s.Close()
+	k3, err := s.EstateStreamKey()
+	require.NoError(t, err)
+	assert.Equal(t, k1, k3, "the same after a restart")
+}
