@@ -118,6 +118,11 @@ func (u *Uploader) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		if evs[0].Seq > cur+1 {
+			// Retention removed events before they were uploaded: they are
+			// gone from this gate, and the office's chain will wait for them.
+			u.o.Log.Error("events were pruned before they reached the office", "from", cur+1, "to", evs[0].Seq-1)
+		}
 		n, err := u.publish(ctx, evs)
 		if n > 0 {
 			cur = evs[n-1].Seq
