@@ -157,6 +157,11 @@ func StartServer(o ServerOptions) (*Server, error) {
 		StoreDir:           o.StoreDir,
 		JetStreamMaxStore:  cmpOr(o.MaxStore, 1<<30),
 		JetStreamMaxMemory: cmpOr(o.MaxMemory, 32<<20),
+		// A gate whose link is down for hours tries every second; one line
+		// every 600 failed attempts is enough (the uploader says the rest).
+		ConnectErrorReports:    600,
+		ReconnectErrorReports:  600,
+		DisableJetStreamBanner: true,
 	}
 	if o.Key != nil {
 		opts.JetStreamKey = hex.EncodeToString(o.Key) // ChaCha20-Poly1305, the server's default cipher
