@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"menwei/controller/eventlog"
+	"menwei/controller/store"
 )
 
 // EventSource is the gate's event log, read only.
@@ -29,7 +30,7 @@ type Cursor interface {
 }
 
 // CursorEvents is the name of the event log's upload cursor.
-const CursorEvents = "events"
+const CursorEvents = store.CursorEvents
 
 // UploaderOptions configures an Uploader. Zero values are the defaults named.
 type UploaderOptions struct {

@@ -19,6 +19,9 @@ import (
 // events after it are sent again (the office applies them once).
 const keyEstateCursor = "estate/cursor/" // estate/cursor/<name> → seq (decimal)
 
+// CursorEvents names the upload cursor of the event log.
+const CursorEvents = "events"
+
 // EstateCursorSet moves a replication cursor: ID is the cursor's name
 // ("events" for the upload of the event log), Value the seq (decimal).
 const EstateCursorSet ChangeKind = "estate.cursor"
