@@ -429,7 +429,17 @@ func (c *Controller) supervise(ctx context.Context) {
 
 // pruneEvents applies the event log's retention.
 func (c *Controller) pruneEvents(ctx context.Context) {
-	n, err := c.store.Prune(ctx, eventlog.Retention{MaxAge: c.cfg.Events.MaxAge, MaxCount: c.cfg.Events.MaxCount}, c.now())
+	r := eventlog.Retention{MaxAge: c.cfg.Events.MaxAge, MaxCount: c.cfg.Events.MaxCount}
+	if c.cfg.Estate.Role == "gate" {
+		// Nothing leaves this gate before it is at the office.
+		up, err := c.store.UploadCursor(store.CursorEvents)
+		if err != nil {
+			c.log.Error("event retention: reading the upload cursor", "err", err)
+			return
+		}
+		r.KeepAfter = &up
+	}
+	n, err := c.store.Prune(ctx, r, c.now())
 	if err != nil {
 		c.log.Error("event retention", "err", err)
 		return
