@@ -65,8 +65,8 @@ type Event struct {
 	// rewrite its copies as the gate did without being told who the
 	// person was (erase.go). Erasures recorded before it have none.
 	Rewrites string `json:"rewrites,omitempty"`
-	Prev   string `json:"prev"`
-	Hash   string `json:"hash"`
+	Prev     string `json:"prev"`
+	Hash     string `json:"hash"`
 }
 
 // chainHash is SHA-256 over the previous hash and the event's JSON without
