@@ -46,6 +46,26 @@ import (
 // person and once for each person it mentions: each mark names the erasure
 // that made it, and that erasure lists the event.
 //
+// At the office (received.go). The office holds a copy of each gate's
+// log and must erase the person too, but the person.erased event cannot
+// say who the person was (that is what is being erased), and an office
+// copy only tells which id an event names, not which of them was erased
+// (a visitor's registration names the visitor and a host). So the erasure
+// says what it did to each event it covers: Rewrites, in Covers order,
+// "p" for the event's own person and "m<i>.<j>" for the mentions at those
+// positions, computed when the gate's events are read and applied by the
+// one rewriteOp.apply both on the gate and at the office. Given the same
+// event before the erasure, both end with the same struct, hence the
+// same stored bytes: a gate re-sending an erased event is a duplicate at
+// the office, not a conflict. Rewrites is under the erasure's hash, and
+// VerifyChain checks it against the marks (a "p" must be Erased by this
+// erasure, an "m" must have MErased at or after it, and neither without
+// its token), so a gate cannot tell the office one rewrite and do another
+// without its own chain showing it. Positions, not ids: nothing about the
+// person stays in the erasure. An erasure recorded before Rewrites (it
+// verifies as it did: the field is omitted, the hash unchanged) is
+// applied at the office when the copies it covers name one id in common.
+//
 // What an erased event still says is what happened, where and when; who
 // it was is gone for good (the salt is gone, so the digest cannot be
 // matched against guessed names either). Events recorded before digests
