@@ -227,6 +227,12 @@ func (f *Office) report(gate string, a eventlog.Applied) {
 	for _, c := range a.Conflicts {
 		f.o.Log.Error("a gate sent another event under a seq the office holds; kept the first", "gate", gate, "seq", c.Seq, "held", c.Held, "received", c.Received)
 	}
+	if a.Erased > 0 {
+		f.o.Log.Info("a gate's erasure pseudonymised the office's copies", "gate", gate, "events", a.Erased)
+	}
+	for _, seq := range a.Unapplied {
+		f.o.Log.Error("a gate's erasure could not be applied to the office's copies; they keep the person's fields", "gate", gate, "seq", seq)
+	}
 	if a.Break != nil {
 		f.o.Log.Error("a gate's chain is broken", "gate", gate, "seq", a.Break.Seq, "reason", a.Break.Reason, "verified", a.Chain.Verified)
 	}

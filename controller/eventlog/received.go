@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,6 +21,7 @@ import (
 //	gev/<gate>/<seq: 8 bytes, big endian>  the event as the gate sent it (JSON)
 //	gmeta/<gate>                           GateChain: how far the gate's chain verifies
 //	gthrough                               the office stream's sequence applied up to (8 bytes BE)
+//	gpend/<gate>/<seq: 8 bytes BE>         erasures held that cover an event not received yet (JSON seqs)
 //
 // Apply is idempotent by (gate, seq): an event already held is not stored
 // again, so a gate that sends an event twice (a restart between its
@@ -26,6 +29,18 @@ import (
 // one copy. The chain is checked link by link as the gate's own VerifyChain
 // does, from seq 1 and the empty hash; events may arrive out of order and
 // are verified once the gap before them is filled.
+//
+// A gate's person.erased event is applied to the office's copies in the
+// transaction that stores it: each event it covers is rewritten by its
+// Rewrites exactly as Erase rewrote the gate's (rewriteOp.apply, the same
+// code), so the office's copy ends byte for byte the gate's and a re-sent
+// copy of it is a duplicate, not a conflict. A covered event that has not
+// arrived yet is noted under gpend/ and rewritten on arrival, before it is
+// first stored: its personal fields never reach the office's store. Why
+// the chain still verifies: the rewrite changes only what the digests
+// stand for (the personal fields, the salt, the mentions, their salt) and
+// the marks, which are bound to the erasure's Covers and Rewrites, both
+// under its hash (erase.go); Verify checks all of it for one gate.
 const (
 	keyGateEvent = "gev/"
 	keyGateMeta  = "gmeta/"
@@ -33,6 +48,7 @@ const (
 	// sequence of the last message applied, written in the transaction
 	// that applies it (so after a crash it is exactly what is stored).
 	keyThrough = "gthrough"
+	keyPending = "gpend/"
 )
 
 // CheckLink checks one link of a chain: e must follow the event whose hash
@@ -69,7 +85,8 @@ func (c GateChain) Waiting() uint64 {
 // Conflict is an event that arrived under a seq the office already holds
 // with other content: reported, never stored. (A gate that erased a
 // person's fields after uploading and then sends the event again conflicts
-// too, until the office applies erasures: docs/estate.md, next steps.)
+// until the office has applied that erasure; after it, the copies are
+// the same.)
 type Conflict struct {
 	Gate     string
 	Seq      uint64
@@ -82,6 +99,13 @@ type Applied struct {
 	New        int // events stored
 	Duplicates int // events already held (same hash), skipped
 	Conflicts  []Conflict
+	// Erased counts the office's copies pseudonymised by the gate's
+	// erasures (held ones rewritten, or arriving ones before they were
+	// stored); Unapplied lists erasures that could not be applied (one
+	// whose hash does not match, one too old to say what it rewrote whose
+	// person cannot be told from the copies held).
+	Erased    int
+	Unapplied []uint64
 	// Break is set when this Apply found the gate's chain broken (a break
 	// found earlier is in the GateChain, not repeated here).
 	Break *ChainError
@@ -193,21 +217,15 @@ func applyGate(txn *badger.Txn, gate string, evs []Event) (Applied, error) {
 	if err != nil {
 		return res, err
 	}
-	seen := map[uint64]Event{} // within this batch
 	for _, e := range evs {
 		if e.Seq == 0 {
 			return res, errors.New("an event without a seq")
 		}
-		held, ok := seen[e.Seq]
-		if !ok {
-			switch err := getJSON(txn, string(gateEventKey(gate, e.Seq)), &held); {
-			case err == nil:
-				ok = true
-			case !errors.Is(err, errNotFound):
-				return res, err
-			}
-		}
-		if ok {
+		// Read through txn: an event stored earlier in this batch, or
+		// rewritten by an erasure in it, is seen as it now is.
+		var held Event
+		switch err := getJSON(txn, string(gateEventKey(gate, e.Seq)), &held); {
+		case err == nil:
 			// The same event again, or another under its seq: compared
 			// whole, not by its hash alone (a changed field under the
 			// same hash is a conflict too).
@@ -219,14 +237,30 @@ func applyGate(txn *badger.Txn, gate string, evs []Event) (Applied, error) {
 				res.Conflicts = append(res.Conflicts, Conflict{gate, e.Seq, held.Hash, e.Hash})
 			}
 			continue
+		case !errors.Is(err, errNotFound):
+			return res, err
 		}
+		e, n, err := applyPending(txn, gate, e)
+		if err != nil {
+			return res, err
+		}
+		res.Erased += n
 		if err := setJSON(txn, string(gateEventKey(gate, e.Seq)), e); err != nil {
 			return res, err
 		}
-		seen[e.Seq] = e
 		res.New++
 		c.Received++
 		c.Highest = max(c.Highest, e.Seq)
+		if e.Kind == KindErased && e.Covers != "" {
+			n, ok, err := applyErasure(txn, gate, e)
+			if err != nil {
+				return res, err
+			}
+			res.Erased += n
+			if !ok {
+				res.Unapplied = append(res.Unapplied, e.Seq)
+			}
+		}
 	}
 	// Advance the verified chain over what is now held.
 	for c.Break == nil && c.Verified < c.Highest {
@@ -314,4 +348,203 @@ func (r *Received) Events(gate string, q Query) ([]Event, error) {
 		return nil
 	})
 	return out, err
+}
+
+func pendingKey(gate string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte(keyPending+gate+"/"), seq)
+}
+
+// erasureOps is what erasure er (already checked against its hash) does
+// to each seq it covers, by its Rewrites.
+func erasureOps(er Event) ([]uint64, []rewriteOp, error) {
+	listed, err := parseRanges(er.Covers)
+	if err != nil {
+		return nil, nil, err
+	}
+	ops, err := parseRewrites(er.Rewrites, len(listed))
+	return listed, ops, err
+}
+
+// applyErasure rewrites the office's copies of the events er covers, in
+// txn, and notes those not received yet under gpend/. It returns how many
+// copies it rewrote, and false when it could not apply er.
+func applyErasure(txn *badger.Txn, gate string, er Event) (int, bool, error) {
+	if chainHash(er) != er.Hash {
+		return 0, false, nil // the chain check reports it; nothing is rewritten by what it says
+	}
+	var (
+		listed []uint64
+		ops    []rewriteOp
+		err    error
+	)
+	// Pending notes only for an erasure that says what it did: one
+	// recorded before Rewrites cannot be applied to a lone arrival.
+	pend := er.Rewrites != ""
+	if pend {
+		if listed, ops, err = erasureOps(er); err != nil {
+			return 0, false, nil // the gate's Verify, and the office's, report it
+		}
+	} else if listed, ops, err = inferOps(txn, gate, er); err != nil || ops == nil {
+		return 0, false, err
+	}
+	n := 0
+	for i, seq := range listed {
+		if seq >= er.Seq {
+			continue // an erasure rewrites only what came before it
+		}
+		var e Event
+		switch err := getJSON(txn, string(gateEventKey(gate, seq)), &e); {
+		case errors.Is(err, errNotFound):
+			if !pend {
+				continue
+			}
+			var ks []uint64
+			if err := getJSON(txn, string(pendingKey(gate, seq)), &ks); err != nil && !errors.Is(err, errNotFound) {
+				return n, false, err
+			}
+			if !slices.Contains(ks, er.Seq) {
+				ks = append(ks, er.Seq)
+				slices.Sort(ks)
+				if err := setJSON(txn, string(pendingKey(gate, seq)), ks); err != nil {
+					return n, false, err
+				}
+			}
+			continue
+		case err != nil:
+			return n, false, err
+		}
+		if ops[i].person && e.Digest == "" {
+			continue // hashed whole: the gate does not erase it either
+		}
+		e, changed := ops[i].apply(e, er.Identity, er.Seq)
+		if !changed {
+			continue // already as the gate sent it after the erasure
+		}
+		if err := setJSON(txn, string(gateEventKey(gate, seq)), e); err != nil {
+			return n, false, err
+		}
+		n++
+	}
+	return n, true, nil
+}
+
+// applyPending rewrites e, arriving, by the erasures already held that
+// cover it (in seq order, as the gate applied them), and clears the note.
+func applyPending(txn *badger.Txn, gate string, e Event) (Event, int, error) {
+	var ks []uint64
+	switch err := getJSON(txn, string(pendingKey(gate, e.Seq)), &ks); {
+	case errors.Is(err, errNotFound):
+		return e, 0, nil
+	case err != nil:
+		return e, 0, err
+	}
+	n := 0
+	for _, k := range ks {
+		var er Event
+		if err := getJSON(txn, string(gateEventKey(gate, k)), &er); err != nil {
+			return e, n, fmt.Errorf("erasure %d noted for %d: %w", k, e.Seq, err)
+		}
+		listed, ops, err := erasureOps(er)
+		if err != nil {
+			continue // not noted by applyErasure
+		}
+		i, found := slices.BinarySearch(listed, e.Seq)
+		if !found || ops[i].person && e.Digest == "" {
+			continue
+		}
+		var changed bool
+		if e, changed = ops[i].apply(e, er.Identity, er.Seq); changed {
+			n = 1
+		}
+	}
+	return e, n, txn.Delete(pendingKey(gate, e.Seq))
+}
+
+// inferOps is what an erasure recorded before Rewrites did to the copies
+// the office holds: the person erased is the one id every covered copy not
+// yet rewritten names (as its person or a mention). When no single id is
+// (a lone visitor's registration names the visitor and a host), it
+// returns nil: the office cannot tell, and leaves them. Covered events not
+// held are not noted: they arrive as the gate has them.
+func inferOps(txn *badger.Txn, gate string, er Event) ([]uint64, []rewriteOp, error) {
+	listed, err := parseRanges(er.Covers)
+	if err != nil {
+		return nil, nil, nil
+	}
+	var (
+		held  []uint64
+		evs   []Event
+		names map[string]bool
+	)
+	for _, seq := range listed {
+		var e Event
+		if err := getJSON(txn, string(gateEventKey(gate, seq)), &e); errors.Is(err, errNotFound) || seq >= er.Seq {
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if e.Erased == er.Seq || e.MErased == er.Seq {
+			continue // already rewritten by it
+		}
+		these := map[string]bool{}
+		if e.Digest != "" && e.Erased == 0 {
+			these[e.Identity] = true
+		}
+		for _, m := range e.Mentions {
+			these[m] = true
+		}
+		if names == nil {
+			names = these
+		} else {
+			maps.DeleteFunc(names, func(id string, _ bool) bool { return !these[id] })
+		}
+		held, evs = append(held, seq), append(evs, e)
+	}
+	delete(names, er.Identity)
+	if len(names) != 1 {
+		return nil, nil, nil
+	}
+	ops := make([]rewriteOp, len(evs))
+	for id := range names {
+		for i, e := range evs {
+			ops[i] = opFor(e, id)
+		}
+	}
+	return held, ops, nil
+}
+
+// Verify checks gate's received chain whole, as the gate's VerifyChain
+// checks its own: every link and hash from seq 1, every digest of what is
+// not erased, and every erasure mark against the erasure that made it. It
+// returns how many events it checked, or a *ChainError.
+func (r *Received) Verify(gate string) (uint64, error) {
+	var n uint64
+	err := r.db.View(func(txn *badger.Txn) error {
+		prefix := []byte(keyGateEvent + gate + "/")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		defer it.Close()
+		erasures := newErasureCheck()
+		prev := ""
+		for it.Rewind(); it.Valid(); it.Next() {
+			key := it.Item().Key()
+			if len(key) != len(prefix)+8 {
+				continue // another gate whose name starts with this one's and a '/': none can
+			}
+			seq := binary.BigEndian.Uint64(key[len(prefix):])
+			var e Event
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+				return &ChainError{seq, "unreadable: " + err.Error()}
+			}
+			if err := checkLink(seq, e, evAnchor{Seq: n + 1, Prev: prev}); err != nil {
+				return err
+			}
+			if err := erasures.see(e); err != nil {
+				return err
+			}
+			prev = e.Hash
+			n++
+		}
+		return erasures.done(1)
+	})
+	return n, err
 }
