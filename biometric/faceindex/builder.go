@@ -3,7 +3,9 @@ package faceindex
 import (
 	"hash/maphash"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // builder assembles a fresh, compact index: for Load, and to compact and
@@ -121,14 +123,27 @@ func (b *builder) finish() (*builder, *snapshot) {
 		names:  b.names,
 		exc:    b.exc,
 	}
-	var buf Descriptor
 	if b.n >= 32 {
+		// Per worker, then added in worker order: the same sums for the
+		// same number of workers.
+		type sums struct{ sum, sum2 [128]float64 }
+		parts := make([]sums, workers(len(s.chunks)))
+		inParallel(len(s.chunks), len(parts), func(w, lo, hi int) {
+			var buf Descriptor
+			p := &parts[w]
+			for slot := uint32(lo) << chunkBits; slot < min(uint32(hi)<<chunkBits, uint32(b.n)); slot++ {
+				d := s.descriptor(slot, &buf)
+				for i, v := range d {
+					p.sum[i] += float64(v)
+					p.sum2[i] += float64(v) * float64(v)
+				}
+			}
+		})
 		var sum, sum2 [128]float64
-		for slot := range uint32(b.n) {
-			d := s.descriptor(slot, &buf)
-			for i, v := range d {
-				sum[i] += float64(v)
-				sum2[i] += float64(v) * float64(v)
+		for _, p := range parts {
+			for i := range sum {
+				sum[i] += p.sum[i]
+				sum2[i] += p.sum2[i]
 			}
 		}
 		var mean, spread [128]float64
@@ -141,13 +156,17 @@ func (b *builder) finish() (*builder, *snapshot) {
 		s.q = defaultQuantiser()
 	}
 	// Encode, keeping the two numbers of the bound to fit their grids.
+	// Each worker encodes whole chunks: no two write the same memory.
 	errs, corrs := make([]float64, b.n), make([]float64, b.n)
-	var codes [64]byte
-	for slot := range uint32(b.n) {
-		ch, off := s.chunks[slot>>chunkBits], int(slot&chunkMask)
-		errs[slot], corrs[slot] = s.q.encode(codes[:], s.descriptor(slot, &buf))
-		ch.setCodes(off, &codes)
-	}
+	inParallel(len(s.chunks), workers(len(s.chunks)), func(_, lo, hi int) {
+		var buf Descriptor
+		var codes [64]byte
+		for slot := uint32(lo) << chunkBits; slot < min(uint32(hi)<<chunkBits, uint32(b.n)); slot++ {
+			ch, off := s.chunks[slot>>chunkBits], int(slot&chunkMask)
+			errs[slot], corrs[slot] = s.q.encode(codes[:], s.descriptor(slot, &buf))
+			ch.setCodes(off, &codes)
+		}
+	})
 	step := max(1, b.n/4096)
 	var es, cs []float64
 	for i := 0; i < b.n; i += step {
@@ -167,4 +186,27 @@ func (b *builder) finish() (*builder, *snapshot) {
 	}
 	b.st.arena.trim()
 	return b, s
+}
+
+// workers is how many goroutines share a pass over n chunks: one per CPU
+// (a gate box has two to four), never more than there are chunks.
+func workers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n, 8)) }
+
+// inParallel runs f(w, lo, hi) for w workers over contiguous ranges of the
+// n chunks [lo, hi), and waits for them.
+func inParallel(n, w int, f func(w, lo, hi int)) {
+	if w <= 1 {
+		f(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range w {
+		lo, hi := n*i/w, n*(i+1)/w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i, lo, hi)
+		}()
+	}
+	wg.Wait()
 }
