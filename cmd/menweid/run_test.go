@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	if dir, ok := os.LookupEnv(anchorEnv); ok { // the test binary as the phone-open anchor server
+		os.Exit(serveAnchor(dir))
+	}
 	code := m.Run()
 	for _, f := range afterAll {
 		f()

@@ -96,6 +96,19 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithCompactL0OnClose(true)
 }
 
+// BadgerOptions are the Badger options Open uses for a store on dir with
+// key (nil = plaintext): synced writes, the store's small caches and, with
+// a key, encryption at rest with its rotation. Benchmarks open a bare Badger
+// with them for their anchors, so that anchor and store differ only in
+// what the store does on top.
+func BadgerOptions(dir string, key []byte) badger.Options {
+	opt := badgerOptions(dir, slog.New(slog.DiscardHandler))
+	if key != nil {
+		opt = opt.WithEncryptionKey(key).WithEncryptionKeyRotationDuration(10 * 24 * time.Hour)
+	}
+	return opt
+}
+
 // Open opens (or creates) the store.
 func Open(o Options) (*Store, error) {
 	if o.Log == nil {
