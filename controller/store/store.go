@@ -57,6 +57,8 @@ type Store struct {
 	log *slog.Logger
 	key []byte // the master key (nil: plaintext), for encrypted backups
 
+	touch touches // phones' last uses not yet written (phones.go)
+
 	// wmu serialises the write path (write) and guards subs: changes reach
 	// subscribers in the order they committed.
 	wmu  sync.Mutex
@@ -179,10 +181,14 @@ func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
 	}
+	var terr error
+	if !s.db.IsClosed() {
+		terr = s.flushTouches()
+	}
 	s.Log.Close()
 	err := s.db.Close()
 	s.db = nil
-	return err
+	return errors.Join(err, terr)
 }
 
 func getJSON(txn *badger.Txn, key string, v any) error {
