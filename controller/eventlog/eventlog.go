@@ -45,12 +45,10 @@ type appendResult struct {
 	err error
 }
 
-// Log is the durable, hash-chained event log. One write runs at a time:
+// Log is the durable, hash-chained event log. One goroutine appends:
 // concurrent Appends that arrive while a write is in progress are written
 // together in the next transaction, one fsync for the whole batch (group
-// commit). The writer goroutine writes what is queued; an Append that
-// finds no write in progress writes itself, with whatever is queued then,
-// so a lone writer pays no hand-off to the goroutine and back.
+// commit).
 type Log struct {
 	db      *badger.DB
 	log     *slog.Logger
@@ -62,10 +60,6 @@ type Log struct {
 	// enters reqs, and every request that did is written before stopped.
 	closing sync.RWMutex
 	closed  bool
-
-	// writing is held by whoever writes a batch (write): the writer
-	// goroutine or an Append that found it free (submit).
-	writing sync.Mutex
 
 	// pruning serialises Prune calls; appends never wait for it.
 	pruning sync.Mutex
@@ -142,26 +136,18 @@ func (w *Log) run() {
 	for {
 		select {
 		case r := <-w.reqs:
-			w.writeBatch(r)
+			w.write(w.collect(r))
 		case <-w.quit:
 			for {
 				select {
 				case r := <-w.reqs:
-					w.writeBatch(r)
+					w.write(w.collect(r))
 				default:
 					return
 				}
 			}
 		}
 	}
-}
-
-// writeBatch writes r and whatever is queued behind it, once no other
-// write is in progress.
-func (w *Log) writeBatch(r *appendReq) {
-	w.writing.Lock()
-	defer w.writing.Unlock()
-	w.write(w.collect(r))
 }
 
 // collect takes r and whatever else is already waiting.
@@ -320,15 +306,6 @@ func (w *Log) submit(ctx context.Context, r *appendReq) (Event, error) {
 	if w.closed {
 		w.closing.RUnlock()
 		return Event{}, ErrClosed
-	}
-	if w.writing.TryLock() {
-		// No write in progress: write r here with what is queued, as the
-		// writer goroutine would (Close waits: the read lock is held).
-		w.write(w.collect(r))
-		w.writing.Unlock()
-		w.closing.RUnlock()
-		res := <-r.done // written (buffered, sent by write)
-		return res.ev, res.err
 	}
 	select {
 	case w.reqs <- r:
