@@ -262,7 +262,8 @@ func (c *Controller) openSerial(b config.Bus) (io.ReadWriteCloser, error) {
 }
 
 func (c *Controller) busConfig(b config.Bus) osdp.BusConfig {
-	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log}
+	bc := osdp.BusConfig{Name: b.Name, Baud: b.Baud, PollInterval: b.PollInterval, ReplyTimeout: b.ReplyTimeout, Log: c.log,
+		IdleGap: min(cmp.Or(b.IdlePollGap, 10*time.Millisecond), cmp.Or(b.PollInterval, 50*time.Millisecond))}
 	for _, p := range b.PDs {
 		bc.PDs = append(bc.PDs, osdp.PDConfig{Addr: byte(*p.Address), Name: p.Name, SCBK: p.Key(),
 			Install: p.Install, Checksum: p.Checksum, StatusSCS15Quirk: p.LibosdpStatusQuirk})
@@ -428,7 +429,17 @@ func (c *Controller) supervise(ctx context.Context) {
 
 // pruneEvents applies the event log's retention.
 func (c *Controller) pruneEvents(ctx context.Context) {
-	n, err := c.store.Prune(ctx, eventlog.Retention{MaxAge: c.cfg.Events.MaxAge, MaxCount: c.cfg.Events.MaxCount}, c.now())
+	r := eventlog.Retention{MaxAge: c.cfg.Events.MaxAge, MaxCount: c.cfg.Events.MaxCount}
+	if c.cfg.Estate.Role == "gate" {
+		// Nothing leaves this gate before it is at the office.
+		up, err := c.store.UploadCursor(store.CursorEvents)
+		if err != nil {
+			c.log.Error("event retention: reading the upload cursor", "err", err)
+			return
+		}
+		r.KeepAfter = &up
+	}
+	n, err := c.store.Prune(ctx, r, c.now())
 	if err != nil {
 		c.log.Error("event retention", "err", err)
 		return

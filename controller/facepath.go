@@ -332,16 +332,50 @@ func (f faceIndex) Search(q [128]float32) FaceMatch {
 	return FaceMatch{Identity: r.Identity, Nearest: r.Nearest, Within: within, Distance: r.Distance, Reason: r.Reason}
 }
 
-// load fills the index in one pass (faster than Add one by one).
+// load fills the index in one pass (faster than Add one by one). The
+// store is read on a goroutine of its own, a batch at a time, while the
+// index takes in the batch before: reading (Badger's blocks decrypted and
+// decompressed, the vectors decoded) and indexing overlap on a box's two
+// cores.
 func (f faceIndex) load(s faceStore) (int, error) {
-	n := 0
+	const batch = 512
+	batches := make(chan []faceindex.Entry, 4)
+	stop := make(chan struct{})
 	var serr error
-	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
+	go func() {
+		defer close(batches)
+		buf := make([]faceindex.Entry, 0, batch)
+		send := func() bool {
+			select {
+			case batches <- buf:
+				buf = make([]faceindex.Entry, 0, batch)
+				return true
+			case <-stop:
+				return false
+			}
+		}
 		serr = s.Faces(func(r store.FaceRecord) bool {
-			n++
-			return yield(faceindex.Entry{Identity: r.Identity, ID: indexKey(r.Identity, r.ID), Descriptor: r.Vector})
+			buf = append(buf, faceindex.Entry{Identity: r.Identity, ID: indexKey(r.Identity, r.ID), Descriptor: r.Vector})
+			return len(buf) < batch || send()
 		})
+		if serr == nil && len(buf) > 0 {
+			send()
+		}
+	}()
+	n := 0
+	err := f.Index.Load(func(yield func(faceindex.Entry) bool) {
+		for b := range batches {
+			for _, e := range b {
+				n++
+				if !yield(e) {
+					return
+				}
+			}
+		}
 	})
+	close(stop)
+	for range batches { // the reader has stopped once its channel is closed
+	}
 	if err == nil {
 		err = serr
 	}

@@ -57,6 +57,9 @@ type (
 		Page(q EventQuery) (eventlog.Page, error)
 		Subscribe(buf int) (<-chan Event, func())
 		Prune(ctx context.Context, r eventlog.Retention, now time.Time) (uint64, error)
+		// UploadCursor is how far an estate's gate has uploaded its log
+		// (retention keeps what is after it).
+		UploadCursor(name string) (uint64, error)
 		Erase(ctx context.Context, identity, pseudonym, account string) (eventlog.EraseResult, error)
 		Ping(ctx context.Context) error // the writer is not stuck (Alive)
 	}

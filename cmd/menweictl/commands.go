@@ -44,6 +44,7 @@ var commands = []command{
 	{"consent list", "-id ID", consentList, false},
 	{"faces remove", "-id ID", faceRemove, false},
 	{"cert", "-host NAME[,NAME|IP...] -out DIR   (a self-signed HTTPS certificate for the gate box)", makeCert, true},
+	{"estate nkey", "-gate NAME -out DIR   (a gate's NKey: the seed file for the gate, the line for the office)", estateNKey, true},
 	{"accounts add", "-name NAME -role admin|guard   (password read from standard input)", accountAdd, true},
 	{"events", "[-limit N] [-after SEQ] [-kind K] [-door D] [-json]   (the newest N, newest last)", events, false},
 	{"events export", "-format jsonl|csv [-out FILE] [-kind K] [-door D] [-since T] [-until T]", exportEvents, false},

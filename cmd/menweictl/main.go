@@ -43,7 +43,7 @@ var storePaths struct {
 }
 
 // withoutStore are the commands that do not open the store.
-var withoutStore = map[string]bool{"cert": true, "store keygen": true, "store encrypt": true, "store rotate-key": true}
+var withoutStore = map[string]bool{"cert": true, "estate nkey": true, "store keygen": true, "store encrypt": true, "store rotate-key": true}
 
 type usageError struct{ msg string }
 
@@ -142,7 +142,7 @@ func run(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected %q", cmd.name, fs.Args())}
 	}
-	if cmd.name == "cert" || cmd.name == "store keygen" { // needs no store
+	if cmd.name == "cert" || cmd.name == "estate nkey" || cmd.name == "store keygen" { // needs no store
 		return action(nil)
 	}
 	dir, api := *storeDir, "http://127.0.0.1:8080"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nkeys"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -128,6 +129,28 @@ func TestCert(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the key is private")
 	_, err = ctl(t, dir, "cert")
 	assert.ErrorContains(t, err, "-host")
+}
+
+func TestEstateNKey(t *testing.T) {
+	dir := t.TempDir()
+	out, err := ctl(t, dir, "estate", "nkey", "-gate", "gate-3a", "-out", dir)
+	require.NoError(t, err, out)
+	file := filepath.Join(dir, "gate-3a.nk")
+	fi, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the seed is private")
+	seed, err := os.ReadFile(file)
+	require.NoError(t, err)
+	kp, err := nkeys.FromSeed(bytes.TrimSpace(seed))
+	require.NoError(t, err)
+	pub, err := kp.PublicKey()
+	require.NoError(t, err)
+	assert.Contains(t, out, "- { name: gate-3a, nkey: "+pub+" }")
+	assert.NotContains(t, out, string(bytes.TrimSpace(seed)), "the seed is never printed")
+	_, err = ctl(t, dir, "estate", "nkey", "-gate", "gate-3a", "-out", dir)
+	assert.ErrorContains(t, err, "exists", "a gate keeps its key")
+	_, err = ctl(t, dir, "estate", "nkey", "-gate", "Gate.3")
+	assert.ErrorContains(t, err, "-gate")
 }
 
 // A command that reads or changes a store never creates one: on a wrong

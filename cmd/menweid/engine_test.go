@@ -26,6 +26,7 @@ import (
 	"menwei/api"
 	"menwei/controller"
 	"menwei/controller/config"
+	"menwei/controller/door"
 	"menwei/devices/osdp"
 	"menwei/firmware-mocks/osdppd"
 )
@@ -324,6 +325,9 @@ func TestGuardOpenSaysWhatTheLockDid(t *testing.T) {
 	require.NoError(t, err)
 	g := startGateWith(t, gateSetup{pd: pd, seed: true})
 	g.waitOnline(false)
+	// The PD is reported online before its door records that its lock is:
+	// wait for that, so it is not taken for what the open did.
+	g.waitEvent("door.lock_online", func(e controller.Event) bool { return e.Kind == door.EventLockOnline })
 
 	open := func(want int) (map[string]any, []string) {
 		t.Helper()

@@ -30,6 +30,8 @@ type Options struct {
 	Ready    func(httpAddr string) // called once the API is listening
 	// Controller, for tests, is handed the controller once built.
 	Controller func(*controller.Controller)
+	// Store, for tests, is handed the store once open.
+	Store func(*store.Store)
 	// Notify and WatchdogInterval reach the service manager (sd_notify,
 	// $WATCHDOG_USEC); nil = systemd's (tests replace them).
 	Notify           notifier
@@ -74,6 +76,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			log.Error("closing store", "err", err)
 		}
 	}()
+	if o.Store != nil {
+		o.Store(st)
+	}
+	stopEstate, err := startEstate(ctx, cfg.Estate, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopEstate() // before the store closes
 	faces, err := controller.NewFaceIndex(cfg.Face)
 	if err != nil {
 		return err

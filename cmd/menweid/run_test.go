@@ -59,7 +59,8 @@ const testKey = "0102030405060708090a0b0c0d0e0f10"
 // pseudo-terminal, with Badger in a temp dir and the real HTTP API.
 type gate struct {
 	ctl   *controller.Controller
-	token string // bearer token of the test's admin account
+	st    *store.Store // the store menweid opened (set before it is ready)
+	token string       // bearer token of the test's admin account
 	t     *testing.T
 	pd    *osdppd.PD
 	url   string
@@ -225,7 +226,8 @@ func run(t *testing.T, cfg config.Config, pd *osdppd.PD, dir string, open func(c
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	go func() {
-		g.done <- Run(ctx, cfg, log, Options{OpenPort: open, Ready: func(a string) { ready <- a }, Controller: func(c *controller.Controller) { g.ctl = c }})
+		g.done <- Run(ctx, cfg, log, Options{OpenPort: open, Ready: func(a string) { ready <- a }, Controller: func(c *controller.Controller) { g.ctl = c },
+			Store: func(s *store.Store) { g.st = s }})
 	}()
 	select {
 	case a := <-ready:

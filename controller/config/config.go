@@ -2,10 +2,13 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -40,6 +43,9 @@ type Config struct {
 	Alerts       Alerts        `yaml:"alerts"`
 	Face         Face          `yaml:"face"`
 	Events       Events        `yaml:"events"`
+	// Estate joins this menweid to an estate of many gates (docs/estate.md);
+	// absent = a standalone gate.
+	Estate Estate `yaml:"estate"`
 
 	location *time.Location
 }
@@ -79,12 +85,162 @@ type Store struct {
 	KeyRotation time.Duration `yaml:"key_rotation"`
 }
 
+// Estate is this menweid's part in an estate of many gates: a gate whose
+// embedded NATS server is a leaf node of the office's, or the office
+// (docs/estate.md). Every link is TLS; each gate has its own NKey.
+type Estate struct {
+	// Role is gate or office; "" = no estate (every other field empty).
+	Role string `yaml:"role"`
+	// Gate is this gate's name (role gate): 1 to 32 of a-z, 0-9 and '-'.
+	Gate string `yaml:"gate"`
+	// OfficeURL is the office's leafnode listener, tls://host:port (role gate).
+	OfficeURL string `yaml:"office_url"`
+	// Listen is the office's leafnode listener (role office); "" = 0.0.0.0:7422.
+	Listen string `yaml:"listen"`
+	// StoreDir holds the embedded server's JetStream files; "" = <data_dir>/nats.
+	StoreDir string    `yaml:"store_dir"`
+	TLS      EstateTLS `yaml:"tls"`
+	// NKeySeedFile holds this gate's NKey seed (role gate), mode 0600.
+	NKeySeedFile string `yaml:"nkey_seed_file"`
+	// Gates are the gates the office accepts (role office), each with the
+	// public half of its NKey.
+	Gates []EstateGate `yaml:"gates"`
+}
+
+// EstateTLS are the estate link's TLS files (PEM).
+type EstateTLS struct {
+	CA   string `yaml:"ca"`   // role gate: the CA that signed the office's certificate
+	Cert string `yaml:"cert"` // role office: the leafnode listener's certificate
+	Key  string `yaml:"key"`  // role office: its key
+}
+
+// EstateGate is a gate the office accepts.
+type EstateGate struct {
+	Name string `yaml:"name"`
+	NKey string `yaml:"nkey"` // the gate's public NKey, U… (56 characters)
+}
+
+// Joined reports whether this menweid is part of an estate.
+func (e *Estate) Joined() bool { return e.Role != "" }
+
+// validGate: 1 to 32 of a-z, 0-9 and '-' (a NATS subject token).
+func validGate(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validUserNKey: a user public key as NKeys writes it, U and 55 more of
+// base32 (the server checks its checksum).
+func validUserNKey(s string) bool {
+	if len(s) != 56 || s[0] != 'U' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Estate) validate() error {
+	bad := fieldError
+	only := func(field, set, role string) error {
+		if set != "" {
+			return bad("estate."+field, "only for role %s", role)
+		}
+		return nil
+	}
+	switch e.Role {
+	case "":
+		if e.Gate != "" || e.OfficeURL != "" || e.Listen != "" || e.StoreDir != "" || e.TLS != (EstateTLS{}) || e.NKeySeedFile != "" || len(e.Gates) > 0 {
+			return bad("estate.role", "required when estate is configured: gate or office")
+		}
+		return nil
+	case "gate":
+		switch {
+		case e.Gate == "":
+			return bad("estate.gate", "required: this gate's name, such as gate-3a")
+		case !validGate(e.Gate):
+			return bad("estate.gate", "%q: 1 to 32 of a-z, 0-9 and -", e.Gate)
+		case e.OfficeURL == "":
+			return bad("estate.office_url", "required: the office's leafnode listener, tls://host:7422")
+		case e.TLS.CA == "":
+			return bad("estate.tls.ca", "required: the CA file that verifies the office's certificate")
+		case e.NKeySeedFile == "":
+			return bad("estate.nkey_seed_file", "required: the file with this gate's NKey seed (mode 0600)")
+		}
+		u, err := url.Parse(e.OfficeURL)
+		if err != nil || u.Scheme != "tls" || u.Host == "" || u.Port() == "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+			return bad("estate.office_url", "%q: tls://host:port (every link is TLS; no user in the URL: the gate signs with its NKey)", e.OfficeURL)
+		}
+		for _, f := range []struct{ field, v string }{{"listen", e.Listen}, {"tls.cert", e.TLS.Cert}, {"tls.key", e.TLS.Key}} {
+			if err := only(f.field, f.v, "office"); err != nil {
+				return err
+			}
+		}
+		if len(e.Gates) > 0 {
+			return bad("estate.gates", "only for role office (the gates it accepts)")
+		}
+	case "office":
+		switch {
+		case e.TLS.Cert == "" || e.TLS.Key == "":
+			return bad("estate.tls.cert", "required with estate.tls.key: the leafnode listener's certificate and key (every link is TLS)")
+		case len(e.Gates) == 0:
+			return bad("estate.gates", "at least one gate: its name and its public nkey")
+		}
+		if e.Listen != "" {
+			if _, p, err := net.SplitHostPort(e.Listen); err != nil || p == "" {
+				return bad("estate.listen", "%q: host:port, such as 0.0.0.0:7422", e.Listen)
+			} else if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return bad("estate.listen", "%q: the port must be 1…65535", e.Listen)
+			}
+		}
+		for _, f := range []struct{ field, v string }{{"gate", e.Gate}, {"office_url", e.OfficeURL}, {"tls.ca", e.TLS.CA}, {"nkey_seed_file", e.NKeySeedFile}} {
+			if err := only(f.field, f.v, "gate"); err != nil {
+				return err
+			}
+		}
+		names, keys := map[string]bool{}, map[string]string{}
+		for i, g := range e.Gates {
+			f := fmt.Sprintf("estate.gates[%d]", i)
+			switch {
+			case !validGate(g.Name):
+				return bad(f+".name", "%q: 1 to 32 of a-z, 0-9 and -", g.Name)
+			case names[g.Name]:
+				return bad(f+".name", "%q given twice", g.Name)
+			case !validUserNKey(g.NKey):
+				return bad(f+".nkey", "not a public user nkey (U followed by 55 of A-Z, 2-7; never the seed, which starts SU and stays on the gate)")
+			case keys[g.NKey] != "":
+				return bad(f+".nkey", "the same key as gate %s: each gate has its own", keys[g.NKey])
+			}
+			names[g.Name], keys[g.NKey] = true, g.Name
+		}
+	default:
+		return bad("estate.role", "%q: gate or office", e.Role)
+	}
+	return nil
+}
+
 // Bus is one RS-485 line with its OSDP peripheral devices.
 type Bus struct {
 	Name         string        `yaml:"name"`
 	Device       string        `yaml:"device"`        // serial device or pty link
 	Baud         int           `yaml:"baud"`          // 0 = 9600
 	PollInterval time.Duration `yaml:"poll_interval"` // 0 = 50ms
+	// IdlePollGap: while the line has nothing else to send, each PD is
+	// polled again this soon after its reply instead of every
+	// poll_interval, so a card is read within milliseconds (commands and
+	// due polls still go first, and every PD gets its turn). 0 = 10ms;
+	// set it to poll_interval to poll only every poll_interval.
+	IdlePollGap  time.Duration `yaml:"idle_poll_gap"`
 	ReplyTimeout time.Duration `yaml:"reply_timeout"` // 0 = 200ms
 	PDs          []PD          `yaml:"pds"`
 }
@@ -611,6 +767,17 @@ func (c *Config) setDefaults(baseDir string) {
 		}
 	}
 	c.Store.KeyFile = abs(c.Store.KeyFile)
+	if c.Estate.Joined() {
+		if c.Estate.StoreDir == "" {
+			c.Estate.StoreDir = filepath.Join(c.DataDir, "nats")
+		}
+		if c.Estate.Role == "office" && c.Estate.Listen == "" {
+			c.Estate.Listen = "0.0.0.0:7422"
+		}
+	}
+	c.Estate.StoreDir = abs(c.Estate.StoreDir)
+	c.Estate.TLS.CA, c.Estate.TLS.Cert, c.Estate.TLS.Key = abs(c.Estate.TLS.CA), abs(c.Estate.TLS.Cert), abs(c.Estate.TLS.Key)
+	c.Estate.NKeySeedFile = abs(c.Estate.NKeySeedFile)
 	for i := range c.Converters {
 		c.Converters[i].Device = abs(c.Converters[i].Device)
 	}
@@ -723,6 +890,9 @@ func (p *PD) checkFace(pf string, baud int) error {
 
 func (c *Config) validate() error {
 	bad := fieldError
+	if err := c.Estate.validate(); err != nil {
+		return err
+	}
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")
 	}
@@ -748,6 +918,8 @@ func (c *Config) validate() error {
 			return bad(f+".baud", "%d is not a standard rate (1200…230400)", b.Baud)
 		case b.PollInterval < 0:
 			return bad(f+".poll_interval", "%v: must not be negative (a duration such as 50ms; 0 = 50ms)", b.PollInterval)
+		case b.IdlePollGap < 0 || b.IdlePollGap > cmp.Or(b.PollInterval, 50*time.Millisecond):
+			return bad(f+".idle_poll_gap", "%v: from 1ms to the poll interval %v (0 = 10ms)", b.IdlePollGap, cmp.Or(b.PollInterval, 50*time.Millisecond))
 		case b.ReplyTimeout < 0:
 			return bad(f+".reply_timeout", "%v: must not be negative (a duration such as 200ms; 0 = 200ms)", b.ReplyTimeout)
 		case len(b.PDs) == 0:

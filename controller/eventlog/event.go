@@ -59,8 +59,14 @@ type Event struct {
 	// Covers, on a person.erased event, lists the seqs it pseudonymised
 	// ("12-15,20").
 	Covers string `json:"covers,omitempty"`
-	Prev   string `json:"prev"`
-	Hash   string `json:"hash"`
+	// Rewrites, on a person.erased event, says what it did to each seq
+	// Covers lists, in the same order: "p" (its own person), "m0.2" (the
+	// mentions at those positions), "pm1" (both). It lets the office
+	// rewrite its copies as the gate did without being told who the
+	// person was (erase.go). Erasures recorded before it have none.
+	Rewrites string `json:"rewrites,omitempty"`
+	Prev     string `json:"prev"`
+	Hash     string `json:"hash"`
 }
 
 // chainHash is SHA-256 over the previous hash and the event's JSON without

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,6 +16,10 @@ import (
 type Retention struct {
 	MaxAge   time.Duration // remove events older than this
 	MaxCount uint64        // keep at most this many of the newest events
+	// KeepAfter, when set, keeps every event with a greater seq whatever
+	// its age or the count: an estate's gate passes its upload cursor, so
+	// no event leaves the gate before it is at the office.
+	KeepAfter *uint64
 }
 
 // maxPruneTxn bounds the deletes in one pruning transaction, well inside
@@ -56,6 +61,10 @@ func (w *Log) Prune(ctx context.Context, r Retention, now time.Time) (removed ui
 	if r.MaxAge > 0 {
 		before = now.Add(-r.MaxAge)
 	}
+	keep := uint64(math.MaxUint64) // and never one above this
+	if r.KeepAfter != nil {
+		keep = *r.KeepAfter
+	}
 	// A transaction holds fewer than MaxBatchCount entries: the deletes and
 	// the anchor. Deletes carry no value, so the count is what binds.
 	chunk := max(1, min(maxPruneTxn, int(w.db.MaxBatchCount())-2))
@@ -68,7 +77,7 @@ func (w *Log) Prune(ctx context.Context, r Retention, now time.Time) (removed ui
 			more bool
 		)
 		err := w.whileOpen(func() (err error) {
-			n, more, err = w.pruneStep(chunk, upTo, before)
+			n, more, err = w.pruneStep(chunk, upTo, before, keep)
 			return err
 		})
 		removed += n
@@ -89,9 +98,10 @@ func (w *Log) Prune(ctx context.Context, r Retention, now time.Time) (removed ui
 }
 
 // pruneStep deletes up to max events from the tail in one transaction,
-// those with seq <= upTo or a Time before before, and moves the anchor past
-// them. more says there may be further events to remove.
-func (w *Log) pruneStep(max int, upTo uint64, before time.Time) (n uint64, more bool, err error) {
+// those with seq <= upTo or a Time before before, none above keep, and
+// moves the anchor past them. more says there may be further events to
+// remove.
+func (w *Log) pruneStep(max int, upTo uint64, before time.Time, keep uint64) (n uint64, more bool, err error) {
 	var next evAnchor
 	var broken error
 	err = w.db.Update(func(txn *badger.Txn) error {
@@ -113,7 +123,7 @@ func (w *Log) pruneStep(max int, upTo uint64, before time.Time) (n uint64, more 
 				broken = &ChainError{next.Seq, fmt.Sprintf("stray key %q", item.Key())}
 				break
 			}
-			if seq > upTo && before.IsZero() {
+			if seq > upTo && before.IsZero() || seq > keep {
 				break
 			}
 			var e Event

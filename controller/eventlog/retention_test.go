@@ -320,3 +320,25 @@ func TestPruneAndExportAfterClose(t *testing.T) {
 	_, err = s.Export(context.Background(), Query{}, "jsonl", io.Discard)
 	assert.ErrorIs(t, err, ErrClosed)
 }
+
+// An estate's gate keeps what has not reached the office yet, whatever
+// its age or the count.
+func TestPruneKeepsWhatIsNotUploaded(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	appendMinutes(t, s.Log, 100)
+	cursor := uint64(40)
+	removed, err := s.Prune(context.Background(), Retention{MaxCount: 10, MaxAge: time.Minute, KeepAfter: &cursor}, t0.Add(time.Hour*24))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(40), removed, "only the uploaded")
+	requireLog(t, s.Log, 41, 100)
+
+	none := uint64(0) // nothing uploaded yet: nothing goes
+	removed, err = s.Prune(context.Background(), Retention{MaxCount: 10, KeepAfter: &none}, t0)
+	require.NoError(t, err)
+	assert.Zero(t, removed)
+
+	removed, err = s.Prune(context.Background(), Retention{MaxCount: 10}, t0) // not joined: as before
+	require.NoError(t, err)
+	assert.Equal(t, uint64(50), removed)
+	requireLog(t, s.Log, 91, 100)
+}

@@ -31,6 +31,7 @@ const (
 	DoorModeSet       ChangeKind = "door.mode"   // Value: the door's mode
 	AccountPut        ChangeKind = "account.put" // Account
 	DevicePut         ChangeKind = "device.put"  // Device: a paired phone (new, or revoked)
+	// EstateCursorSet (estate.go): a replication cursor, this gate's own state.
 )
 
 // Change is one mutation of the store, as it was written: every write of
@@ -179,6 +180,8 @@ func (w *writer) apply(c Change) error {
 		err = setJSON(txn, keyAccount+c.Account.Name, c.Account)
 	case DevicePut:
 		err = setJSON(txn, keyDevice+c.Device.ID, c.Device)
+	case EstateCursorSet:
+		err = txn.Set([]byte(keyEstateCursor+c.ID), []byte(c.Value))
 	default:
 		err = fmt.Errorf("store: unknown change %q", c.Kind)
 	}

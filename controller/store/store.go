@@ -66,6 +66,8 @@ type Store struct {
 	nsub int
 	// repaired counts the empty files a crash left that the open removed.
 	repaired int
+	// received is the office's copy of its gates' logs (estate.go).
+	received *eventlog.Received
 }
 
 // Repaired is the number of empty files left by a crash inside Badger's
@@ -149,7 +151,7 @@ func Open(o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: open store %s: %w", o.Dir, err)
 	}
-	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired)}
+	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired), received: eventlog.OpenReceived(db)}
 	if err := s.upgrade(migrations); err != nil {
 		db.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -21,6 +22,14 @@ type BusConfig struct {
 	Baud int
 
 	PollInterval time.Duration // 0 = 50ms between POLLs to one PD
+	// IdleGap, when set, lets an idle line poll sooner: when no PD has a
+	// command or a poll due, an online PD that answered its last frame is
+	// polled again once IdleGap has passed since that reply, the one that
+	// has waited longest first. A card then waits for the next poll a few
+	// milliseconds instead of up to PollInterval, and no PD is starved:
+	// commands and due polls always go first, and idle polls go round the
+	// PDs in the order of their last replies. 0 = off (every PollInterval).
+	IdleGap time.Duration
 	// ReplyTimeout bounds the silence before a reply starts, counted from
 	// the end of our frame on the wire (spec §5.7: the reply delay bounds
 	// when a reply must start), and the silence between bytes of a reply
@@ -90,6 +99,9 @@ func (c *BusConfig) validate() error {
 	}
 	if c.Baud < 0 {
 		return fmt.Errorf("osdp: bus %q: negative baud %d", c.Name, c.Baud)
+	}
+	if c.IdleGap < 0 || c.IdleGap > c.PollInterval {
+		return fmt.Errorf("osdp: bus %s: idle gap %v: 0 (off) to the poll interval %v", c.Name, c.IdleGap, c.PollInterval)
 	}
 	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.ProbeWindow, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
 		if d < 0 {
@@ -173,8 +185,26 @@ func (b *Bus) Submit(addr byte, msg Message) (uint64, error) {
 		return 0, fmt.Errorf("osdp: pd %d: keyset: %w", addr, ErrNotSecure)
 	}
 	b.nextID++
-	p.queue = append(p.queue, &request{id: b.nextID, msg: msg})
-	return b.nextID, nil
+	r := &request{id: b.nextID, msg: msg}
+	if _, r.urgent = msg.(Out); r.urgent {
+		// A lock's OUT goes before the LED, buzzer and text commands
+		// queued for the PD (the last grant's feedback must not hold up
+		// this door), after the OUTs queued before it.
+		i := 0
+		for i < len(p.queue) && p.queue[i].urgent {
+			i++
+		}
+		p.queue = slices.Insert(p.queue, i, r)
+		return r.id, nil
+	}
+	p.queue = append(p.queue, r)
+	return r.id, nil
+}
+
+// urgent says whether p's next command is an OUT (Submit): a PD with one
+// goes before the others.
+func (b *Bus) urgent(p *pd) bool {
+	return p.phase == phaseOnline && p.out == nil && len(p.queue) > 0 && p.queue[0].urgent
 }
 
 // dueAt is when p next wants the bus.
@@ -194,12 +224,18 @@ func (b *Bus) Next(now time.Time) []byte {
 	var pick *pd
 	for i := range b.pds {
 		p := b.pds[(b.rr+i)%len(b.pds)]
-		if d := b.dueAt(p); !d.After(now) && (pick == nil || d.Before(b.dueAt(pick))) {
+		d := b.dueAt(p)
+		switch {
+		case d.After(now):
+		case pick == nil, b.urgent(p) && !b.urgent(pick), b.urgent(p) == b.urgent(pick) && d.Before(b.dueAt(pick)):
 			pick = p
 		}
 	}
 	if pick == nil {
-		return nil
+		if pick = b.idlePick(now); pick == nil {
+			return nil
+		}
+		pick.due = now // polled early: the line has nothing else to do
 	}
 	b.rr = (indexOf(b.pds, pick) + 1) % len(b.pds)
 	p := pick
@@ -220,6 +256,32 @@ func (b *Bus) Next(now time.Time) []byte {
 	}
 	b.busy = p
 	return p.out.raw
+}
+
+// idlePick is the PD to poll early on an idle line (IdleGap), or nil: an
+// online PD with nothing queued, whose last frame was answered at least
+// IdleGap ago; of those, the one whose regular poll is due soonest (the
+// one that has waited longest).
+func (b *Bus) idlePick(now time.Time) *pd {
+	if b.cfg.IdleGap == 0 {
+		return nil
+	}
+	var pick *pd
+	for _, p := range b.pds {
+		if !b.idleReady(p, now) {
+			continue
+		}
+		if pick == nil || p.due.Before(pick.due) {
+			pick = p
+		}
+	}
+	return pick
+}
+
+// idleReady says whether p may be polled early at now (see idlePick).
+func (b *Bus) idleReady(p *pd, now time.Time) bool {
+	return p.phase == phaseOnline && p.online && p.misses == 0 && p.out == nil && len(p.queue) == 0 &&
+		!p.lastValid.IsZero() && !now.Before(p.lastValid.Add(b.cfg.IdleGap))
 }
 
 func indexOf(pds []*pd, p *pd) int {
@@ -311,6 +373,11 @@ func (b *Bus) Wake(now time.Time) time.Time {
 	for _, p := range b.pds {
 		if d := b.dueAt(p); d.Before(w) {
 			w = d
+		}
+		if b.cfg.IdleGap > 0 && p.phase == phaseOnline && p.online && p.misses == 0 && p.out == nil && !p.lastValid.IsZero() {
+			if d := p.lastValid.Add(b.cfg.IdleGap); d.Before(w) {
+				w = d
+			}
 		}
 		if p.online {
 			if d := p.lastValid.Add(b.cfg.OfflineAfter); d.Before(w) {

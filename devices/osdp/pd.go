@@ -54,8 +54,9 @@ func (p phase) String() string {
 }
 
 type request struct {
-	id  uint64
-	msg Message
+	id     uint64
+	msg    Message
+	urgent bool // an OUT: before the other commands (Bus.Submit)
 }
 
 // inflight is the command on the wire, kept as bytes so a retry resends it

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"menwei/controller/config"
+	"menwei/controller/estate"
+	"menwei/controller/store"
+)
+
+// startEstate starts this menweid's part in its estate (docs/estate.md):
+// the embedded NATS server, and the gate's uploader or the office's
+// applier. stop stops them and waits (before the store closes). Without
+// an estate section it does nothing.
+func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (stop func(), err error) {
+	if !c.Joined() {
+		return func() {}, nil
+	}
+	log = log.With("part", "estate")
+	o := estate.ServerOptions{Role: estate.Role(c.Role), StoreDir: c.StoreDir, Log: log}
+	switch o.Role {
+	case estate.RoleGate:
+		if o.TLS, err = estate.GateTLS(c.TLS.CA); err != nil {
+			return nil, fmt.Errorf("estate.tls.ca: %w", err)
+		}
+		if o.Seed, err = estate.ReadSeed(c.NKeySeedFile); err != nil {
+			return nil, fmt.Errorf("estate.nkey_seed_file: %w", err)
+		}
+		o.Gate, o.OfficeURL = c.Gate, c.OfficeURL
+	case estate.RoleOffice:
+		if o.TLS, err = estate.OfficeTLS(c.TLS.Cert, c.TLS.Key); err != nil {
+			return nil, fmt.Errorf("estate.tls.cert: %w", err)
+		}
+		o.Listen = c.Listen
+		for _, g := range c.Gates {
+			o.Gates = append(o.Gates, estate.GateKey{Name: g.Name, NKey: g.NKey})
+		}
+	}
+	// JetStream's files are encrypted like the store (with a key kept in it).
+	if o.Key, err = st.EstateStreamKey(); err != nil {
+		return nil, err
+	}
+	srv, err := estate.StartServer(o)
+	if err != nil {
+		return nil, err
+	}
+	var run func(context.Context) error
+	switch o.Role {
+	case estate.RoleGate:
+		up, err := estate.NewUploader(estate.UploaderOptions{Gate: c.Gate, Conn: srv.Conn(), Events: st, Cursor: st, Log: log})
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		run = up.Run
+		log.Info("estate: a gate of the office", "gate", c.Gate, "office", c.OfficeURL)
+	case estate.RoleOffice:
+		off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Log: log})
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		run = off.Run
+		log.Info("estate: the office", "listen", srv.LeafAddr(), "gates", len(c.Gates))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Run returns only when ctx ends or the store failed; the gate goes
+		// on deciding either way, and the upload is tried again.
+		for {
+			err := run(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("estate replication stopped; starting it again in 10 s", "err", err)
+			select {
+			case <-time.After(10 * time.Second):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		srv.Close()
+	}, nil
+}

@@ -1,0 +1,245 @@
+//go:build linux
+
+package estate_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"menwei/controller/estate"
+	"menwei/controller/eventlog"
+	"menwei/controller/store"
+)
+
+// The child's settings, from its parent.
+const (
+	crashDirEnv    = "MENWEI_ESTATE_CRASH_DIR"
+	crashOfficeEnv = "MENWEI_ESTATE_CRASH_OFFICE"
+	crashCAEnv     = "MENWEI_ESTATE_CRASH_CA"
+	crashSeedEnv   = "MENWEI_ESTATE_CRASH_SEED"
+)
+
+// TestGateCrashChild is the gate TestKillingAGateDuringUploadLosesAndDuplicatesNothing
+// kills: it records events from two goroutines while its uploader sends
+// them to the office.
+func TestGateCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("the child of TestKillingAGateDuringUploadLosesAndDuplicatesNothing")
+	}
+	fail := func(what string, err error) {
+		fmt.Fprintf(os.Stderr, "crash child: %s: %v\n", what, err)
+		os.Exit(2)
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	if err != nil {
+		fail("open store", err)
+	}
+	tc, err := estate.GateTLS(os.Getenv(crashCAEnv))
+	if err != nil {
+		fail("tls", err)
+	}
+	seed, err := estate.ReadSeed(os.Getenv(crashSeedEnv))
+	if err != nil {
+		fail("seed", err)
+	}
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: "gate-k", StoreDir: filepath.Join(dir, "nats"),
+		TLS: tc, OfficeURL: "tls://" + os.Getenv(crashOfficeEnv), Seed: seed, ReconnectInterval: 50 * time.Millisecond})
+	if err != nil {
+		fail("server", err)
+	}
+	up, err := estate.NewUploader(estate.UploaderOptions{Gate: "gate-k", Conn: srv.Conn(), Events: st, Cursor: st,
+		Batch: 64, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	if err != nil {
+		fail("uploader", err)
+	}
+	go func() { fail("uploader stopped", up.Run(context.Background())) }()
+	for g := range 2 {
+		go func() {
+			for i := 0; ; i++ {
+				if _, err := st.Append(context.Background(), eventlog.Event{Kind: "access.granted", Door: fmt.Sprint("d", g), Identity: fmt.Sprint("r", i)}); err != nil {
+					fail("append", err)
+				}
+			}
+		}()
+	}
+	fmt.Println("ready")
+	time.Sleep(time.Minute) // the parent kills us long before
+	os.Exit(3)
+}
+
+// TestKillingAGateDuringUploadLosesAndDuplicatesNothing kills a recording,
+// uploading gate with SIGKILL, again and again, each time while the office
+// is receiving from it, then lets it finish: the office holds every event
+// of the gate's log once, and the chain verifies.
+func TestKillingAGateDuringUploadLosesAndDuplicatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	e := newEstate(t, "gate-k")
+	e.startOffice()
+	dir := t.TempDir()
+	seedFile := filepath.Join(t.TempDir(), "gate-k.nk")
+	require.NoError(t, os.WriteFile(seedFile, e.keys["gate-k"], 0o600))
+	r := e.officeSt.Received()
+	held := func() uint64 {
+		c, err := r.Chain("gate-k")
+		require.NoError(t, err)
+		return c.Received
+	}
+	for round := range 4 {
+		before := held()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestGateCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashOfficeEnv+"="+e.listen, crashCAEnv+"="+e.pki.CAFile, crashSeedEnv+"="+seedFile)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(out).ReadString('\n')
+		require.NoError(t, err, "round %d: the child did not start", round)
+		require.Equal(t, "ready\n", line)
+		// Kill it while it uploads: after the office has taken more from
+		// it, at a random moment of the next stretch.
+		require.Eventually(t, func() bool { return held() > before+100 }, 30*time.Second, time.Millisecond, "round %d", round)
+		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond) // where it dies, not an assertion
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		err = cmd.Wait()
+		require.Error(t, err)
+		t.Logf("round %d: killed with %d events at the office", round, held())
+	}
+	// The gate comes back for good and finishes.
+	g := e.startGate("gate-k", dir, "")
+	head := g.head(t)
+	n, err := g.st.VerifyChain()
+	require.NoError(t, err, "the gate's own log survived the kills")
+	require.Equal(t, head, n)
+	e.arrived(g, head)
+	c, err := r.Chain("gate-k")
+	require.NoError(t, err)
+	assert.Equal(t, head, c.Verified)
+	assert.GreaterOrEqual(t, e.streamMsgs(), head, "repeats in the stream are allowed; at the office they are not")
+	t.Logf("%d events, %d messages in the stream, %d at the office", head, e.streamMsgs(), c.Received)
+}
+
+// The office child's settings.
+const (
+	officeDirEnv    = "MENWEI_ESTATE_OFFICE_CRASH_DIR"
+	officeListenEnv = "MENWEI_ESTATE_OFFICE_CRASH_LISTEN"
+	officeCertEnv   = "MENWEI_ESTATE_OFFICE_CRASH_CERT"  // cert and key files, space-separated
+	officeGatesEnv  = "MENWEI_ESTATE_OFFICE_CRASH_GATES" // name=nkey, space-separated
+)
+
+// TestOfficeCrashChild is the office TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing
+// kills: its server, its store and its applier.
+func TestOfficeCrashChild(t *testing.T) {
+	dir := os.Getenv(officeDirEnv)
+	if dir == "" {
+		t.Skip("the child of TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing")
+	}
+	fail := func(what string, err error) {
+		fmt.Fprintf(os.Stderr, "office crash child: %s: %v\n", what, err)
+		os.Exit(2)
+	}
+	var cert, key string
+	fmt.Sscan(os.Getenv(officeCertEnv), &cert, &key)
+	tc, err := estate.OfficeTLS(cert, key)
+	if err != nil {
+		fail("tls", err)
+	}
+	var gates []estate.GateKey
+	for _, f := range strings.Fields(os.Getenv(officeGatesEnv)) {
+		name, nkey, _ := strings.Cut(f, "=")
+		gates = append(gates, estate.GateKey{Name: name, NKey: nkey})
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+	if err != nil {
+		fail("open store", err)
+	}
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleOffice, StoreDir: filepath.Join(dir, "nats"), TLS: tc,
+		Listen: os.Getenv(officeListenEnv), Gates: gates})
+	if err != nil {
+		fail("server", err)
+	}
+	off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Batch: 32})
+	if err != nil {
+		fail("office", err)
+	}
+	go func() { fail("office stopped", off.Run(context.Background())) }()
+	fmt.Println("ready")
+	time.Sleep(time.Minute) // the parent kills us long before
+	os.Exit(3)
+}
+
+// TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing kills the
+// office with SIGKILL while two gates upload to it, again and again, then
+// runs it for good: it holds every event of both gates once, and both
+// chains verify.
+func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	e := newEstate(t, "gate-a", "gate-b")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	e.listen = ln.Addr().String() // the office's port, the same in every life
+	ln.Close()
+	var gateEnv []string
+	for _, g := range e.gates {
+		gateEnv = append(gateEnv, g.Name+"="+g.NKey)
+	}
+	a := e.startGate("gate-a", t.TempDir(), "")
+	b := e.startGate("gate-b", t.TempDir(), "")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, g := range []*gateT{a, b} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					g.append(t, 10)
+				}
+			}
+		})
+	}
+	for round := range 4 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestOfficeCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), officeDirEnv+"="+e.officeDir, officeListenEnv+"="+e.listen,
+			officeCertEnv+"="+e.pki.CertFile+" "+e.pki.KeyFile, officeGatesEnv+"="+strings.Join(gateEnv, " "))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(out).ReadString('\n')
+		require.NoError(t, err, "round %d: the office did not start", round)
+		require.Equal(t, "ready\n", line)
+		// Kill it once both gates have sent it more, while it applies.
+		from := a.up.Uploaded() + b.up.Uploaded()
+		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 30*time.Second, time.Millisecond, "round %d", round)
+		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond) // where it dies, not an assertion
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		require.Error(t, cmd.Wait())
+		t.Logf("round %d: killed with gates' cursors at %d and %d", round, a.up.Uploaded(), b.up.Uploaded())
+	}
+	close(stop)
+	wg.Wait()
+	e.startOffice() // for good, on the same files and port
+	e.arrived(a, a.head(t))
+	e.arrived(b, b.head(t))
+	t.Logf("%d + %d events, %d messages in the stream", a.head(t), b.head(t), e.streamMsgs())
+}
