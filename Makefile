@@ -20,7 +20,7 @@ MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
 PHOTOS := $(CACHE)/photos
 PHOTO_FILES := $(foreach n,1 2 3 4 5 6,$(PHOTOS)/sample$(n).jpg)
 
-.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean deb test-deb
+.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean deb test-deb bench-report
 
 ## deps: Debian packages (installed only when missing)
 deps:
@@ -141,3 +141,8 @@ bench:
 
 clean:
 	rm -rf bin data dist
+
+## bench-report: every benchmarked row of docs/performance.md with its anchor, alternated in the same
+## session (anchor, subject, three rounds, medians), as a markdown table with the machine (bench/report)
+bench-report: deps models photos
+	$(GO) run ./bench/report

@@ -212,6 +212,30 @@ func TestPhoneOpensDoor(t *testing.T) {
 	assert.NotContains(t, kinds, controller.KindUnlocked)
 }
 
+// http.opens_per_minute is the per-phone limit the API applies: with 2, a
+// phone's third open within the minute is refused (429) and opens nothing.
+func TestPhoneOpenLimitFromConfig(t *testing.T) {
+	pd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g := startGateWith(t, gateSetup{pd: pd, seed: true, opens: 2})
+	g.waitOnline(false)
+	waitOut(t, g.pd, osdp.OutPermOffAbort)
+	status, body := g.post("/api/v1/residents/li-wei/pairing", map[string]any{})
+	require.Equal(t, http.StatusCreated, status, body)
+	var pr struct {
+		Token string `json:"token"`
+	}
+	require.Equal(t, http.StatusCreated, g.call(http.MethodPost, "/api/v1/pair", "", map[string]any{"code": body["code"], "name": "phone"}, &pr))
+	device := "Device " + pr.Token
+	for i := range 2 {
+		require.Equal(t, http.StatusOK, g.call(http.MethodPost, "/api/v1/doors/main-gate/open", device, nil, nil), "open %d", i+1)
+	}
+	before := g.headSeq()
+	assert.Equal(t, http.StatusTooManyRequests, g.call(http.MethodPost, "/api/v1/doors/main-gate/open", device, nil, nil))
+	kinds, _ := g.kindsAfter(before)
+	assert.NotContains(t, kinds, controller.KindGranted, "a refused request is not judged")
+}
+
 func TestMetricsAndReadiness(t *testing.T) {
 	g := startGate(t, osdppd.Config{}, "")
 	g.waitOnline(false)

@@ -115,7 +115,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	srv := &http.Server{
 		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
 			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
-			SecureCookies: cfg.HTTP.Cert != "", Timezone: zoneName(cfg.Timezone)}).Handler(),
+			SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	if dir, ok := os.LookupEnv(anchorEnv); ok { // the test binary as the phone-open anchor server
+		os.Exit(serveAnchor(dir))
+	}
 	code := m.Run()
 	for _, f := range afterAll {
 		f()
@@ -87,6 +90,7 @@ type gateSetup struct {
 	door   string    // another door, YAML list item(s) under doors:
 	main   string    // more YAML lines of the main-gate door (indented 4)
 	tls    [2]string // certificate and key files: HTTPS
+	opens  int       // http.opens_per_minute (0 = the default, 10)
 	// beforeRun runs on the store before menweid opens it.
 	beforeRun func(*store.Store)
 	// line, when set, puts the PD on a half-duplex line paced at this
@@ -131,7 +135,7 @@ func startGateWith(t *testing.T, gs gateSetup) *gate {
 	pdYAML := gs.pdYAML
 	yaml := fmt.Sprintf(`
 data_dir: %s
-http: { listen: "127.0.0.1:0", cert: "%s", key: "%s" }
+http: { listen: "127.0.0.1:0", cert: "%s", key: "%s", opens_per_minute: %d }
 buses:
   - name: gate
     device: %s
@@ -151,7 +155,7 @@ doors:
 %s
 %s
 %s
-`, dir, gs.tls[0], gs.tls[1], device, baud, pdYAML, gs.main, gs.door, gs.extra)
+`, dir, gs.tls[0], gs.tls[1], gs.opens, device, baud, pdYAML, gs.main, gs.door, gs.extra)
 	cfg, err := config.Parse([]byte(yaml), dir)
 	require.NoError(t, err)
 

@@ -65,6 +65,9 @@ type HTTP struct {
 	// Secure flag). `menweictl cert` makes a self-signed pair for a gate box.
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+	// OpensPerMinute is how many door-open requests one paired phone may
+	// make in a minute (api.Options.OpensPerMinute); 0 = 10.
+	OpensPerMinute int `yaml:"opens_per_minute"`
 }
 
 // Store is the embedded Badger store.
@@ -892,6 +895,9 @@ func (c *Config) validate() error {
 	}
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")
+	}
+	if c.HTTP.OpensPerMinute < 0 {
+		return bad("http.opens_per_minute", "%d: must not be negative (a whole number of opens a minute per phone; 0 = 10)", c.HTTP.OpensPerMinute)
 	}
 	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 {
 		return bad("buses", "at least one bus (or Wiegand converter) is needed")

@@ -148,6 +148,8 @@ func TestParseConfigErrorsSayFieldFormAndLine(t *testing.T) {
 		{"scalar for a mapping", strings.Replace(goodConfig, "lock: { pd: r1, output: 0 }", "lock: r1", 1), "doors[0].lock", "a set of fields (name: value) expected", 12},
 		{"unknown field", afterDevice("speed: 9600"), "buses[0].speed", "the fields in buses[0] are name, device, baud, poll_interval, idle_poll_gap, reply_timeout, pds", 5},
 		{"negative count", "events: { max_count: -1 }\n" + goodConfig, "events.max_count", "a whole number, 0 or more", 1},
+		{"negative opens", "http: { opens_per_minute: -1 }\n" + goodConfig, "http.opens_per_minute", "must not be negative (a whole number of opens a minute per phone", 1},
+		{"word for opens", "http: { opens_per_minute: many }\n" + goodConfig, "http.opens_per_minute", "a whole number", 1},
 		{"word for a float", goodConfig + "face: { threshold: high }\n", "face.threshold", "a number such as 0.5", 13},
 		{"bad time zone", goodConfig + "timezone: Mars/Olympus\n", "timezone", "a name such as Asia/Shanghai", 13},
 		{"short retention", goodConfig + "events:\n  max_age: 10m\n", "events.max_age", "a duration such as 8760h", 14},

@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -132,6 +134,7 @@ func (s *Store) DeviceByToken(token string) (Device, error) {
 	if err != nil || d.Revoked || subtle.ConstantTimeCompare(sum(token), d.Secret) != 1 {
 		return Device{}, ErrNotFound
 	}
+	s.lastUse(&d)
 	return d, nil
 }
 
@@ -161,22 +164,108 @@ func (s *Store) Devices(identity string) ([]Device, error) {
 			}
 		})
 	})
+	for i := range out {
+		s.lastUse(&out[i])
+	}
 	slices.SortFunc(out, func(a, b Device) int { return a.Created.Compare(b.Created) })
 	return out, err
 }
 
+// touchEvery is how often a phone's last use is written. A use less than
+// touchEvery (by the callers' clock) after the last write is kept in memory
+// and written with the first use after it, or at Close; Devices and
+// DeviceByToken report it meanwhile, so what they return is the same as if
+// every use were written at once. A phone-open so costs no synced write of
+// its own besides its decision event (the access record, synced before the
+// answer); a crash can lose only last uses not yet written (when a phone
+// was last used, as the console shows it), never an event.
+const touchEvery = time.Second
+
+// touches are the last uses not yet written (see touchEvery).
+type touches struct {
+	mu      sync.Mutex
+	pending map[string]time.Time // device id → its last use, not yet written
+	written time.Time            // the callers' time of the last write
+}
+
+// lastUse gives d the last use recorded for it and not yet written.
+func (s *Store) lastUse(d *Device) {
+	s.touch.mu.Lock()
+	defer s.touch.mu.Unlock()
+	if at, ok := s.touch.pending[d.ID]; ok && !d.Revoked {
+		d.LastUsed = at
+	}
+}
+
 // TouchDevice records that a phone was used at a time (its LastUsed). A
-// revoked device is not touched.
+// revoked device is not touched. Uses are written at most every touchEvery
+// (see there); an unknown device is ErrNotFound at once.
 func (s *Store) TouchDevice(id string, at time.Time) error {
-	return s.write(func(w *writer) error {
-		var d Device
-		if err := getJSON(w.txn, keyDevice+id, &d); err != nil {
-			return err
+	var d Device
+	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyDevice+id, &d) }); err != nil {
+		return err
+	}
+	if d.Revoked {
+		return nil
+	}
+	at = at.UTC()
+	s.touch.mu.Lock()
+	if s.touch.pending == nil {
+		s.touch.pending = map[string]time.Time{}
+	}
+	s.touch.pending[id] = at
+	var batch map[string]time.Time
+	if since := at.Sub(s.touch.written); since >= touchEvery || since < 0 {
+		batch, s.touch.written = maps.Clone(s.touch.pending), at
+	}
+	s.touch.mu.Unlock()
+	return s.writeTouches(batch)
+}
+
+// writeTouches writes the last uses in batch in one transaction and then
+// forgets those not touched again meanwhile. A device revoked or removed
+// since is left as it is.
+func (s *Store) writeTouches(batch map[string]time.Time) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	err := s.write(func(w *writer) error {
+		for id, at := range batch {
+			var d Device
+			err := getJSON(w.txn, keyDevice+id, &d)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if d.Revoked {
+				continue
+			}
+			d.LastUsed = at
+			if err := w.apply(Change{Kind: DevicePut, ID: d.Identity, Device: &d}); err != nil {
+				return err
+			}
 		}
-		if d.Revoked {
-			return nil
-		}
-		d.LastUsed = at.UTC()
-		return w.apply(Change{Kind: DevicePut, ID: d.Identity, Device: &d})
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.touch.mu.Lock()
+	defer s.touch.mu.Unlock()
+	for id, at := range batch {
+		if s.touch.pending[id].Equal(at) {
+			delete(s.touch.pending, id)
+		}
+	}
+	return nil
+}
+
+// flushTouches writes every last use not yet written (Close calls it).
+func (s *Store) flushTouches() error {
+	s.touch.mu.Lock()
+	batch := maps.Clone(s.touch.pending)
+	s.touch.mu.Unlock()
+	return s.writeTouches(batch)
 }

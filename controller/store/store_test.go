@@ -2,9 +2,11 @@ package store
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -206,6 +208,63 @@ func TestImportFaces(t *testing.T) {
 	var got []FaceRecord
 	require.NoError(t, s.Faces(func(r FaceRecord) bool { got = append(got, r); return true }))
 	assert.Equal(t, []FaceRecord{f}, got)
+}
+
+// Uses of a phone less than touchEvery after the last written one are
+// kept in memory: Devices and DeviceByToken report the latest at once, Close
+// writes it (a reopened store has it), and a revocation in between wins.
+func TestTouchDeviceCoalesces(t *testing.T) {
+	dir := t.TempDir()
+	s := openTestStore(t, dir)
+	require.NoError(t, s.PutIdentity(Identity{ID: "r1", Kind: policy.Resident, Name: "李伟"}))
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	pair := func() (Device, string) {
+		code, _, err := s.NewPairingCode("r1", "admin", now)
+		require.NoError(t, err)
+		d, token, err := s.Pair(code, "phone", now)
+		require.NoError(t, err)
+		return d, token
+	}
+	d1, token := pair()
+	d2, _ := pair()
+	stored := func(id string) time.Time { // what Badger holds, not the memory
+		var d Device
+		require.NoError(t, s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyDevice+id, &d) }))
+		return d.LastUsed
+	}
+	require.NoError(t, s.TouchDevice(d1.ID, now))
+	assert.Equal(t, now, stored(d1.ID), "the first use is written")
+	later := now.Add(300 * time.Millisecond)
+	require.NoError(t, s.TouchDevice(d1.ID, later))
+	require.NoError(t, s.TouchDevice(d2.ID, later))
+	assert.Equal(t, now, stored(d1.ID), "within touchEvery: not written yet")
+	got, err := s.DeviceByToken(token)
+	require.NoError(t, err)
+	assert.Equal(t, later, got.LastUsed, "DeviceByToken reports the latest use")
+	ds, err := s.Devices("r1")
+	require.NoError(t, err)
+	for _, d := range ds {
+		assert.Equal(t, later, d.LastUsed, d.ID)
+	}
+	require.NoError(t, s.RevokeDevice(d2.ID))
+	ds, _ = s.Devices("r1")
+	i := slices.IndexFunc(ds, func(d Device) bool { return d.ID == d2.ID })
+	require.GreaterOrEqual(t, i, 0)
+	assert.True(t, ds[i].Revoked)
+	assert.True(t, ds[i].LastUsed.IsZero(), "revoked: the pending use is not reported")
+
+	require.NoError(t, s.Close())
+	s = openTestStore(t, dir)
+	assert.Equal(t, later, stored(d1.ID), "Close wrote the pending use")
+	assert.True(t, stored(d2.ID).IsZero(), "the revoked phone was not touched")
+	var d Device
+	require.NoError(t, s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyDevice+d2.ID, &d) }))
+	assert.True(t, d.Revoked, "the revocation stands")
+
+	// A use touchEvery after the last write is written at once, with the
+	// others pending.
+	require.NoError(t, s.TouchDevice(d1.ID, later.Add(touchEvery)))
+	assert.Equal(t, later.Add(touchEvery), stored(d1.ID))
 }
 
 // A phone's last use is recorded; moving the resident out removes their
