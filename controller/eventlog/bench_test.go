@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,9 +24,16 @@ var benchKey = func() []byte {
 
 // openBenchDB opens a Badger database the way store.Store opens menweid's,
 // on the real disk: synced writes, its options, encrypted.
+//
+// MENWEI_BENCH_PLAINTEXT=1 opens it without encryption: the anchor of
+// what encryption at rest costs, run alternately with the default.
 func openBenchDB(b *testing.B) *badger.DB {
 	b.Helper()
-	db, err := badger.Open(storeOptions(b.TempDir()).WithEncryptionKey(benchKey).WithEncryptionKeyRotationDuration(10 * 24 * time.Hour))
+	opt := storeOptions(b.TempDir()).WithEncryptionKey(benchKey).WithEncryptionKeyRotationDuration(10 * 24 * time.Hour)
+	if os.Getenv("MENWEI_BENCH_PLAINTEXT") != "" {
+		opt = storeOptions(b.TempDir())
+	}
+	db, err := badger.Open(opt)
 	if err != nil {
 		b.Fatal(err)
 	}
