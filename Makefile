@@ -144,5 +144,8 @@ clean:
 
 ## bench-report: every benchmarked row of docs/performance.md with its anchor, alternated in the same
 ## session (anchor, subject, three rounds, medians), as a markdown table with the machine (bench/report)
+## The face-search anchor is FAISS from Debian (python3-faiss; PyPI is not assumed), run by the system python3.
 bench-report: deps models photos
-	$(GO) run ./bench/report
+	@dpkg -s python3-faiss >/dev/null 2>&1 || { echo "installing python3-faiss (the face-search anchor)"; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-faiss; }
+	PATH=/usr/local/go/bin:/usr/bin:$$PATH $(GO) run ./bench/report
