@@ -2,8 +2,6 @@ package controller
 
 import (
 	"context"
-	"io"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"menwei/controller/config"
 	"menwei/controller/policy"
 	"menwei/controller/store"
 	"menwei/firmware-mocks/osdppd"
@@ -21,7 +18,7 @@ import (
 // goroutine is stuck (here in a decision that does not return), so that the
 // service watchdog stops being fed and the process is restarted.
 func TestAliveNamesAStuckGoroutine(t *testing.T) {
-	cfg, err := config.Parse([]byte(`
+	c, s, pdEnd := pipeController(t, `
 buses:
   - name: b
     device: /dev/null
@@ -30,19 +27,10 @@ doors:
   - name: gate
     readers: [{ pd: gate-r }]
     lock: { pd: gate-r, output: 0 }
-`), t.TempDir())
-	require.NoError(t, err)
-	s, err := store.Open(store.Options{InMemory: true})
-	require.NoError(t, err)
-	defer s.Close()
+`)
 	require.NoError(t, s.PutIdentity(store.Identity{ID: "li", Kind: policy.Resident, Name: "Li Wei"}))
 	require.NoError(t, s.AddCredential(store.Credential{Kind: policy.Card, Key: "1:1", Identity: "li"}))
 	pd, err := osdppd.New(osdppd.Config{Addr: 1})
-	require.NoError(t, err)
-
-	cpEnd, pdEnd := net.Pipe()
-	c, err := New(Options{Config: cfg, Store: s,
-		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) { return cpEnd, nil }})
 	require.NoError(t, err)
 	c.beatStale = 300 * time.Millisecond
 	stuck, release := make(chan struct{}), make(chan struct{})

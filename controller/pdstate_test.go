@@ -77,7 +77,7 @@ func nakISTAT(ctx context.Context, rw io.ReadWriter, pd *osdppd.PD, n int, seen 
 // A NAKed ISTAT is asked again, so the door contact becomes known without
 // waiting for it to change.
 func TestISTATRetriedAfterNAK(t *testing.T) {
-	cfg, err := config.Parse([]byte(`
+	c, s, pdEnd := pipeController(t, `
 buses:
   - name: b
     device: /dev/null
@@ -87,12 +87,7 @@ doors:
     readers: [{ pd: lobby-r }]
     lock: { pd: lobby-r, output: 0 }
     contact: { pd: lobby-r, input: 0 }
-`), t.TempDir())
-	require.NoError(t, err)
-	s, err := store.Open(store.Options{InMemory: true})
-	require.NoError(t, err)
-	defer s.Close()
-
+`)
 	pd, err := osdppd.New(osdppd.Config{Addr: 3})
 	require.NoError(t, err)
 	require.NoError(t, pd.SetInput(0, true)) // the door stands open from the start
@@ -102,11 +97,6 @@ doors:
 	rep, _, err := osdp.Decode(pd.Handle(poll))
 	require.NoError(t, err)
 	require.Equal(t, byte(osdp.ReplyISTATR), rep.Code)
-
-	cpEnd, pdEnd := net.Pipe()
-	c, err := New(Options{Config: cfg, Store: s,
-		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) { return cpEnd, nil }})
-	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -131,6 +121,23 @@ doors:
 		}
 	}
 	assert.Equal(t, 1, online, "learned while online, not by reconnecting: %v", kinds(evs))
+}
+
+// pipeController is a Controller of the configuration yaml on an
+// in-memory store, its one bus on a pipe: the PD's end is returned for an
+// emulated PD to answer on. The store closes with the test.
+func pipeController(t *testing.T, yaml string) (*Controller, *store.Store, net.Conn) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml), t.TempDir())
+	require.NoError(t, err)
+	s, err := store.Open(store.Options{InMemory: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	cpEnd, pdEnd := net.Pipe()
+	c, err := New(Options{Config: cfg, Store: s,
+		OpenPort: func(config.Bus) (io.ReadWriteCloser, error) { return cpEnd, nil }})
+	require.NoError(t, err)
+	return c, s, pdEnd
 }
 
 func must[T any](v T, err error) T {

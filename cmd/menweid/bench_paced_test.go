@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,9 +112,5 @@ buses:
 		lat = append(lat, time.Since(at))
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1e3 }
-	b.ReportMetric(p(0.5), "p50-ms")
-	b.ReportMetric(p(0.99), "p99-ms")
-	b.ReportMetric(p(1), "max-ms")
+	reportLatency(b, lat)
 }

@@ -124,12 +124,17 @@ doors:
 		}
 	}
 	b.StopTimer()
+	reportLatency(b, lat)
+	b.ReportMetric(0, "ns/op")
+}
+
+// reportLatency sorts lat and reports its p50, p99 and max in milliseconds.
+func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1e3 }
 	b.ReportMetric(p(0.5), "p50-ms")
 	b.ReportMetric(p(0.99), "p99-ms")
 	b.ReportMetric(p(1), "max-ms")
-	b.ReportMetric(0, "ns/op")
 }
 
 // menweidEnv names a menweid binary the benchmarks run instead of building
