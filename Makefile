@@ -20,7 +20,7 @@ MODEL_FILES := $(MODELS)/dlib_face_recognition_resnet_model_v1.dat \
 PHOTOS := $(CACHE)/photos
 PHOTO_FILES := $(foreach n,1 2 3 4 5 6,$(PHOTOS)/sample$(n).jpg)
 
-.PHONY: demo test deps models photos build vet lint-openapi screenshots fuzz bench clean deb test-deb bench-report
+.PHONY: demo demo-estate test deps models photos build vet lint-openapi screenshots fuzz bench clean deb test-deb bench-report
 
 ## deps: Debian packages (installed only when missing)
 deps:
@@ -126,6 +126,11 @@ screenshots: deps models photos
 ## demo: menweid with an embedded Badger store under ./data and emulated terminals on pseudo-terminals
 demo: build models photos
 	@bash cmd/menwei-emu/demo.sh
+
+## demo-estate: an estate on this machine (docs/estate.md): the property office and two gates, three
+## menweids under ./data-estate linked by their embedded NATS servers, the gates with emulated terminals
+demo-estate: build models photos
+	@bash cmd/menwei-emu/demo-estate.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 30s)
 FUZZTIME ?= 30s

@@ -899,8 +899,10 @@ func (c *Config) validate() error {
 	if c.HTTP.OpensPerMinute < 0 {
 		return bad("http.opens_per_minute", "%d: must not be negative (a whole number of opens a minute per phone; 0 = 10)", c.HTTP.OpensPerMinute)
 	}
-	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 {
-		return bad("buses", "at least one bus (or Wiegand converter) is needed")
+	// The property office of an estate may have no terminal of its own: it
+	// manages the directory and watches the gates.
+	if len(c.Buses) == 0 && len(c.Converters) == 0 && len(c.Fingerprints) == 0 && c.Estate.Role != "office" {
+		return bad("buses", "at least one bus (or Wiegand converter) is needed (only an estate's office, estate.role: office, may have none)")
 	}
 	pds := map[string]*PD{}
 	busNames := map[string]bool{}

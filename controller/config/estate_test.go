@@ -46,6 +46,13 @@ func TestParseConfigEstate(t *testing.T) {
 	assert.Equal(t, "0.0.0.0:7422", c.Estate.Listen)
 	assert.Equal(t, "/etc/menwei/office.pem", c.Estate.TLS.Cert)
 	assert.Len(t, c.Estate.Gates, 2)
+
+	// The office needs no terminal of its own; a gate does.
+	c, err = Parse([]byte("data_dir: data\n"+officeEstate), "/etc/menwei")
+	require.NoError(t, err, "an office without buses")
+	assert.Empty(t, c.Buses)
+	_, err = Parse([]byte("data_dir: data\n"+gateEstate), "/etc/menwei")
+	require.ErrorContains(t, err, "buses: at least one bus")
 }
 
 func TestParseConfigEstateErrorsNameTheField(t *testing.T) {
