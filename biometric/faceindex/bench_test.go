@@ -1,6 +1,7 @@
 package faceindex
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -177,7 +178,27 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		b.ReportMetric(perDesc, "B/desc")
 	})
-	// As the controller does today: one Add per descriptor.
+	// Read back from a snapshot file (in memory: the decoding and the
+	// checks, not the disk), as a controller starts when its store's
+	// faces have not changed since the snapshot.
+	b.Run("100k/snapshot", func(b *testing.B) {
+		x, _ := New(Config{})
+		if err := x.Load(slices.Values(entries)); err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := x.WriteSnapshot(&buf); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+		for b.Loop() {
+			y, _ := New(Config{})
+			if err := y.ReadSnapshot(bytes.NewReader(buf.Bytes())); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// One Add per descriptor.
 	b.Run("100k/add-loop", func(b *testing.B) {
 		for b.Loop() {
 			x, _ := New(Config{})
