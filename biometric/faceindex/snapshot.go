@@ -390,4 +390,3 @@ func (e *errReader) get(v any) {
 		}
 	}
 }
-
