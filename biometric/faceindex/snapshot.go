@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // A snapshot file is the index as it is in memory, so that a controller
@@ -29,21 +30,36 @@ const (
 // file's content.
 var ErrBadSnapshot = errors.New("faceindex: bad snapshot")
 
-// frozen is what a snapshot file holds: a published snapshot and the ids
-// of its slots.
-type frozen struct {
+// Frozen is the index as it was when Freeze was called, to be written as
+// a snapshot file. It holds no copy (published slots never change) and no
+// lock: writers and searches go on while it is written.
+type Frozen struct {
 	s       *snapshot
 	pages   [][]byte
 	fitLive int
 }
 
-// WriteSnapshot writes the index as it is now. Writers wait until it is
-// written (a writer fills the last block of codes in place); searches do
-// not wait at all.
-func (x *Index) WriteSnapshot(w io.Writer) error {
+// Freeze captures the index as it is now, in constant time.
+func (x *Index) Freeze() *Frozen {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	f := frozen{s: x.snap.Load(), pages: x.st.arena.pages, fitLive: x.fitLive}
+	f := &Frozen{s: x.snap.Load(), pages: slices.Clone(x.st.arena.pages), fitLive: x.fitLive}
+	// The last page grows in place past what is published; its published
+	// part does not change.
+	if k := len(f.pages); k > 0 {
+		f.pages[k-1] = slices.Clip(f.pages[k-1])
+	}
+	return f
+}
+
+// Len is the number of descriptors in the frozen index.
+func (f *Frozen) Len() int { return f.s.live }
+
+// WriteSnapshot writes the index as it is now (Freeze, then Write).
+func (x *Index) WriteSnapshot(w io.Writer) error { return x.Freeze().Write(w) }
+
+// Write writes the snapshot file.
+func (f *Frozen) Write(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if err := f.write(bw); err != nil {
 		return err
@@ -51,7 +67,26 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 	return bw.Flush()
 }
 
-func (f *frozen) write(w io.Writer) error {
+// publishedCodes returns the code blocks of a chunk's first m slots. A
+// last block that is not full is shared with slots a writer may be
+// filling: only the published slots' bytes are copied from it (the rest
+// are zero).
+func publishedCodes(ch *chunk, m int) (full, last []byte) {
+	full = ch.codes[:(m>>blockBits)*blockBytes]
+	if r := m & blockMask; r != 0 {
+		blk := ch.block(m - 1)
+		last = make([]byte, blockBytes)
+		for i := range r {
+			p := position(i)
+			for k := range codeRows {
+				last[k*blockSize+p] = blk[k*blockSize+p]
+			}
+		}
+	}
+	return full, last
+}
+
+func (f *Frozen) write(w io.Writer) error {
 	s := f.s
 	ew := errWriter{w: w}
 	ew.bytes([]byte(snapMagic))
@@ -63,7 +98,9 @@ func (f *frozen) write(w io.Writer) error {
 	ew.put(uint64(f.fitLive))
 	for ci, ch := range s.chunks {
 		m := min(chunkCap, s.n-ci<<chunkBits)
-		ew.bytes(ch.codes[:blocks(m)*blockBytes])
+		full, last := publishedCodes(ch, m)
+		ew.bytes(full)
+		ew.bytes(last)
 		ew.bytes(ch.aux[:2*m])
 		ew.bytes(ch.vals[:m*packedSize])
 		ew.put(ch.ident[:m])

@@ -177,3 +177,31 @@ func FuzzReadSnapshot(f *testing.F) {
 		x.RemoveIdentity("fuzz")
 	})
 }
+
+// A frozen index is written while writers go on (-race checks that the
+// writer reads nothing a writer writes): the file is the index as it was
+// at Freeze.
+func TestFrozenWhileWriting(t *testing.T) {
+	entries := population(11, 1000+17, 1, 0.1) // a last block not full
+	x := mustNew(t, Config{}, entries)
+	fz := x.Freeze()
+	r := rand.New(rand.NewPCG(12, 12))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			_ = x.Add("later", "later-"+string(rune('A'+i%26))+string(rune('a'+i/26)), randUnit(r))
+			if i%7 == 0 {
+				x.Remove(entries[i].ID)
+			}
+		}
+	}()
+	var buf bytes.Buffer
+	require.NoError(t, fz.Write(&buf))
+	<-done
+	y := mustRead(t, buf.Bytes())
+	assert.Equal(t, len(entries), y.Len())
+	for _, e := range entries[:50] {
+		assert.Equal(t, bruteForce(y.cfg, entries, e.Descriptor), y.Search(e.Descriptor))
+	}
+}
