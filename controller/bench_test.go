@@ -117,7 +117,7 @@ func BenchmarkLoadFaces100k(b *testing.B) {
 		require.NoError(b, err)
 		c := &Controller{store: s, faces: idx}
 		t0 := time.Now()
-		got, err := c.loadFaces()
+		got, _, err := c.loadFaces()
 		d := time.Since(t0)
 		require.NoError(b, err)
 		if got != n {

@@ -42,6 +42,9 @@ type Options struct {
 	// leaves descriptor-mode terminals only.
 	Faces    FaceIndex
 	Embedder FaceEmbedder
+	// FaceSnapshot is the file that keeps the face index between starts
+	// (facesnap.go); "" = rebuild it from the store at every start.
+	FaceSnapshot string
 }
 
 type pdKey struct {
@@ -90,9 +93,10 @@ type Controller struct {
 	alerts   *alerts.Watcher
 	alarms   *alarms.Book // open alarms, read from the log (its own locks)
 
-	faces   FaceIndex    // safe for concurrent use
-	embed   FaceEmbedder // safe for concurrent use (one dlib worker behind a queue)
-	unknown unknownFaces // recent strangers (its own lock)
+	faces   FaceIndex      // safe for concurrent use
+	embed   FaceEmbedder   // safe for concurrent use (one dlib worker behind a queue)
+	snaps   *faceSnapshots // the face index's file; nil = none
+	unknown unknownFaces   // recent strangers (its own lock)
 	metrics *metrics
 	fingers *fingers.Manager
 	// ctxMu guards ctx: Run's context, for callbacks from other goroutines.
@@ -149,6 +153,11 @@ func New(o Options) (*Controller, error) {
 	// Subscribed before the faces are loaded, so that no face written
 	// meanwhile is missed (one written during the load is added twice:
 	// the index replaces a face by its id).
+	if fi, ok := o.Faces.(faceIndex); ok && o.FaceSnapshot != "" {
+		if ft, ok := o.Store.(faceTokens); ok {
+			c.snaps = newFaceSnapshots(o.FaceSnapshot, ft, fi.Index, o.Log)
+		}
+	}
 	c.stopFeed = o.Store.SubscribeChanges(c.followChange)
 	built := false
 	defer func() {
@@ -158,11 +167,11 @@ func New(o Options) (*Controller, error) {
 	}()
 	if c.faces != nil {
 		start := time.Now()
-		n, err := c.loadFaces()
+		n, from, err := c.loadFaces()
 		if err != nil {
 			return nil, fmt.Errorf("controller: load faces: %w", err)
 		}
-		c.log.Info("face index loaded", "descriptors", n, "took", time.Since(start).Round(time.Millisecond))
+		c.log.Info("face index loaded", "descriptors", n, "from", from, "took", time.Since(start).Round(time.Millisecond))
 	}
 	c.buses, c.ports = newRuntime(o.Config)
 	for _, b := range o.Config.Buses {
@@ -360,6 +369,9 @@ func (c *Controller) Run(ctx context.Context) error {
 				c.log.Error("fingerprint modules stopped", "err", err)
 			}
 		}()
+	}
+	if c.snaps != nil {
+		wg.Go(func() { c.snaps.run(ctx) })
 	}
 	wg.Add(2)
 	go func() {

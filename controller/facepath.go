@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -57,14 +58,26 @@ const (
 	ReasonFaceDisabled = "face_matching_unavailable"
 )
 
-// loadFaces fills the index from the store.
-func (c *Controller) loadFaces() (int, error) {
-	if fi, ok := c.faces.(faceIndex); ok {
-		return fi.load(c.store)
+// loadFaces fills the index: from its snapshot file when that is the
+// index of the store's faces (facesnap.go), else from the store, and then
+// the snapshot is written again in the background. from says which.
+func (c *Controller) loadFaces() (n int, from string, err error) {
+	if c.snaps != nil {
+		err := c.snaps.read()
+		if err == nil {
+			return c.snaps.index.Len(), "snapshot", nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			c.log.Info("face index snapshot not used: rebuilding the index from the store", "reason", err)
+		}
+		c.snaps.rebuilt() // write one once the index is built
 	}
-	n := 0
+	if fi, ok := c.faces.(faceIndex); ok {
+		n, err := fi.load(c.store)
+		return n, "store", err
+	}
 	var addErr error
-	err := c.store.Faces(func(f store.FaceRecord) bool {
+	err = c.store.Faces(func(f store.FaceRecord) bool {
 		if addErr = c.faces.Add(f.Identity, f.ID, f.Vector); addErr != nil {
 			return false
 		}
@@ -74,7 +87,7 @@ func (c *Controller) loadFaces() (int, error) {
 	if err == nil {
 		err = addErr
 	}
-	return n, err
+	return n, "store", err
 }
 
 // EnrollFace computes the descriptor of the only face in a photo (JPEG or
@@ -158,9 +171,12 @@ func (c *Controller) followChange(ch store.Change) {
 			c.metrics.faceIndexErrors.Inc()
 			c.log.Error("face stored but not indexed", "identity", ch.Face.Identity, "face", ch.Face.ID, "err", err)
 		}
+		if c.snaps != nil {
+			c.snaps.changed()
+		}
 	case store.FacesDeleted, store.IdentityDeleted:
-		if c.faces != nil {
-			c.faces.RemoveIdentity(ch.ID)
+		if c.faces != nil && c.faces.RemoveIdentity(ch.ID) > 0 && c.snaps != nil {
+			c.snaps.forget() // no file keeps a removed face
 		}
 	case store.SchedulePut, store.HolidayPut, store.HolidayDeleted:
 		select {

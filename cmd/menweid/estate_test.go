@@ -18,7 +18,7 @@ import (
 
 // freePort is a loopback port free a moment ago (the office's config names
 // its port; 0 is not a port an installer writes).
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()

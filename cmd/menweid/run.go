@@ -88,7 +88,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	copts := controller.Options{Config: cfg, Store: st, OpenPort: o.OpenPort, Log: log, Faces: faces}
+	copts := controller.Options{Config: cfg, Store: st, OpenPort: o.OpenPort, Log: log, Faces: faces,
+		// The face index between starts (encrypted; rebuilt from the store
+		// whenever it is not the index of the store's faces).
+		FaceSnapshot: filepath.Join(cfg.DataDir, "faceindex.snap")}
 	if cfg.Face.Models != "" {
 		e, err := face.Open(face.Config{ModelDir: cfg.Face.Models, MaxBytes: cfg.Face.MaxPhoto})
 		if err != nil {

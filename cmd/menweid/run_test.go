@@ -209,7 +209,8 @@ func seedN(tb testing.TB, s *store.Store, n int) {
 	for i := range n {
 		id := fmt.Sprintf("r%05d", i)
 		ids = append(ids, store.Identity{ID: id, Kind: policy.Resident, Name: "Resident " + id})
-		creds = append(creds, store.Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: id})
+		// 26-bit cards number 0-65535 within a facility.
+		creds = append(creds, store.Credential{Kind: policy.Card, Key: fmt.Sprintf("%d:%d", 1+i/65536, i%65536), Identity: id})
 	}
 	require.NoError(tb, s.Import(ids, creds))
 }

@@ -107,7 +107,14 @@ func (s *Store) write(f func(w *writer) error) error {
 	var w *writer
 	err := s.db.Update(func(txn *badger.Txn) error {
 		w = &writer{txn: txn}
-		return f(w)
+		if err := f(w); err != nil {
+			return err
+		}
+		if w.faces {
+			_, err := newFaceToken(txn) // facetoken.go
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -124,6 +131,7 @@ func (s *Store) write(f func(w *writer) error) error {
 type writer struct {
 	txn     *badger.Txn
 	changes []Change
+	faces   bool // a face was added or removed: the face token changes
 }
 
 // apply writes one change in the transaction. It is the only code that
@@ -139,6 +147,7 @@ func (w *writer) apply(c Change) error {
 	case IdentityPut:
 		err = setJSON(txn, keyIdentity+c.Identity.ID, c.Identity)
 	case IdentityDeleted:
+		w.faces = w.faces || len(faceKeys(txn, c.ID)) > 0
 		err = deleteIdentity(txn, c.ID)
 	case CredentialPut:
 		err = setJSON(txn, credKey(c.Credential.Kind, c.Credential.Key), c.Credential)
@@ -151,11 +160,14 @@ func (w *writer) apply(c Change) error {
 		}
 		err = txn.Set([]byte(keyInside+c.ID), v)
 	case FacePut:
+		w.faces = true
 		if err = consented(txn, c.Face.Identity, policy.Face); err == nil {
 			err = txn.Set([]byte(keyFace+c.Face.Identity+"/"+c.Face.ID), encodeVector(c.Face.Vector))
 		}
 	case FacesDeleted:
-		err = deleteKeys(txn, faceKeys(txn, c.ID))
+		keys := faceKeys(txn, c.ID)
+		w.faces = w.faces || len(keys) > 0
+		err = deleteKeys(txn, keys)
 	case TemplatePut:
 		if err = consented(txn, c.Template.Identity, policy.Finger); err == nil {
 			err = setJSON(txn, string(fingerKey(c.Template.Slot)), c.Template)
