@@ -35,7 +35,7 @@ import (
 
 // Real go-face with the real dlib models and real photos (the npm packages
 // `make test` fetches into .cache).
-func cachePath(t *testing.T, sub string) string {
+func cachePath(t testing.TB, sub string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("..", "..", ".cache", sub))
 	require.NoError(t, err)
@@ -51,7 +51,7 @@ var (
 	embedErr  error
 )
 
-func testEmbedder(t *testing.T) *face.Embedder {
+func testEmbedder(t testing.TB) *face.Embedder {
 	models := cachePath(t, "models")
 	embedOnce.Do(func() {
 		embedder, embedErr = face.Open(face.Config{ModelDir: models})
@@ -64,7 +64,7 @@ func testEmbedder(t *testing.T) *face.Embedder {
 }
 
 // people cuts two different faces out of a group photo.
-func people(t *testing.T) (a, b image.Image) {
+func people(t testing.TB) (a, b image.Image) {
 	group, err := os.ReadFile(filepath.Join(cachePath(t, "photos"), "sample1.jpg"))
 	require.NoError(t, err)
 	faces, err := testEmbedder(t).Faces(context.Background(), group)
@@ -102,7 +102,7 @@ func transformed(m image.Image) image.Image {
 	return out
 }
 
-func jpegOf(t *testing.T, m image.Image, q int) []byte {
+func jpegOf(t testing.TB, m image.Image, q int) []byte {
 	var buf bytes.Buffer
 	require.NoError(t, jpeg.Encode(&buf, m, &jpeg.Options{Quality: q}))
 	return buf.Bytes()
@@ -111,7 +111,7 @@ func jpegOf(t *testing.T, m image.Image, q int) []byte {
 // faceTerminal is an emulated face terminal (the PD pc) that sends what a
 // real one sends: in JPEG mode a crop of the face the embedder finds,
 // capped at facepd.FitsAt9600 as on a 9600-baud line, not the whole scene.
-func faceTerminal(t *testing.T, mode facepd.Mode, pc osdppd.Config) *facepd.Terminal {
+func faceTerminal(t testing.TB, mode facepd.Mode, pc osdppd.Config) *facepd.Terminal {
 	t.Helper()
 	e := testEmbedder(t)
 	term, err := facepd.New(facepd.Config{Mode: mode, PD: pc, MaxBytes: facepd.FitsAt9600,
