@@ -97,7 +97,9 @@ func (s *faceSnapshots) read() error {
 		if err != nil {
 			return fmt.Errorf("decrypt: %w", err)
 		}
-		return s.index.ReadSnapshot(r)
+		ra := newReadAhead(r)
+		defer ra.Close()
+		return s.index.ReadSnapshot(ra)
 	})
 	if err != nil {
 		return err
@@ -261,4 +263,79 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		d.Close()
 	}
+}
+
+// readAhead reads its source on a goroutine of its own, a buffer ahead of
+// its reader: the snapshot is decrypted on one core while the other
+// decodes it.
+type readAhead struct {
+	full  chan []byte // read from the source, in order
+	empty chan []byte // given back by the reader
+	stop  chan struct{}
+	done  chan struct{}
+	buf   []byte // the buffer being read, whole
+	cur   []byte // what is left of it
+	err   error  // the source's error, after full is closed
+}
+
+const readAheadBuf = 1 << 20
+
+func newReadAhead(src io.Reader) *readAhead {
+	r := &readAhead{full: make(chan []byte, 3), empty: make(chan []byte, 4), stop: make(chan struct{}), done: make(chan struct{})}
+	for range 4 {
+		r.empty <- make([]byte, readAheadBuf)
+	}
+	go func() {
+		defer close(r.done)
+		defer close(r.full)
+		for {
+			var buf []byte
+			select {
+			case buf = <-r.empty:
+			case <-r.stop:
+				return
+			}
+			n, err := io.ReadFull(src, buf[:cap(buf)])
+			if n > 0 {
+				select {
+				case r.full <- buf[:n]:
+				case <-r.stop:
+					return
+				}
+			}
+			if err != nil {
+				if err != io.ErrUnexpectedEOF && err != io.EOF {
+					r.err = err
+				}
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (r *readAhead) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.buf != nil {
+			r.empty <- r.buf[:cap(r.buf)] // never blocks: it has room for every buffer
+			r.buf = nil
+		}
+		buf, ok := <-r.full
+		if !ok {
+			if r.err != nil {
+				return 0, r.err
+			}
+			return 0, io.EOF
+		}
+		r.buf, r.cur = buf, buf
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// Close stops the goroutine and waits for it.
+func (r *readAhead) Close() {
+	close(r.stop)
+	<-r.done
 }

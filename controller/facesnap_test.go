@@ -3,12 +3,15 @@ package controller
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -190,4 +193,29 @@ func TestFaceSnapshotRefusesAChangedFile(t *testing.T) {
 		assert.Equal(t, "r0003", c.faces.Search(vectorOf(3)).Identity, name)
 		c.Close()
 	}
+}
+
+// readAhead gives its reader exactly the source's bytes, then the source's
+// error or EOF, and stops when closed early.
+func TestReadAhead(t *testing.T) {
+	src := make([]byte, 3*readAheadBuf+12345)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	r := newReadAhead(bytes.NewReader(src))
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, src, got)
+	r.Close()
+
+	r = newReadAhead(io.MultiReader(bytes.NewReader(src[:100]), iotest.ErrReader(errors.New("disk"))))
+	got, err = io.ReadAll(r)
+	assert.EqualError(t, err, "disk")
+	assert.Equal(t, src[:100], got)
+	r.Close()
+
+	r = newReadAhead(bytes.NewReader(src))
+	_, err = r.Read(make([]byte, 10))
+	require.NoError(t, err)
+	r.Close() // with buffers still full
 }
