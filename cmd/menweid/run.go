@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -107,6 +108,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return err
 	}
 	defer ctl.Close() // before the store closes (deferred after it, so run first)
+	setMemoryLimit(cfg.MemoryLimitMiB, faces, log)
 	if o.Controller != nil {
 		o.Controller(ctl)
 	}
@@ -217,3 +219,30 @@ func zoneName(configured string) string {
 	}
 	return ""
 }
+
+// setMemoryLimit sets the Go runtime's soft memory limit: memory_limit_mib,
+// or when that is 0, 64 MiB plus one and a half times what the face index
+// holds (about 580 bytes a face). The collector then works harder before
+// the daemon's Go memory passes it instead of doubling the heap (a memtable
+// flush allocates in bursts), which bounds the peak on a box of 512 MB.
+// It is a soft limit: live memory above it is kept (the collector does
+// not spend more than about half the CPU trying). GOMEMLIMIT, when set,
+// wins.
+func setMemoryLimit(mib int, faces controller.FaceIndex, log *slog.Logger) {
+	if v := os.Getenv("GOMEMLIMIT"); v != "" {
+		log.Info("go memory limit from GOMEMLIMIT", "limit", v)
+		return
+	}
+	if mib == 0 {
+		n := 0
+		if l, ok := faces.(interface{ Len() int }); ok {
+			n = l.Len()
+		}
+		mib = 64 + n*faceindexBytes*3/2>>20
+	}
+	debug.SetMemoryLimit(int64(mib) << 20)
+	log.Info("go memory limit", "mib", mib)
+}
+
+// faceindexBytes is what the face index holds per face (docs/performance.md).
+const faceindexBytes = 584

@@ -30,8 +30,14 @@ import (
 // defaults named in the comments; see docs/config.md.
 type Config struct {
 	DataDir string `yaml:"data_dir"` // "" = ./data
-	HTTP    HTTP   `yaml:"http"`
-	Store   Store  `yaml:"store"`
+	// MemoryLimitMiB is the Go runtime's soft memory limit in MiB (the
+	// garbage collector works harder as the daemon's Go memory nears it,
+	// so the peak stays bounded on a small box); 0 = 64 MiB plus room for
+	// the face index (docs/config.md). The GOMEMLIMIT environment
+	// variable, when set, overrides it.
+	MemoryLimitMiB int   `yaml:"memory_limit_mib"`
+	HTTP           HTTP  `yaml:"http"`
+	Store          Store `yaml:"store"`
 	// Timezone for schedules and holidays, e.g. Asia/Shanghai; "" = Local.
 	Timezone   string      `yaml:"timezone"`
 	Buses      []Bus       `yaml:"buses"`
@@ -892,6 +898,9 @@ func (c *Config) validate() error {
 	bad := fieldError
 	if err := c.Estate.validate(); err != nil {
 		return err
+	}
+	if c.MemoryLimitMiB < 0 {
+		return bad("memory_limit_mib", "%d: must not be negative (0 = automatic)", c.MemoryLimitMiB)
 	}
 	if (c.HTTP.Cert == "") != (c.HTTP.Key == "") {
 		return bad("http.cert", "give both cert and key, or neither")

@@ -60,6 +60,7 @@ func TestParseConfigErrorsNameTheField(t *testing.T) {
 	}{
 		{"unknown field", "buses:\n  - name: gate\n    devise: x\n", "field devise not found"},
 		{"no buses", "doors: []\n", "buses: at least one bus"},
+		{"memory limit", "memory_limit_mib: -5\n" + goodConfig, "memory_limit_mib: -5: must not be negative"},
 		{"bad baud", strings.Replace(goodConfig, "device: tty-gate", "device: tty-gate\n    baud: 12345", 1), "buses[0].baud: 12345"},
 		{"no address", strings.Replace(goodConfig, "address: 101", "", 1), "buses[0].pds[0].address: required"},
 		{"address range", strings.Replace(goodConfig, "address: 101", "address: 127", 1), "buses[0].pds[0].address: 127 out of range"},
