@@ -27,6 +27,10 @@ void on_jpeg_error(j_common_ptr cinfo) {
 	std::longjmp(f->jump, 1);
 }
 
+// Warnings (a truncated file, corrupt data libjpeg can step over) are not
+// printed on the daemon's stderr: the photo is judged by what is found in it.
+void quiet(j_common_ptr) {}
+
 void set_err(char *dst, int n, const char *what, const char *msg) {
 	std::snprintf(dst, n, "%s: %.120s", what, msg);
 }
@@ -52,6 +56,7 @@ int mw_detect(void *det, const uint8_t *data, unsigned long len, int scale_num, 
 	jpeg_fail fail;
 	cinfo.err = jpeg_std_error(&fail.pub);
 	fail.pub.error_exit = on_jpeg_error;
+	fail.pub.output_message = quiet;
 	dlib::array2d<dlib::rgb_pixel> img;
 	if (setjmp(fail.jump)) {
 		jpeg_destroy_decompress(&cinfo);
@@ -105,6 +110,7 @@ int mw_crop(const uint8_t *data, unsigned long len, int x0, int y0, int x1, int 
 	din.err = jpeg_std_error(&fail.pub);
 	cout.err = din.err;
 	fail.pub.error_exit = on_jpeg_error;
+	fail.pub.output_message = quiet;
 	bool din_made = false, cout_made = false;
 	std::vector<unsigned char> rgb;
 	if (setjmp(fail.jump)) {

@@ -87,3 +87,36 @@ func TestDetectAndCropJPEG(t *testing.T) {
 	assert.Equal(t, image.Rect(0, 0, 120, 67), m.Bounds())
 	assert.False(t, errors.Is(err, ErrNotImage))
 }
+
+// FuzzDetectAndCrop: whatever the bytes and the region, libjpeg's errors
+// come back as errors (no crash in the C side) and a crop is a JPEG of at
+// most the region's size.
+func FuzzDetectAndCrop(f *testing.F) {
+	m := image.NewRGBA(image.Rect(0, 0, 48, 40))
+	for i := range m.Pix {
+		m.Pix[i] = byte(i * 13)
+	}
+	var buf bytes.Buffer
+	require.NoError(f, jpeg.Encode(&buf, m, &jpeg.Options{Quality: 80}))
+	f.Add(buf.Bytes(), int16(0), int16(0), int16(48), int16(40), uint8(4))
+	f.Add(buf.Bytes()[:100], int16(-5), int16(3), int16(20), int16(90), uint8(8))
+	f.Add([]byte{0xff, 0xd8, 0xff}, int16(1), int16(1), int16(2), int16(2), uint8(1))
+	det, err := newDetector()
+	require.NoError(f, err)
+	f.Cleanup(det.close)
+	f.Fuzz(func(t *testing.T, b []byte, x0, y0, x1, y1 int16, scale uint8) {
+		if len(b) == 0 {
+			return
+		}
+		_, _, _ = det.detect(b, 1+int(scale)%8)
+		r := image.Rect(int(x0), int(y0), int(x1), int(y1))
+		out, err := cropJPEG(b, r, 90)
+		if err != nil {
+			return
+		}
+		c, err := jpeg.DecodeConfig(bytes.NewReader(out))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, c.Width, r.Dx())
+		assert.LessOrEqual(t, c.Height, r.Dy())
+	})
+}
