@@ -183,8 +183,12 @@ func StartServer(o ServerOptions) (*Server, error) {
 			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{
 				Nkey: g.NKey,
 				Permissions: &server.Permissions{
-					Publish:   &server.SubjectPermission{Allow: []string{EventSubject(g.Name)}},
-					Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(g.Name) + ".>"}},
+					// Its events, and the replies to its own commands
+					// (command.go: the office's inbox for this gate's
+					// replies, and only while a request waits, by Response).
+					Publish: &server.SubjectPermission{Allow: []string{EventSubject(g.Name), ReplyPrefix(g.Name) + ".>"}},
+					// Its acks, and its own commands.
+					Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(g.Name) + ".>", CommandSubject(g.Name)}},
 				},
 				AllowedConnectionTypes: map[string]struct{}{jwt.ConnectionTypeLeafnode: {}},
 			})
