@@ -75,10 +75,11 @@ type Reply struct {
 
 // Errors of Gates.Command.
 var (
-	// ErrUnreachable: no reply from the gate within the timeout (the link
-	// is down, or the gate did not answer). Nothing is known to have
-	// happened at the gate.
+	// ErrUnreachable: the gate is not connected; the command was not sent.
 	ErrUnreachable = errors.New("estate: gate unreachable")
+	// ErrNoAnswer: the command was sent, and no answer came within the
+	// timeout: it may or may not have been carried out.
+	ErrNoAnswer = errors.New("estate: the gate did not answer")
 	// ErrUnknownGate: not a gate of this office's configuration.
 	ErrUnknownGate = errors.New("estate: no such gate")
 )
@@ -249,9 +250,13 @@ func (g *Gates) Command(ctx context.Context, gate string, c Command) (Reply, err
 	m, err := sub.NextMsgWithContext(ctx)
 	if err != nil {
 		// No answer in time: the command may not have reached the gate,
-		// or its answer was lost on the way.
+		// or its answer was lost on the way. No responders: the link went
+		// down after the check above, and nothing was delivered.
 		g.down(gate)
-		return Reply{}, fmt.Errorf("%w: %s: %v", ErrUnreachable, gate, err)
+		if errors.Is(err, nats.ErrNoResponders) {
+			return Reply{}, fmt.Errorf("%w: %s: %v", ErrUnreachable, gate, err)
+		}
+		return Reply{}, fmt.Errorf("%w: %s: %v", ErrNoAnswer, gate, err)
 	}
 	var r Reply
 	if err := json.Unmarshal(m.Data, &r); err != nil {
