@@ -196,9 +196,10 @@ func TestAGateCannotCommandNorReadAnothersCommands(t *testing.T) {
 		require.NoError(t, err)
 		assert.Zero(t, n, "the thief read %s", name)
 	}
-	// Its wildcard subscription does not make gate-b look connected.
+	// Its wildcard subscription looks like interest, but an answer is
+	// what makes a gate up: gate-b (which does not answer) is down.
 	_, err = gs.Command(context.Background(), "gate-b", estate.Command{Cmd: estate.CmdDoors, Account: "admin"})
-	assert.ErrorIs(t, err, estate.ErrUnreachable)
+	assert.ErrorIs(t, err, estate.ErrNoAnswer)
 	assert.False(t, gs.Links()[1].Up)
 
 	require.NoError(t, nc.Publish(estate.CommandSubject("gate-a"), []byte(`{"v":1,"cmd":"mode","doors":["east-1"],"mode":"emergency_unlock"}`)))
