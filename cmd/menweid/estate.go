@@ -6,18 +6,32 @@ import (
 	"log/slog"
 	"time"
 
+	"menwei/api"
 	"menwei/controller/config"
 	"menwei/controller/estate"
 	"menwei/controller/store"
 )
 
+// estateParts is what the rest of menweid uses of its estate: at the
+// office, its gates' events and links for the API; at a gate, answering
+// the office's door commands once the API is made.
+type estateParts struct {
+	stop      func()
+	received  api.Received      // the office's; nil elsewhere
+	gateLinks api.GateCommander // the office's; nil elsewhere
+	// answer starts answering the office's door commands with h (a gate;
+	// nothing elsewhere). stop stops it.
+	answer func(h estate.CommandHandler) error
+}
+
 // startEstate starts this menweid's part in its estate (docs/estate.md):
 // the embedded NATS server, and the gate's uploader or the office's
-// applier. stop stops them and waits (before the store closes). Without
-// an estate section it does nothing.
-func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (stop func(), err error) {
+// applier and its gates' poll. stop stops them and waits (before the
+// store closes). Without an estate section it does nothing.
+func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (parts *estateParts, err error) {
+	parts = &estateParts{stop: func() {}, answer: func(estate.CommandHandler) error { return nil }}
 	if !c.Joined() {
-		return func() {}, nil
+		return parts, nil
 	}
 	log = log.With("part", "estate")
 	o := estate.ServerOptions{Role: estate.Role(c.Role), StoreDir: c.StoreDir, Log: log}
@@ -47,7 +61,11 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 	if err != nil {
 		return nil, err
 	}
-	var run func(context.Context) error
+	var (
+		run      func(context.Context) error
+		commands *estate.Commands
+		polls    = func(context.Context) error { return nil }
+	)
 	switch o.Role {
 	case estate.RoleGate:
 		up, err := estate.NewUploader(estate.UploaderOptions{Gate: c.Gate, Conn: srv.Conn(), Events: st, Cursor: st, Log: log})
@@ -56,6 +74,10 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			return nil, err
 		}
 		run = up.Run
+		parts.answer = func(h estate.CommandHandler) (err error) {
+			commands, err = estate.ServeCommands(srv.Conn(), c.Gate, h, log)
+			return err
+		}
 		log.Info("estate: a gate of the office", "gate", c.Gate, "office", c.OfficeURL)
 	case estate.RoleOffice:
 		off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Log: log})
@@ -63,11 +85,25 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			srv.Close()
 			return nil, err
 		}
-		run = off.Run
+		var names []string
+		for _, g := range c.Gates {
+			names = append(names, g.Name)
+		}
+		gates, err := estate.NewGates(estate.GatesOptions{Server: srv, Names: names, Log: log})
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		run, polls = off.Run, gates.Run
+		parts.received, parts.gateLinks = st.Received(), gates
 		log.Info("estate: the office", "listen", srv.LeafAddr(), "gates", len(c.Gates))
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	done, polled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(polled)
+		polls(ctx) // returns when ctx ends
+	}()
 	go func() {
 		defer close(done)
 		// Run returns only when ctx ends or the store failed; the gate goes
@@ -85,9 +121,14 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			}
 		}
 	}()
-	return func() {
+	parts.stop = func() {
+		if commands != nil {
+			commands.Close()
+		}
 		cancel()
 		<-done
+		<-polled
 		srv.Close()
-	}, nil
+	}
+	return parts, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/api"
+	"menwei/controller"
 	"menwei/controller/estate/estatetest"
 	"menwei/controller/eventlog"
 	"menwei/firmware-mocks/osdppd"
@@ -74,4 +77,78 @@ estate:
 	require.NoError(t, err)
 	assert.Nil(t, c.Break)
 	assert.Equal(t, c.Highest, c.Received, "each once")
+}
+
+// TestTheOfficeSetsAGatesDoorMode runs an office and a gate menweid: an
+// emergency unlock set at the office's API for the gate reaches the gate's
+// door (its own API says so), the gate records it naming the office's
+// account, and the office's events list shows that event with the gate's
+// name once it is uploaded. With the gate stopped, the office answers 504
+// and says nothing happened.
+func TestTheOfficeSetsAGatesDoorMode(t *testing.T) {
+	office, g := startOfficeAndGate(t)
+
+	var gates struct{ Gates []api.GateInfo }
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/gates", &gates)
+		return len(gates.Gates) == 1 && gates.Gates[0].Link == "up" && len(gates.Gates[0].Doors) == 1
+	}, 30*time.Second, 50*time.Millisecond, "the office sees the gate and its door")
+	assert.Equal(t, "normal", gates.Gates[0].Doors[0].Mode)
+
+	status, body := office.post("/api/v1/doors/main-gate/mode?gate=gate-3a", map[string]string{"mode": "emergency_unlock", "reason": "fire drill"})
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "emergency_unlock", g.doors()[0].Mode, "the gate's door, by the gate's own API")
+	assert.Equal(t, "normal", office.doors()[0].Mode, "the office's own door is not the gate's")
+	ev := g.waitEvent("the mode change at the gate", func(e controller.Event) bool { return e.Kind == "door.mode_requested" })
+	assert.Contains(t, ev.Detail, "(by admin@office)")
+
+	var page struct{ Events []api.Event }
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/events?order=desc&limit=100", &page)
+		for _, e := range page.Events {
+			if e.Gate == "gate-3a" && e.Seq == ev.Seq && e.Kind == ev.Kind {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "the gate's mode event in the office's list, with its gate")
+
+	g.shutdown()
+	status, body = office.post("/api/v1/emergency?gate=gate-3a", map[string]string{"mode": "normal"})
+	assert.Equal(t, http.StatusGatewayTimeout, status, body)
+	code := body["error"].(map[string]any)["code"]
+	assert.Contains(t, []any{"gate_unreachable", "gate_no_answer"}, code)
+}
+
+// startOfficeAndGate runs an office with one gate, gate-3a, each a menweid
+// from its config file with one door (main-gate) on an emulated PD, both
+// signed in as the test's admin.
+func startOfficeAndGate(t *testing.T) (office, g *gate) {
+	t.Helper()
+	pki := estatetest.NewPKI(t)
+	seed, pub := estatetest.GateKey(t)
+	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
+	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
+	addr := freePort(t)
+	opd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	office = startGateWith(t, gateSetup{pd: opd, seed: true, extra: fmt.Sprintf(`
+estate:
+  role: office
+  listen: %s
+  tls: { cert: %s, key: %s }
+  gates: [{ name: gate-3a, nkey: %s }]
+`, addr, pki.CertFile, pki.KeyFile, pub)})
+	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g = startGateWith(t, gateSetup{pd: gpd, seed: true, extra: fmt.Sprintf(`
+estate:
+  role: gate
+  gate: gate-3a
+  office_url: tls://%s
+  tls: { ca: %s }
+  nkey_seed_file: %s
+`, addr, pki.CAFile, seedFile)})
+	g.waitOnline(false)
+	return office, g
 }
