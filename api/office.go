@@ -482,8 +482,17 @@ func (s *Server) GateCommand(ctx context.Context, c estate.Command) estate.Reply
 		}
 	case estate.CmdOpen:
 		status, body, err = s.guardOpen(ctx, c.Door, c.Account)
+	case estate.CmdAck:
+		if s.o.Alarms == nil {
+			err = fail(http.StatusServiceUnavailable, "unavailable", "no alarm panel on this server")
+			break
+		}
+		body, err = s.o.Alarms.AckAlarm(ctx, c.Seq, c.Account, c.Note)
+		if err != nil {
+			err = ackError(err, c.Seq)
+		}
 	default:
-		err = fail(http.StatusBadRequest, "bad_request", "command "+strconv.Quote(c.Cmd)+": doors, mode or open")
+		err = fail(http.StatusBadRequest, "bad_request", "command "+strconv.Quote(c.Cmd)+": doors, mode, open or ack")
 	}
 	if err != nil {
 		var he *echo.HTTPError

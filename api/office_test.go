@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller"
+	"menwei/controller/alarms"
 	"menwei/controller/door"
 	"menwei/controller/estate"
 	"menwei/controller/store"
@@ -276,4 +277,73 @@ func TestAGateAnswersTheOfficeAsItsOwnAPI(t *testing.T) {
 
 	r = s.GateCommand(ctx, estate.Command{Cmd: "reboot"})
 	assert.Equal(t, 400, r.Status)
+}
+
+// fakeGateAlarms is the office's books of its gates' alarms.
+type fakeGateAlarms struct {
+	open  []alarms.GateAlarm
+	acked []string
+}
+
+func (f *fakeGateAlarms) Open() ([]alarms.GateAlarm, bool) { return f.open, true }
+
+func (f *fakeGateAlarms) Ack(_ context.Context, gate string, seq uint64, account, note string) (controller.Event, error) {
+	for i, a := range f.open {
+		if a.Gate == gate && a.Event.Seq == seq {
+			f.open = append(f.open[:i], f.open[i+1:]...)
+			f.acked = append(f.acked, fmt.Sprint(gate, seq, account, note))
+			return controller.Event{Seq: 99, Kind: alarms.Acknowledged, AtGate: gate, Ref: seq, Account: account, Detail: note}, nil
+		}
+	}
+	return controller.Event{}, alarms.ErrNotFound
+}
+
+// noAlarms is an office without alarms of its own.
+type noAlarms struct{}
+
+func (noAlarms) Alarms() ([]controller.Alarm, bool) { return nil, true }
+func (noAlarms) AckAlarm(context.Context, uint64, string, string) (controller.Event, error) {
+	return controller.Event{}, alarms.ErrNotFound
+}
+
+// TestTheOfficeShowsAndAcknowledgesItsGatesAlarms: the alarm list has
+// every gate's with its gate, newest first among the office's own; an
+// acknowledgement at the office is recorded there and sent to the gate,
+// and the answer says whether the gate took it.
+func TestTheOfficeShowsAndAcknowledgesItsGatesAlarms(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	ga := &fakeGateAlarms{open: []alarms.GateAlarm{
+		{Gate: "gate-a", Alarm: alarms.Alarm{Event: controller.Event{Seq: 7, Kind: "door.forced_open", Door: "east-1", Alarm: true, Time: t0}}},
+		{Gate: "gate-b", Alarm: alarms.Alarm{Event: controller.Event{Seq: 3, Kind: "emergency.fire", Alarm: true, Time: t0.Add(time.Minute)}}},
+	}}
+	fg := &fakeGates{gates: map[string]func(estate.Command) estate.Reply{
+		"gate-a": func(c estate.Command) estate.Reply { return estate.Reply{V: 1, Status: 200, Body: json.RawMessage(`{}`)} },
+		"gate-b": nil,
+	}}
+	a := newTestServerFull(t, nil, func(o *Options, st *store.Store) {
+		o.Received, o.GateLinks, o.GateAlarms, o.Alarms = st.Received(), fg, ga, noAlarms{}
+	})
+	r := a.alarms(t)
+	require.Len(t, r.Alarms, 2)
+	assert.Equal(t, "gate-b", r.Alarms[0].Gate, "newest first")
+	assert.Equal(t, "gate-a", r.Alarms[1].Gate)
+	assert.Equal(t, uint64(7), r.Alarms[1].Event.Seq)
+
+	status, body := a.do(t, http.MethodPost, "/api/v1/alarms/7/ack?gate=gate-a", a.tokens["guard"], `{"note":"door checked"}`)
+	require.Equal(t, http.StatusOK, status, body)
+	var rep GateAckReply
+	require.NoError(t, json.Unmarshal([]byte(body), &rep))
+	assert.Equal(t, "acknowledged", rep.GateAck)
+	assert.Equal(t, "gate-a", rep.AtGate)
+	assert.Equal(t, estate.Command{Cmd: estate.CmdAck, Seq: 7, Note: "door checked", Account: "gus@office"}, fg.sent[0])
+
+	status, body = a.do(t, http.MethodPost, "/api/v1/alarms/3/ack", a.tokens["guard"], `{"note":"fire brigade called","gate":"gate-b"}`)
+	require.Equal(t, http.StatusOK, status, body)
+	require.NoError(t, json.Unmarshal([]byte(body), &rep))
+	assert.Equal(t, "gate_unreachable", rep.GateAck, "recorded at the office; the gate did not get it")
+	assert.Len(t, ga.acked, 2)
+
+	status, _ = a.do(t, http.MethodPost, "/api/v1/alarms/3/ack?gate=gate-b", a.tokens["guard"], `{"note":"again"}`)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Empty(t, a.alarms(t).Alarms)
 }

@@ -41,8 +41,9 @@ type Options struct {
 	// Received and GateLinks make this server an estate's office (both nil
 	// at a gate or a standalone box): its gates' events beside its own,
 	// its gates, and door commands routed to them (office.go).
-	Received  Received
-	GateLinks GateCommander
+	Received   Received
+	GateLinks  GateCommander
+	GateAlarms GateAlarms
 	// Capture takes the next card read at a reader for enrolment; nil = no
 	// capture route.
 	Capture  Capturer

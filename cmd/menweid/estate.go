@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"menwei/api"
+	"menwei/controller/alarms"
 	"menwei/controller/config"
 	"menwei/controller/estate"
+	"menwei/controller/eventlog"
 	"menwei/controller/store"
 )
 
@@ -16,9 +19,10 @@ import (
 // office, its gates' events and links for the API; at a gate, answering
 // the office's door commands once the API is made.
 type estateParts struct {
-	stop      func()
-	received  api.Received      // the office's; nil elsewhere
-	gateLinks api.GateCommander // the office's; nil elsewhere
+	stop       func()
+	received   api.Received      // the office's; nil elsewhere
+	gateLinks  api.GateCommander // the office's; nil elsewhere
+	gateAlarms api.GateAlarms    // the office's; nil elsewhere
 	// answer starts answering the office's door commands with h (a gate;
 	// nothing elsewhere). stop stops it.
 	answer func(h estate.CommandHandler) error
@@ -64,7 +68,7 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 	var (
 		run      func(context.Context) error
 		commands *estate.Commands
-		polls    = func(context.Context) error { return nil }
+		also     []func(context.Context) error // the office's: run until ctx ends
 	)
 	switch o.Role {
 	case estate.RoleGate:
@@ -94,16 +98,24 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			srv.Close()
 			return nil, err
 		}
-		run, polls = off.Run, gates.Run
-		parts.received, parts.gateLinks = st.Received(), gates
+		books := alarms.NewGateBooks()
+		run = off.Run
+		also = append(also, gates.Run, func(ctx context.Context) error {
+			err := books.Follow(ctx, st.Received(), st)
+			if err != nil {
+				log.Error("the gates' alarms stopped being read", "err", err)
+			}
+			return err
+		})
+		parts.received, parts.gateLinks, parts.gateAlarms = st.Received(), gates, officeAlarms{books, st}
 		log.Info("estate: the office", "listen", srv.LeafAddr(), "gates", len(c.Gates))
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done, polled := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(polled)
-		polls(ctx) // returns when ctx ends
-	}()
+	done := make(chan struct{})
+	var others sync.WaitGroup
+	for _, f := range also {
+		others.Go(func() { f(ctx) })
+	}
 	go func() {
 		defer close(done)
 		// Run returns only when ctx ends or the store failed; the gate goes
@@ -127,8 +139,21 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 		}
 		cancel()
 		<-done
-		<-polled
+		others.Wait()
 		srv.Close()
 	}
 	return parts, nil
+}
+
+// officeAlarms records the office's acknowledgements of its gates' alarms
+// in its own log.
+type officeAlarms struct {
+	books *alarms.GateBooks
+	st    *store.Store
+}
+
+func (o officeAlarms) Open() ([]alarms.GateAlarm, bool) { return o.books.Open() }
+
+func (o officeAlarms) Ack(ctx context.Context, gate string, seq uint64, account, note string) (eventlog.Event, error) {
+	return o.books.Ack(ctx, o.st, gate, seq, account, note, time.Now())
 }

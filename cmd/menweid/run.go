@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return fmt.Errorf("http: %w", err)
 	}
 	apiSrv := api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
-		Received: est.received, GateLinks: est.gateLinks,
+		Received: est.received, GateLinks: est.gateLinks, GateAlarms: est.gateAlarms,
 		Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
 		SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)})
 	// A gate answers the office's door commands through its API's own paths.

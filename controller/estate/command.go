@@ -43,6 +43,7 @@ const (
 	CmdDoors = "doors" // the gate's doors and terminals
 	CmdMode  = "mode"  // set a door mode (or emergency) on Doors (empty = every door)
 	CmdOpen  = "open"  // a momentary unlock of Door
+	CmdAck   = "ack"   // acknowledge alarm Seq with Note
 )
 
 // ReplyPrefix is the prefix of the office's inboxes for gate's replies.
@@ -59,7 +60,9 @@ type Command struct {
 	Doors   []string `json:"doors,omitempty"` // mode: empty = every door
 	Mode    string   `json:"mode,omitempty"`  // mode: normal, emergency_unlock or lockdown
 	Reason  string   `json:"reason,omitempty"`
-	Account string   `json:"account"` // the office account that asked (recorded by the gate)
+	Seq     uint64   `json:"seq,omitempty"`  // ack: the gate's alarm
+	Note    string   `json:"note,omitempty"` // ack
+	Account string   `json:"account"`        // the office account that asked (recorded by the gate)
 }
 
 // Reply is a gate's answer: what its own API answers to the same request.
