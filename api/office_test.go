@@ -317,7 +317,9 @@ func TestTheOfficeShowsAndAcknowledgesItsGatesAlarms(t *testing.T) {
 		{Gate: "gate-b", Alarm: alarms.Alarm{Event: controller.Event{Seq: 3, Kind: "emergency.fire", Alarm: true, Time: t0.Add(time.Minute)}}},
 	}}
 	fg := &fakeGates{gates: map[string]func(estate.Command) estate.Reply{
-		"gate-a": func(c estate.Command) estate.Reply { return estate.Reply{V: 1, Status: 200, Body: json.RawMessage(`{}`)} },
+		"gate-a": func(c estate.Command) estate.Reply {
+			return estate.Reply{V: 1, Status: 200, Body: json.RawMessage(`{}`)}
+		},
 		"gate-b": nil,
 	}}
 	a := newTestServerFull(t, nil, func(o *Options, st *store.Store) {
