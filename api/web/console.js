@@ -33,6 +33,13 @@ function describe(li, e) {
   if (template.includes("{mode}")) vars.mode = codeText("mode.", (e.detail || "").split(":")[0], "mode.unknown", unknown); // door.mode_requested: "mode: why"
   const text = key ? t(key, vars) : codeText("ev.", e.kind, "ev.unknown", unknown, vars);
   putText(li, fmtTime(e.time) + " " + text, unknown);
+  // At the office: the gate the event is from (a label, not a sentence).
+  if (e.gate) {
+    const g = document.createElement("span");
+    g.className = "gate-label";
+    g.textContent = e.gate;
+    li.prepend(g, " ");
+  }
 }
 
 // eventHooks run for every live event (the alarm panel listens).
