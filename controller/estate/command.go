@@ -36,6 +36,10 @@ const (
 	CommandVersion = 1
 	// DefaultCommandTimeout is how long the office waits for a reply.
 	DefaultCommandTimeout = 3 * time.Second
+	// answerWithin is the gate's deadline for a command: shorter than the
+	// office's wait, so that a lock slower than it is answered in time as
+	// unconfirmed (202) rather than not at all.
+	answerWithin = DefaultCommandTimeout - 500*time.Millisecond
 )
 
 // The commands.
@@ -99,8 +103,8 @@ type Commands struct {
 }
 
 // ServeCommands answers the commands for gate on nc (the gate's in-process
-// connection) with h, one at a time, each with the office's timeout as its
-// deadline, on a goroutine Close stops.
+// connection) with h, one at a time, each with a deadline within the
+// office's wait, on a goroutine Close stops.
 func ServeCommands(nc *nats.Conn, gate string, h CommandHandler, log *slog.Logger) (*Commands, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -136,7 +140,7 @@ func answer(m *nats.Msg, h CommandHandler, log *slog.Logger) {
 	case c.V != CommandVersion:
 		r = Reply{Status: 400, Code: "bad_version", Message: fmt.Sprintf("command version %d; this gate speaks %d", c.V, CommandVersion)}
 	default:
-		ctx, cancel := context.WithTimeout(context.Background(), DefaultCommandTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), answerWithin)
 		r = h(ctx, c)
 		cancel()
 		if c.Cmd != CmdDoors {
