@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -277,6 +278,28 @@ func TestAGateAnswersTheOfficeAsItsOwnAPI(t *testing.T) {
 
 	r = s.GateCommand(ctx, estate.Command{Cmd: "reboot"})
 	assert.Equal(t, 400, r.Status)
+
+	// An acknowledgement from the office: the gate's own, or its refusal.
+	ga := &gateAlarmsT{}
+	s = New(Options{Alarms: ga})
+	r = s.GateCommand(ctx, estate.Command{Cmd: estate.CmdAck, Seq: 7, Note: "seen from the office", Account: "ada@office"})
+	require.Equal(t, 200, r.Status, r.Message)
+	assert.Equal(t, []string{"7 ada@office seen from the office"}, ga.acked)
+	r = s.GateCommand(ctx, estate.Command{Cmd: estate.CmdAck, Seq: 7, Note: "again", Account: "ada@office"})
+	assert.Equal(t, estate.Reply{Status: 409, Code: "already_acknowledged", Message: "alarm 7: already acknowledged; nothing recorded"}, r)
+}
+
+// gateAlarmsT is a gate's alarm panel with one open alarm, seq 7.
+type gateAlarmsT struct{ acked []string }
+
+func (g *gateAlarmsT) Alarms() ([]controller.Alarm, bool) { return nil, true }
+
+func (g *gateAlarmsT) AckAlarm(_ context.Context, seq uint64, account, note string) (controller.Event, error) {
+	if seq != 7 || len(g.acked) > 0 {
+		return controller.Event{}, alarms.ErrAcknowledged
+	}
+	g.acked = append(g.acked, fmt.Sprint(seq, " ", account, " ", note))
+	return controller.Event{Seq: 8, Kind: alarms.Acknowledged, Ref: seq, Account: account, Detail: note}, nil
 }
 
 // fakeGateAlarms is the office's books of its gates' alarms.
@@ -348,4 +371,44 @@ func TestTheOfficeShowsAndAcknowledgesItsGatesAlarms(t *testing.T) {
 	status, _ = a.do(t, http.MethodPost, "/api/v1/alarms/3/ack?gate=gate-b", a.tokens["guard"], `{"note":"again"}`)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Empty(t, a.alarms(t).Alarms)
+}
+
+// TestTheOfficesLiveStreamHasItsGatesEvents: a gate's event stored at the
+// office reaches a live stream with its gate and without an id (the id a
+// client resumes from is the office's own seq).
+func TestTheOfficesLiveStreamHasItsGatesEvents(t *testing.T) {
+	a, _ := newOffice(t, &fakeGates{}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	sc := bufio.NewScanner(resp.Body)
+	require.True(t, sc.Scan()) // retry: the stream is subscribed
+
+	g, err := store.Open(store.Options{InMemory: true})
+	require.NoError(t, err)
+	defer g.Close()
+	ev, err := g.Append(ctx, controller.Event{Kind: "door.forced_open", Door: "east-1", Alarm: true})
+	require.NoError(t, err)
+	_, err = a.store.Received().Apply("gate-a", []controller.Event{ev})
+	require.NoError(t, err)
+	var lines []string
+	for sc.Scan() {
+		if l := sc.Text(); l != "" && l != "retry: 2000" {
+			lines = append(lines, l)
+		}
+		if len(lines) == 2 {
+			break
+		}
+	}
+	require.Len(t, lines, 2)
+	assert.Equal(t, "event: door.forced_open", lines[0], "no id: line")
+	var got Event
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(lines[1], "data: ")), &got))
+	assert.Equal(t, "gate-a", got.Gate)
+	assert.Equal(t, ev.Hash, got.Hash)
 }
