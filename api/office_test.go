@@ -378,15 +378,8 @@ func TestTheOfficeShowsAndAcknowledgesItsGatesAlarms(t *testing.T) {
 // client resumes from is the office's own seq).
 func TestTheOfficesLiveStreamHasItsGatesEvents(t *testing.T) {
 	a, _ := newOffice(t, &fakeGates{}, nil, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	sc := bufio.NewScanner(resp.Body)
+	ctx := context.Background()
+	sc := bufio.NewScanner(a.stream(t, ""))
 	require.True(t, sc.Scan()) // retry: the stream is subscribed
 
 	g, err := store.Open(store.Options{InMemory: true})

@@ -721,20 +721,27 @@ func TestOpenAPIOperations(t *testing.T) {
 	}
 }
 
-func TestEventStream(t *testing.T) {
-	a := newTestServer(t)
+// stream opens the live event stream as a guard (query: "?after=0" or
+// ""); it is closed at the test's end.
+func (a *testAPI) stream(t *testing.T, query string) io.Reader {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream?after=0", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	_, err = a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Identity: "li"})
+	return resp.Body
+}
+
+func TestEventStream(t *testing.T) {
+	a := newTestServer(t)
+	body := a.stream(t, "?after=0")
+	_, err := a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Identity: "li"})
 	require.NoError(t, err)
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(body)
 	var kinds []string
 	for sc.Scan() && len(kinds) < 10 {
 		line := sc.Text()

@@ -32,34 +32,7 @@ func freePort(t *testing.T) string {
 // files: an office and a gate of it. Every event the gate records reaches
 // the office's store, once, and its chain verifies there.
 func TestMenweidGateUploadsToTheOffice(t *testing.T) {
-	pki := estatetest.NewPKI(t)
-	seed, pub := estatetest.GateKey(t)
-	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
-	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
-	addr := freePort(t)
-
-	opd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
-	office := startGateWith(t, gateSetup{pd: opd, seed: true, extra: fmt.Sprintf(`
-estate:
-  role: office
-  listen: %s
-  tls: { cert: %s, key: %s }
-  gates: [{ name: gate-3a, nkey: %s }]
-`, addr, pki.CertFile, pki.KeyFile, pub)})
-
-	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
-	g := startGateWith(t, gateSetup{pd: gpd, seed: true, extra: fmt.Sprintf(`
-estate:
-  role: gate
-  gate: gate-3a
-  office_url: tls://%s
-  tls: { ca: %s }
-  nkey_seed_file: %s
-`, addr, pki.CAFile, seedFile)})
-	g.waitOnline(false)
-
+	office, g := startOfficeAndGate(t)
 	evs, err := g.st.Events(eventlog.Query{Newest: true, Limit: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, evs)
