@@ -124,46 +124,49 @@ func (g *GateBooks) observeOwn(e eventlog.Event) {
 // when a store cannot be read.
 func (g *GateBooks) Follow(ctx context.Context, r Received, own Log) error {
 	for {
-		gateLive, gcancel := r.Subscribe(1024) // before reading: nothing falls between
-		ownLive, ocancel := own.Subscribe(1024)
-		err := g.catchUp(ctx, r, own)
-		if err != nil {
-			gcancel()
-			ocancel()
+		done, err := g.follow(ctx, r, own)
+		if done || err != nil {
 			return err
 		}
-		g.mu.Lock()
-		g.ready = true
-		g.mu.Unlock()
-	live:
-		for {
-			select {
-			case <-ctx.Done():
-				gcancel()
-				ocancel()
-				return nil
-			case e, ok := <-gateLive:
-				if !ok {
-					break live
-				}
-				if err := g.advance(r, e.Gate); err != nil {
-					gcancel()
-					ocancel()
-					return err
-				}
-			case e, ok := <-ownLive:
-				if !ok {
-					break live
-				}
-				g.observeOwn(e)
-			}
-		}
-		gcancel()
-		ocancel()
+		// Dropped by a stream: take both up again. A closed store closes
+		// every stream at once: do not spin on it.
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// follow is one round of Follow: done when ctx ended, false when a stream
+// dropped it.
+func (g *GateBooks) follow(ctx context.Context, r Received, own Log) (done bool, err error) {
+	gateLive, gcancel := r.Subscribe(1024) // before reading: nothing falls between
+	defer gcancel()
+	ownLive, ocancel := own.Subscribe(1024)
+	defer ocancel()
+	if err := g.catchUp(ctx, r, own); err != nil {
+		return true, err
+	}
+	g.mu.Lock()
+	g.ready = true
+	g.mu.Unlock()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, nil
+		case e, ok := <-gateLive:
+			if !ok {
+				return false, nil
+			}
+			if err := g.advance(r, e.Gate); err != nil {
+				return true, err
+			}
+		case e, ok := <-ownLive:
+			if !ok {
+				return false, nil
+			}
+			g.observeOwn(e)
 		}
 	}
 }
