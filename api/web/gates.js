@@ -4,12 +4,14 @@
 // set only when the gate answered that it was; a gate that does not answer
 // is said not to have (or not known to have) done it.
 
-let gateList = null; // null: this server is not an office
-
 async function loadGates() {
   try {
     const r = await api.call("GET", "/api/v1/gates");
+    const first = !gateList;
     gateList = r.gates || [];
+    // The live events drawn before it was known to be an office get
+    // where they are from.
+    if (first) for (const li of $("events").children) if (li.ev) describe(li, li.ev);
     $("gates-tab").classList.remove("hidden");
     $("hist-gate-box").classList.remove("hidden");
     drawGates();
@@ -57,8 +59,7 @@ function drawGates() {
       li.dataset.door = d.name;
       li.dataset.state = st;
       li.dataset.mode = d.mode;
-      const unknown = [];
-      li.textContent = DOOR_ICONS[st] + " " + (d.display_name || d.name) + " — " + t("doorst." + st) + " · " + codeText("mode.", d.mode, "mode.unknown", unknown);
+      li.textContent = DOOR_ICONS[st] + " " + (d.display_name || d.name) + " — " + t("doorst." + st);
       doors.append(li);
     }
     div.append(doors);

@@ -88,8 +88,11 @@ function drawHistory() {
     li.className = e.kind === "access.granted" ? "granted" : e.kind === "access.denied" ? "denied" : e.alarm ? "alarm" : "";
     const text = document.createElement("span");
     describe(text, e);
-    // describe starts with the time of day; the history shows the date too.
-    text.prepend(fmtDate(e.time) + " ");
+    // describe starts with the time of day (after where it is from, at the
+    // office); the history shows the date too.
+    const from = text.querySelector(".gate-label");
+    if (from) from.after(" " + fmtDate(e.time));
+    else text.prepend(fmtDate(e.time) + " ");
     li.append(text);
     // A refused face keeps a crop (unless retention removed it); a gate's
     // crops stay at the gate.
