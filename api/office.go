@@ -391,6 +391,9 @@ func chainOf(c eventlog.GateChain) GateChain {
 }
 
 func (s *Server) listGates(c echo.Context) error {
+	if !s.isOffice() {
+		return fail(http.StatusNotFound, "not_office", "this server is not an estate's office: it has no gates")
+	}
 	names, err := s.gateNames()
 	if err != nil {
 		return err

@@ -128,9 +128,7 @@ func New(o Options) *Server {
 	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, all...)
 	s.route(http.MethodGet, v1+"/alarms", s.listAlarms, all...)
 	s.route(http.MethodPost, v1+"/alarms/:seq/ack", s.ackAlarm, staff...)
-	if o.Received != nil {
-		s.route(http.MethodGet, v1+"/gates", s.listGates, all...)
-	}
+	s.route(http.MethodGet, v1+"/gates", s.listGates, all...) // 404 not_office but at an office
 	s.route(http.MethodGet, v1+"/pds", s.listPDs, all...)
 	s.route(http.MethodGet, v1+"/doors", s.listDoors, all...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)

@@ -435,7 +435,7 @@ func TestTextFieldsRefuseBadText(t *testing.T) {
 func TestAuthorizationMatrix(t *testing.T) {
 	a := newTestServer(t)
 	a.officeLogin(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store, Received: a.store.Received()})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store})
 	allowed := func(who []string, role string) bool {
 		for _, w := range who {
 			if w == anyone || (w == signedIn && role != "" && role != store.RoleDevice) || w == role {
@@ -653,7 +653,7 @@ func openAPIPath(route string) string {
 
 // allRoutes is a server with every optional part, so that every route is registered.
 func allRoutes(a *testAPI) []routeInfo {
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store, Received: a.store.Received()})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store})
 	return s.routes
 }
 
@@ -955,7 +955,7 @@ func TestExpiredCredentials(t *testing.T) {
 // and the store's people and credentials do not change.
 func TestBadInputEveryRoute(t *testing.T) {
 	a := newTestServer(t)
-	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store, Received: a.store.Received()})
+	s := New(Options{Phones: a.store, Opener: a.opener, Metrics: http.NotFoundHandler(), People: a.store, Enroller: &fakeEnroller{a.store}, Accounts: a.store, Capture: a.capt, Backup: a.store})
 	noBody := map[string]bool{"/api/v1/logout": true, "/api/v1/residents/:id/pairing": true, "/api/v1/doors/:name/open": true, "/api/v1/readers/:name/capture": true}
 	snapshot := func() string {
 		ids, err := a.store.Identities("")

@@ -186,6 +186,7 @@ const MESSAGES = /* catalog */
   "reason.unknown": {"zh-CN": "其他原因", "en": "another reason"},
   "err.gate_unreachable": {"zh-CN": "无法连接，命令没有发出", "en": "not connected: the command was not sent"},
   "err.gate_no_answer": {"zh-CN": "3 秒内没有应答，不能确认命令是否执行；请以门岗回报的门状态和事件为准", "en": "no answer within 3 s: it is not known whether the command was carried out; the gate's door states and events will say"},
+  "err.not_office": {"zh-CN": "这台设备不是物业中心，没有门岗列表", "en": "This server is not an estate's office: it has no gates"},
   "err.no_gate": {"zh-CN": "没有这个门岗", "en": "No such gate"},
   "err.bad_code": {"zh-CN": "配对码不对或已过期，请向门卫处重新索取", "en": "The pairing code is wrong or has expired: ask the gatehouse for a new one"},
   "err.bad_login": {"zh-CN": "账号或密码不对", "en": "The account or the password is wrong"},
