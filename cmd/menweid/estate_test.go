@@ -93,6 +93,42 @@ func TestTheOfficeSetsAGatesDoorMode(t *testing.T) {
 	assert.Contains(t, []any{"gate_unreachable", "gate_no_answer"}, code)
 }
 
+// TestTheOfficeAcknowledgesAGatesAlarm: a tamper at the gate is an open
+// alarm at the office, with its gate; acknowledged there, it is recorded
+// at the office naming the gate, and the gate records it too (naming the
+// office's account), so its guards see it closed.
+func TestTheOfficeAcknowledgesAGatesAlarm(t *testing.T) {
+	office, g := startOfficeAndGate(t)
+	g.pd.SetTamper(true)
+	tamper := g.waitEvent("tamper", func(e controller.Event) bool { return e.Kind == controller.KindPDTamper })
+
+	var alarms api.AlarmsReply
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/alarms", &alarms)
+		return len(alarms.Alarms) == 1
+	}, 30*time.Second, 50*time.Millisecond, "the gate's alarm at the office")
+	assert.Equal(t, "gate-3a", alarms.Alarms[0].Gate)
+	assert.Equal(t, tamper.Seq, alarms.Alarms[0].Event.Seq)
+	// The poll has seen the gate answer (the command channel is up).
+	require.Eventually(t, func() bool {
+		var gates struct{ Gates []api.GateInfo }
+		office.get("/api/v1/gates", &gates)
+		return gates.Gates[0].Link == "up"
+	}, 30*time.Second, 50*time.Millisecond)
+
+	status, body := office.post(fmt.Sprintf("/api/v1/alarms/%d/ack?gate=gate-3a", tamper.Seq), map[string]string{"note": "called the gate"})
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "acknowledged", body["gate_ack"])
+	assert.Equal(t, "gate-3a", body["at_gate"])
+	office.get("/api/v1/alarms", &alarms)
+	assert.Empty(t, alarms.Alarms, "closed at the office")
+	g.get("/api/v1/alarms", &alarms)
+	assert.Empty(t, alarms.Alarms, "closed at the gate")
+	ack := g.waitEvent("the gate's acknowledgement", func(e controller.Event) bool { return e.Kind == controller.KindAlarmAcknowledged })
+	assert.Equal(t, tamper.Seq, ack.Ref)
+	assert.Equal(t, "admin@office", ack.Account)
+}
+
 // startOfficeAndGate runs an office with one gate, gate-3a, each a menweid
 // from its config file with one door (main-gate) on an emulated PD, both
 // signed in as the test's admin.
