@@ -111,6 +111,9 @@ func (o *ServerOptions) validate() error {
 			if seen[g.Name] {
 				return fmt.Errorf("estate: gates[%d]: %s given twice", i, g.Name)
 			}
+			if g.Name == "office" { // the office's own events, in the office's API
+				return fmt.Errorf("estate: gates[%d]: office is the office's own name, not a gate's", i)
+			}
 			seen[g.Name] = true
 			if !nkeys.IsValidPublicUserKey(g.NKey) {
 				return fmt.Errorf("estate: gates[%d] (%s): nkey is not a user public key", i, g.Name)
