@@ -209,9 +209,14 @@ func refreshErased(txn *badger.Txn, res []Applied, stored []GateEvent) error {
 		return nil
 	}
 	for i, e := range stored {
-		if err := getJSON(txn, string(gateEventKey(e.Gate, e.Seq)), &stored[i].Event); err != nil {
+		// Into a fresh Event: decoding into the one held would keep the
+		// fields the rewrite removed, and write into the slices it shares
+		// with the caller's batch.
+		var now Event
+		if err := getJSON(txn, string(gateEventKey(e.Gate, e.Seq)), &now); err != nil {
 			return err
 		}
+		stored[i].Event = now
 	}
 	return nil
 }
