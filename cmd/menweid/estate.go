@@ -24,8 +24,9 @@ type estateParts struct {
 	gateLinks  api.GateCommander // the office's; nil elsewhere
 	gateAlarms api.GateAlarms    // the office's; nil elsewhere
 	// answer starts answering the office's door commands with h (a gate;
-	// nothing elsewhere). stop stops it.
-	answer func(h estate.CommandHandler) error
+	// nothing elsewhere) until the func it returns is called (stop calls
+	// it too).
+	answer func(h estate.CommandHandler) (func(), error)
 }
 
 // startEstate starts this menweid's part in its estate (docs/estate.md):
@@ -33,7 +34,7 @@ type estateParts struct {
 // applier and its gates' poll. stop stops them and waits (before the
 // store closes). Without an estate section it does nothing.
 func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (parts *estateParts, err error) {
-	parts = &estateParts{stop: func() {}, answer: func(estate.CommandHandler) error { return nil }}
+	parts = &estateParts{stop: func() {}, answer: func(estate.CommandHandler) (func(), error) { return func() {}, nil }}
 	if !c.Joined() {
 		return parts, nil
 	}
@@ -78,9 +79,12 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 			return nil, err
 		}
 		run = up.Run
-		parts.answer = func(h estate.CommandHandler) (err error) {
-			commands, err = estate.ServeCommands(srv.Conn(), c.Gate, h, log)
-			return err
+		parts.answer = func(h estate.CommandHandler) (func(), error) {
+			var err error
+			if commands, err = estate.ServeCommands(srv.Conn(), c.Gate, h, log); err != nil {
+				return nil, err
+			}
+			return commands.Close, nil
 		}
 		log.Info("estate: a gate of the office", "gate", c.Gate, "office", c.OfficeURL)
 	case estate.RoleOffice:

@@ -116,10 +116,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Received: est.received, GateLinks: est.gateLinks, GateAlarms: est.gateAlarms,
 		Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
 		SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)})
-	// A gate answers the office's door commands through its API's own paths.
-	if err := est.answer(apiSrv.GateCommand); err != nil {
+	// A gate answers the office's door commands through its API's own
+	// paths, and stops before the controller closes.
+	stopAnswering, err := est.answer(apiSrv.GateCommand)
+	if err != nil {
 		return err
 	}
+	defer stopAnswering()
 	srv := &http.Server{
 		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
