@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"menwei/controller"
+	"menwei/controller/eventlog"
 )
 
 //go:embed openapi.json
@@ -49,6 +50,8 @@ func (s *Server) stream(c echo.Context) error {
 	}
 	live, cancel := st.Subscribe(256)
 	defer cancel()
+	gates, gcancel := s.gateStream() // nil (never ready) at a gate
+	defer gcancel()
 	w := c.Response()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -99,6 +102,13 @@ func (s *Server) stream(c echo.Context) error {
 				return nil
 			}
 			last = e.Seq
+		case e, ok := <-gates:
+			if !ok {
+				return nil // fell behind, as above
+			}
+			if err := sendGate(w, e); err != nil {
+				return nil
+			}
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return nil
@@ -106,6 +116,19 @@ func (s *Server) stream(c echo.Context) error {
 			w.Flush()
 		}
 	}
+}
+
+// sendGate sends a gate's event with its gate and no id (gateStream).
+func sendGate(w *echo.Response, e eventlog.GateEvent) error {
+	b, err := json.Marshal(Event{Gate: e.Gate, Event: e.Event})
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Kind, b); err != nil {
+		return err
+	}
+	w.Flush()
+	return nil
 }
 
 // Exporter writes the event log out (package eventlog).
@@ -136,11 +159,22 @@ func (s *Server) export(c echo.Context) error {
 	if !ok { // nothing can match: the header alone
 		q.Kinds = []string{"\x00none"}
 	}
+	var srcs []string
+	if s.isOffice() {
+		if srcs, err = s.eventSources(c.QueryParam("gate")); err != nil {
+			return err
+		}
+	} else if c.QueryParam("gate") != "" {
+		return fail(http.StatusBadRequest, "bad_query", "gate: this server is not an estate's office")
+	}
 	s.audit(c, controller.Event{Kind: controller.KindEventsExported, Detail: "events exported as " + format + " (" + truncate(c.QueryString(), 200) + ")"})
 	w := c.Response()
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="menwei-events.%s"`, format))
 	w.WriteHeader(http.StatusOK)
+	if srcs != nil {
+		return s.exportOffice(c, srcs, q, format)
+	}
 	if _, err := ex.Export(c.Request().Context(), q, format, w); err != nil {
 		s.o.Log.Error("export stopped", "err", err)
 	}

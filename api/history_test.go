@@ -29,7 +29,7 @@ func (a *testAPI) page(t *testing.T, query string) EventsPage {
 	return p
 }
 
-func seqsOf(evs []controller.Event) []uint64 {
+func seqsOf(evs []Event) []uint64 {
 	out := []uint64{}
 	for _, e := range evs {
 		out = append(out, e.Seq)

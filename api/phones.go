@@ -109,31 +109,56 @@ type OpenReply struct {
 // confirmed the release (or the door is held open), 202 when it was asked
 // but has not answered yet, and an error when the door did not open.
 func openAnswer(c echo.Context, reason string, lock controller.LockResult) error {
+	status, body, err := openResult(reason, lock)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, body)
+}
+
+func openResult(reason string, lock controller.LockResult) (int, OpenReply, error) {
 	switch lock {
 	case controller.LockConfirmed, controller.LockHeldOpen:
-		return c.JSON(http.StatusOK, OpenReply{Granted: true, Opened: true, Reason: reason, Lock: string(lock)})
+		return http.StatusOK, OpenReply{Granted: true, Opened: true, Reason: reason, Lock: string(lock)}, nil
 	case controller.LockUnconfirmed:
-		return c.JSON(http.StatusAccepted, OpenReply{Granted: true, Reason: reason, Lock: string(lock)})
+		return http.StatusAccepted, OpenReply{Granted: true, Reason: reason, Lock: string(lock)}, nil
 	case controller.LockRefused:
-		return fail(http.StatusBadGateway, string(lock), "the lock's terminal refused the command: the door did not open")
+		return 0, OpenReply{}, fail(http.StatusBadGateway, string(lock), "the lock's terminal refused the command: the door did not open")
 	case controller.LockNoReply:
-		return fail(http.StatusServiceUnavailable, string(lock), "the lock's terminal did not answer: the door did not open")
+		return 0, OpenReply{}, fail(http.StatusServiceUnavailable, string(lock), "the lock's terminal did not answer: the door did not open")
 	}
-	return fail(http.StatusServiceUnavailable, string(controller.LockOffline), "the lock's terminal is offline: the door did not open")
+	return 0, OpenReply{}, fail(http.StatusServiceUnavailable, string(controller.LockOffline), "the lock's terminal is offline: the door did not open")
+}
+
+// guardOpen is a momentary unlock by account (a guard or admin here, or an
+// office account through the office's command): the same path, events and
+// answers either way.
+func (s *Server) guardOpen(ctx context.Context, door, account string) (int, OpenReply, error) {
+	if s.o.Opener == nil {
+		return 0, OpenReply{}, fail(http.StatusServiceUnavailable, "unavailable", "no doors are configured")
+	}
+	lock, err := s.o.Opener.GuardOpen(ctx, door, account)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, OpenReply{}, fail(http.StatusNotFound, "not_found", "no door "+door)
+	}
+	if err != nil {
+		return 0, OpenReply{}, err
+	}
+	return openResult("opened_by_guard", lock)
 }
 
 func (s *Server) openDoor(c echo.Context) error {
 	sess, _ := sessionOf(c)
 	door := c.Param("name")
 	if sess.Role != store.RoleDevice {
-		lock, err := s.o.Opener.GuardOpen(c.Request().Context(), door, sess.Account)
-		if errors.Is(err, store.ErrNotFound) {
-			return fail(http.StatusNotFound, "not_found", "no door "+door)
+		if gate := c.QueryParam("gate"); gate != "" && gate != officeSource {
+			return s.routeOpen(c, gate, door)
 		}
+		status, body, err := s.guardOpen(c.Request().Context(), door, sess.Account)
 		if err != nil {
 			return err
 		}
-		return openAnswer(c, "opened_by_guard", lock)
+		return c.JSON(status, body)
 	}
 	if !s.opens.allow(sess.Device, s.now()) {
 		return fail(http.StatusTooManyRequests, "rate_limited", "too many open requests from this phone; wait a minute")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,12 @@ type Options struct {
 	People   People
 	Enroller Enroller
 	Alarms   Alarms
+	// Received and GateLinks make this server an estate's office (both nil
+	// at a gate or a standalone box): its gates' events beside its own,
+	// its gates, and door commands routed to them (office.go).
+	Received   Received
+	GateLinks  GateCommander
+	GateAlarms GateAlarms
 	// Capture takes the next card read at a reader for enrolment; nil = no
 	// capture route.
 	Capture  Capturer
@@ -121,6 +128,7 @@ func New(o Options) *Server {
 	s.route(http.MethodGet, v1+"/events/:seq/crop", s.crop, all...)
 	s.route(http.MethodGet, v1+"/alarms", s.listAlarms, all...)
 	s.route(http.MethodPost, v1+"/alarms/:seq/ack", s.ackAlarm, staff...)
+	s.route(http.MethodGet, v1+"/gates", s.listGates, all...) // 404 not_office but at an office
 	s.route(http.MethodGet, v1+"/pds", s.listPDs, all...)
 	s.route(http.MethodGet, v1+"/doors", s.listDoors, all...)
 	s.route(http.MethodPost, v1+"/doors/:name/mode", func(c echo.Context) error { return s.setMode(c, []string{c.Param("name")}) }, staff...)
@@ -239,7 +247,7 @@ func (s *Server) ready(c echo.Context) error {
 
 // EventsPage is the body of GET /api/v1/events.
 type EventsPage struct {
-	Events []controller.Event `json:"events"`
+	Events []Event `json:"events"`
 	// Next is the value to pass for the next page: as ?after= in the
 	// default order (oldest first), as ?before= with order=desc. It is
 	// where the page stopped reading, which may be past its last event.
@@ -250,6 +258,10 @@ type EventsPage struct {
 	// reads at most scanPerPage events, so a filter that matches little
 	// never reads the whole log in one request.
 	More bool `json:"more"`
+	// Cursor, at the office over every source (no ?gate=), is what to pass
+	// as ?cursor= for the next page (Next is then unused): where each
+	// source stopped.
+	Cursor string `json:"cursor,omitempty"`
 }
 
 // scanPerPage bounds the events one GET /api/v1/events reads.
@@ -325,7 +337,13 @@ func (s *Server) listEvents(c echo.Context) error {
 		}
 		q.Limit = n
 	}
-	page := EventsPage{Events: []controller.Event{}, Next: q.After}
+	if s.isOffice() {
+		return s.listOfficeEvents(c, q, ok)
+	}
+	if c.QueryParam("gate") != "" || c.QueryParam("cursor") != "" {
+		return fail(http.StatusBadRequest, "bad_query", "gate, cursor: this server is not an estate's office")
+	}
+	page := EventsPage{Events: []Event{}, Next: q.After}
 	if q.Newest {
 		page.Next = q.Before
 	}
@@ -338,9 +356,7 @@ func (s *Server) listEvents(c echo.Context) error {
 		return err
 	}
 	page.Next, page.More = p.Next, p.More
-	if p.Events != nil {
-		page.Events = p.Events
-	}
+	page.Events = append(page.Events, ownEvents(p.Events)...)
 	return c.JSON(http.StatusOK, page)
 }
 
@@ -364,6 +380,9 @@ type ModeRequest struct {
 	Mode   string   `json:"mode"`            // normal, emergency_unlock or lockdown
 	Doors  []string `json:"doors,omitempty"` // /emergency only: empty = every door
 	Reason string   `json:"reason,omitempty"`
+	// Gate, at the office: the gate whose doors these are (as ?gate=);
+	// "" or "office" = the office's own.
+	Gate string `json:"gate,omitempty"`
 }
 
 // decodeStrict reads a JSON body, refusing unknown fields, wrong types,
@@ -392,29 +411,59 @@ func decodeStrict(c echo.Context, v any) error {
 }
 
 func (s *Server) listDoors(c echo.Context) error {
-	doors := []controller.DoorStatus{}
+	return c.JSON(http.StatusOK, s.doorsBody(false))
+}
+
+// DoorsReply is the body of GET /api/v1/doors, and of a door mode change:
+// the doors as they are after it. A gate's answer to the office's doors
+// command has its terminals too.
+type DoorsReply struct {
+	Doors []controller.DoorStatus `json:"doors"`
+	PDs   []controller.PDStatus   `json:"pds,omitempty"`
+}
+
+func (s *Server) doorsBody(pds bool) DoorsReply {
+	r := DoorsReply{Doors: []controller.DoorStatus{}}
 	if s.o.Doors != nil {
-		doors = append(doors, s.o.Doors.Doors()...)
+		r.Doors = append(r.Doors, s.o.Doors.Doors()...)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"doors": doors})
+	if pds && s.o.PDs != nil {
+		r.PDs = s.o.PDs()
+	}
+	return r
 }
 
 func (s *Server) setMode(c echo.Context, names []string) error {
-	if s.o.Doors == nil {
-		return fail(http.StatusServiceUnavailable, "unavailable", "no doors are configured")
-	}
 	var req ModeRequest
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if gate := cmp.Or(c.QueryParam("gate"), req.Gate); gate != "" && gate != officeSource {
+		return s.routeMode(c, gate, names, req)
+	}
+	sess, _ := sessionOf(c)
+	body, err := s.changeModes(c.Request().Context(), names, req, sess.Account)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// changeModes sets req's mode on the doors named (nil: req.Doors, or every
+// door), for account, and answers the doors as they are after it. The
+// local API and a gate answering the office's command both come here.
+func (s *Server) changeModes(ctx context.Context, names []string, req ModeRequest, account string) (DoorsReply, error) {
+	if s.o.Doors == nil {
+		return DoorsReply{}, fail(http.StatusServiceUnavailable, "unavailable", "no doors are configured")
+	}
 	m, err := door.ParseMode(req.Mode)
 	if err != nil {
-		return fail(http.StatusBadRequest, "bad_request", "mode: normal, emergency_unlock or lockdown")
+		return DoorsReply{}, fail(http.StatusBadRequest, "bad_request", "mode: normal, emergency_unlock or lockdown")
 	}
 	if names == nil {
 		names = req.Doors
 	} else if len(req.Doors) > 0 {
-		return fail(http.StatusBadRequest, "bad_request", "doors: not allowed here")
+		return DoorsReply{}, fail(http.StatusBadRequest, "bad_request", "doors: not allowed here")
 	}
 	if len(names) == 0 {
 		for _, d := range s.o.Doors.Doors() {
@@ -425,20 +474,20 @@ func (s *Server) setMode(c echo.Context, names []string) error {
 	if why == "" {
 		why = "operator command"
 	}
-	if sess, ok := sessionOf(c); ok {
-		why += " (by " + sess.Account + ")"
+	if account != "" {
+		why += " (by " + account + ")"
 	}
 	// All or nothing: a request naming an unknown door changes no door.
-	err = s.o.Doors.SetDoorModes(c.Request().Context(), names, m, why)
+	err = s.o.Doors.SetDoorModes(ctx, names, m, why)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return fail(http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), store.ErrNotFound.Error()+": ")+": no such door; no door was changed")
+		return DoorsReply{}, fail(http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), store.ErrNotFound.Error()+": ")+": no such door; no door was changed")
 	case errors.Is(err, door.ErrEmergency):
-		return fail(http.StatusConflict, "emergency", strings.TrimPrefix(err.Error(), "controller: ")+": set it to normal first; no door was changed")
+		return DoorsReply{}, fail(http.StatusConflict, "emergency", strings.TrimPrefix(err.Error(), "controller: ")+": set it to normal first; no door was changed")
 	case err != nil:
-		return err
+		return DoorsReply{}, err
 	}
-	return s.listDoors(c)
+	return s.doorsBody(false), nil
 }
 
 // crop serves the face crop kept for a denied capture.

@@ -158,6 +158,13 @@ func newTestServer(t *testing.T) *testAPI { t.Helper(); return newTestServerWith
 // store (nil: fakeEnroller).
 func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *testAPI {
 	t.Helper()
+	return newTestServerFull(t, enroller, nil)
+}
+
+// newTestServerFull is newTestServerWith with the options changed by mod
+// (nil: none) before the server is made.
+func newTestServerFull(t *testing.T, enroller func(*store.Store) Enroller, mod func(*Options, *store.Store)) *testAPI {
+	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
@@ -170,11 +177,15 @@ func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *test
 	if enroller != nil {
 		enr = enroller(st)
 	}
-	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Backup: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+	o := Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Backup: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
 		Metrics: http.NotFoundHandler(), People: st, Enroller: enr, Capture: capt,
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
-		}}).Handler())
+		}}
+	if mod != nil {
+		mod(&o, st)
+	}
+	srv := httptest.NewServer(New(o).Handler())
 	t.Cleanup(srv.Close)
 	a := &testAPI{Server: srv, store: st, opener: opener, capt: capt, tokens: map[string]string{}}
 	for role, name := range map[string]string{store.RoleAdmin: "ada", store.RoleGuard: "gus"} {
@@ -710,20 +721,27 @@ func TestOpenAPIOperations(t *testing.T) {
 	}
 }
 
-func TestEventStream(t *testing.T) {
-	a := newTestServer(t)
+// stream opens the live event stream as a guard (query: "?after=0" or
+// ""); it is closed at the test's end.
+func (a *testAPI) stream(t *testing.T, query string) io.Reader {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream?after=0", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/v1/events/stream"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+a.tokens["guard"])
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	_, err = a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Identity: "li"})
+	return resp.Body
+}
+
+func TestEventStream(t *testing.T) {
+	a := newTestServer(t)
+	body := a.stream(t, "?after=0")
+	_, err := a.store.Append(context.Background(), controller.Event{Kind: controller.KindGranted, Door: "main-gate", Identity: "li"})
 	require.NoError(t, err)
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(body)
 	var kinds []string
 	for sc.Scan() && len(kinds) < 10 {
 		line := sc.Text()

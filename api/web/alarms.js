@@ -45,9 +45,10 @@ function drawAlarms() {
     const li = document.createElement("li");
     li.dataset.seq = e.seq;
     li.dataset.kind = e.kind;
+    if (a.gate) li.dataset.gate = a.gate;
     const what = document.createElement("span");
     what.className = "what";
-    describe(what, e);
+    describe(what, a.gate ? { ...e, gate: a.gate } : e);
     li.append("⚠ ", what);
     if (a.cleared) {
       const c = document.createElement("span");
@@ -55,25 +56,26 @@ function drawAlarms() {
       c.textContent = t("alarmp.cleared", { time: fmtTime(a.cleared.time) });
       li.append(" ", c);
     }
-    const id = "alarm-note-" + e.seq;
+    const key = a.gate ? a.gate + "-" + e.seq : String(e.seq); // seqs are per gate
+    const id = "alarm-note-" + key;
     const label = document.createElement("label");
     label.htmlFor = id;
     label.className = "sr";
     label.textContent = t("alarmp.note_label");
     const note = document.createElement("input");
     note.id = id;
-    note.dataset.seq = e.seq;
+    note.dataset.seq = key;
     note.maxLength = 200;
     note.placeholder = t("alarmp.note_placeholder");
-    note.value = alarmNotes[e.seq] || "";
-    note.oninput = () => { alarmNotes[e.seq] = note.value; };
+    note.value = alarmNotes[key] || "";
+    note.oninput = () => { alarmNotes[key] = note.value; };
     const ack = document.createElement("button");
     ack.type = "button";
     ack.className = "warn";
     ack.dataset.seq = e.seq;
     ack.textContent = t("alarmp.ack");
-    ack.onclick = () => acknowledge(e.seq, note);
-    note.onkeydown = (k) => { if (k.key === "Enter") acknowledge(e.seq, note); };
+    ack.onclick = () => acknowledge(e.seq, note, a.gate, key);
+    note.onkeydown = (k) => { if (k.key === "Enter") acknowledge(e.seq, note, a.gate, key); };
     const row = document.createElement("div");
     row.className = "row";
     row.append(label, note, ack);
@@ -83,13 +85,21 @@ function drawAlarms() {
   if (focused) { const el = $("alarm-note-" + focused); if (el) el.focus(); }
 }
 
-async function acknowledge(seq, input) {
+async function acknowledge(seq, input, gate, key) {
   const note = input.value.trim();
   if (!note) { sayMsg("alarm-msg", "alarmp.note_required", {}, true); input.focus(); return; }
   try {
-    await api.call("POST", "/api/v1/alarms/" + seq + "/ack", { note });
-    delete alarmNotes[seq];
-    sayMsg("alarm-msg", "alarmp.acked");
+    const r = await api.call("POST", "/api/v1/alarms/" + seq + "/ack", gate ? { note, gate } : { note });
+    delete alarmNotes[key];
+    if (!gate) sayMsg("alarm-msg", "alarmp.acked");
+    else if (r.gate_ack === "acknowledged") sayMsg("alarm-msg", "alarmp.acked_at_gate", { gate });
+    else {
+      // Recorded at the office; the gate did not record it: say so.
+      say("alarm-msg", (el) => {
+        const unknown = [];
+        putText(el, t("alarmp.acked_office_only", { gate, error: errText({ code: r.gate_ack }, unknown) }), unknown);
+      }, true);
+    }
   } catch (err) { sayErr("alarm-msg", err, "alarmp.failed"); }
   loadAlarms();
 }

@@ -8,6 +8,7 @@ const doorNames = {}; // config name -> display name
 const pdNames = {};
 let session = null;
 let doorList = [];
+let gateList = null; // an estate's office: its gates (gates.js); null elsewhere
 
 function doorName(n) { return doorNames[n] || n; }
 function pdName(n) { return pdNames[n] || n; }
@@ -33,6 +34,15 @@ function describe(li, e) {
   if (template.includes("{mode}")) vars.mode = codeText("mode.", (e.detail || "").split(":")[0], "mode.unknown", unknown); // door.mode_requested: "mode: why"
   const text = key ? t(key, vars) : codeText("ev.", e.kind, "ev.unknown", unknown, vars);
   putText(li, fmtTime(e.time) + " " + text, unknown);
+  // At the office: where the event is from, a gate or the office itself
+  // (a label, not a sentence).
+  const from = e.gate || (gateList ? t("gates.office") : "");
+  if (from) {
+    const g = document.createElement("span");
+    g.className = "gate-label";
+    g.textContent = from;
+    li.prepend(g, " ");
+  }
 }
 
 // eventHooks run for every live event (the alarm panel listens).

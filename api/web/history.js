@@ -49,6 +49,7 @@ function histQuery() {
   const from = zoned($("hist-from").value), to = zoned($("hist-to").value);
   if (from) q.set("since", from);
   if (to) q.set("until", to);
+  if ($("hist-gate").value) q.set("gate", $("hist-gate").value);
   if ($("hist-door").value) q.set("door", $("hist-door").value);
   if ($("hist-person").value.trim()) q.set("person", $("hist-person").value.trim());
   if ($("hist-result").value) q.set("result", $("hist-result").value);
@@ -83,14 +84,19 @@ function drawHistory() {
     li.dataset.kind = e.kind;
     if (e.identity) li.dataset.identity = e.identity;
     if (e.door) li.dataset.door = e.door;
+    if (e.gate) li.dataset.gate = e.gate;
     li.className = e.kind === "access.granted" ? "granted" : e.kind === "access.denied" ? "denied" : e.alarm ? "alarm" : "";
     const text = document.createElement("span");
     describe(text, e);
-    // describe starts with the time of day; the history shows the date too.
-    text.prepend(fmtDate(e.time) + " ");
+    // describe starts with the time of day (after where it is from, at the
+    // office); the history shows the date too.
+    const from = text.querySelector(".gate-label");
+    if (from) from.after(" " + fmtDate(e.time));
+    else text.prepend(fmtDate(e.time) + " ");
     li.append(text);
-    // A refused face keeps a crop (unless retention removed it).
-    if (e.kind === "access.denied" && (e.face_ref || /face/.test(e.factor || ""))) {
+    // A refused face keeps a crop (unless retention removed it); a gate's
+    // crops stay at the gate.
+    if (!e.gate && e.kind === "access.denied" && (e.face_ref || /face/.test(e.factor || ""))) {
       const img = document.createElement("img");
       img.className = "crop";
       img.alt = t("hist.crop_alt");
@@ -116,12 +122,15 @@ async function loadHistory() {
   const q = histQuery();
   q.set("order", "desc");
   q.set("limit", histPageSize);
+  // At the office over every gate, a page goes on from a cursor (where
+  // each gate's log stopped); elsewhere from a seq.
   const before = histBefore[histBefore.length - 1];
-  if (before) q.set("before", before);
+  if (typeof before === "string") q.set("cursor", before);
+  else if (before) q.set("before", before);
   try {
     const p = await api.call("GET", "/api/v1/events?" + q.toString());
     histEvents = p.events || [];
-    histNext = p.next;
+    histNext = p.cursor || p.next;
     histMore = p.more;
     $("hist-msg").textContent = "";
     $("hist-msg").redraw = null;
@@ -132,14 +141,14 @@ async function loadHistory() {
 $("hist-form").onsubmit = (ev) => { ev.preventDefault(); histBefore = [0]; loadHistory(); };
 $("hist-reset").onclick = () => {
   for (const id of ["hist-from", "hist-to", "hist-person"]) $(id).value = "";
-  for (const id of ["hist-door", "hist-result", "hist-kind"]) $(id).value = "";
+  for (const id of ["hist-gate", "hist-door", "hist-result", "hist-kind"]) $(id).value = "";
   histBefore = [0];
   loadHistory();
 };
 $("hist-older").onclick = () => { if (!histMore) return; histBefore.push(histNext); loadHistory(); };
 $("hist-newer").onclick = () => { if (histBefore.length > 1) { histBefore.pop(); loadHistory(); } };
 // The export link follows the filters as they are typed.
-for (const id of ["hist-from", "hist-to", "hist-door", "hist-person", "hist-result", "hist-kind"]) $(id).addEventListener("change", drawHistory);
+for (const id of ["hist-from", "hist-to", "hist-gate", "hist-door", "hist-person", "hist-result", "hist-kind"]) $(id).addEventListener("change", drawHistory);
 
 tabHooks.history = () => { drawHistDoors(); loadHistory(); };
 langHooks.push(() => { drawHistDoors(); drawHistory(); });

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"menwei/api"
+	"menwei/controller"
 	"menwei/controller/estate/estatetest"
 	"menwei/controller/eventlog"
 	"menwei/firmware-mocks/osdppd"
@@ -29,34 +32,7 @@ func freePort(t testing.TB) string {
 // files: an office and a gate of it. Every event the gate records reaches
 // the office's store, once, and its chain verifies there.
 func TestMenweidGateUploadsToTheOffice(t *testing.T) {
-	pki := estatetest.NewPKI(t)
-	seed, pub := estatetest.GateKey(t)
-	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
-	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
-	addr := freePort(t)
-
-	opd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
-	office := startGateWith(t, gateSetup{pd: opd, seed: true, extra: fmt.Sprintf(`
-estate:
-  role: office
-  listen: %s
-  tls: { cert: %s, key: %s }
-  gates: [{ name: gate-3a, nkey: %s }]
-`, addr, pki.CertFile, pki.KeyFile, pub)})
-
-	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
-	g := startGateWith(t, gateSetup{pd: gpd, seed: true, extra: fmt.Sprintf(`
-estate:
-  role: gate
-  gate: gate-3a
-  office_url: tls://%s
-  tls: { ca: %s }
-  nkey_seed_file: %s
-`, addr, pki.CAFile, seedFile)})
-	g.waitOnline(false)
-
+	office, g := startOfficeAndGate(t)
 	evs, err := g.st.Events(eventlog.Query{Newest: true, Limit: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, evs)
@@ -74,4 +50,114 @@ estate:
 	require.NoError(t, err)
 	assert.Nil(t, c.Break)
 	assert.Equal(t, c.Highest, c.Received, "each once")
+}
+
+// TestTheOfficeSetsAGatesDoorMode runs an office and a gate menweid: an
+// emergency unlock set at the office's API for the gate reaches the gate's
+// door (its own API says so), the gate records it naming the office's
+// account, and the office's events list shows that event with the gate's
+// name once it is uploaded. With the gate stopped, the office answers 504
+// and says nothing happened.
+func TestTheOfficeSetsAGatesDoorMode(t *testing.T) {
+	office, g := startOfficeAndGate(t)
+
+	var gates struct{ Gates []api.GateInfo }
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/gates", &gates)
+		return len(gates.Gates) == 1 && gates.Gates[0].Link == "up" && len(gates.Gates[0].Doors) == 1
+	}, 30*time.Second, 50*time.Millisecond, "the office sees the gate and its door")
+	assert.Equal(t, "normal", gates.Gates[0].Doors[0].Mode)
+
+	status, body := office.post("/api/v1/doors/main-gate/mode?gate=gate-3a", map[string]string{"mode": "emergency_unlock", "reason": "fire drill"})
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "emergency_unlock", g.doors()[0].Mode, "the gate's door, by the gate's own API")
+	assert.Equal(t, "normal", office.doors()[0].Mode, "the office's own door is not the gate's")
+	ev := g.waitEvent("the mode change at the gate", func(e controller.Event) bool { return e.Kind == "door.mode_requested" })
+	assert.Contains(t, ev.Detail, "(by admin@office)")
+
+	var page struct{ Events []api.Event }
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/events?order=desc&limit=100", &page)
+		for _, e := range page.Events {
+			if e.Gate == "gate-3a" && e.Seq == ev.Seq && e.Kind == ev.Kind {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "the gate's mode event in the office's list, with its gate")
+
+	g.shutdown()
+	status, body = office.post("/api/v1/emergency?gate=gate-3a", map[string]string{"mode": "normal"})
+	assert.Equal(t, http.StatusGatewayTimeout, status, body)
+	code := body["error"].(map[string]any)["code"]
+	assert.Contains(t, []any{"gate_unreachable", "gate_no_answer"}, code)
+}
+
+// TestTheOfficeAcknowledgesAGatesAlarm: a tamper at the gate is an open
+// alarm at the office, with its gate; acknowledged there, it is recorded
+// at the office naming the gate, and the gate records it too (naming the
+// office's account), so its guards see it closed.
+func TestTheOfficeAcknowledgesAGatesAlarm(t *testing.T) {
+	office, g := startOfficeAndGate(t)
+	g.pd.SetTamper(true)
+	tamper := g.waitEvent("tamper", func(e controller.Event) bool { return e.Kind == controller.KindPDTamper })
+
+	var alarms api.AlarmsReply
+	require.Eventually(t, func() bool {
+		office.get("/api/v1/alarms", &alarms)
+		return len(alarms.Alarms) == 1
+	}, 30*time.Second, 50*time.Millisecond, "the gate's alarm at the office")
+	assert.Equal(t, "gate-3a", alarms.Alarms[0].Gate)
+	assert.Equal(t, tamper.Seq, alarms.Alarms[0].Event.Seq)
+	// The poll has seen the gate answer (the command channel is up).
+	require.Eventually(t, func() bool {
+		var gates struct{ Gates []api.GateInfo }
+		office.get("/api/v1/gates", &gates)
+		return gates.Gates[0].Link == "up"
+	}, 30*time.Second, 50*time.Millisecond)
+
+	status, body := office.post(fmt.Sprintf("/api/v1/alarms/%d/ack?gate=gate-3a", tamper.Seq), map[string]string{"note": "called the gate"})
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "acknowledged", body["gate_ack"])
+	assert.Equal(t, "gate-3a", body["at_gate"])
+	office.get("/api/v1/alarms", &alarms)
+	assert.Empty(t, alarms.Alarms, "closed at the office")
+	g.get("/api/v1/alarms", &alarms)
+	assert.Empty(t, alarms.Alarms, "closed at the gate")
+	ack := g.waitEvent("the gate's acknowledgement", func(e controller.Event) bool { return e.Kind == controller.KindAlarmAcknowledged })
+	assert.Equal(t, tamper.Seq, ack.Ref)
+	assert.Equal(t, "admin@office", ack.Account)
+}
+
+// startOfficeAndGate runs an office with one gate, gate-3a, each a menweid
+// from its config file with one door (main-gate) on an emulated PD, both
+// signed in as the test's admin.
+func startOfficeAndGate(t *testing.T) (office, g *gate) {
+	t.Helper()
+	pki := estatetest.NewPKI(t)
+	seed, pub := estatetest.GateKey(t)
+	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
+	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
+	addr := freePort(t)
+	opd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	office = startGateWith(t, gateSetup{pd: opd, seed: true, extra: fmt.Sprintf(`
+estate:
+  role: office
+  listen: %s
+  tls: { cert: %s, key: %s }
+  gates: [{ name: gate-3a, nkey: %s }]
+`, addr, pki.CertFile, pki.KeyFile, pub)})
+	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
+	require.NoError(t, err)
+	g = startGateWith(t, gateSetup{pd: gpd, seed: true, extra: fmt.Sprintf(`
+estate:
+  role: gate
+  gate: gate-3a
+  office_url: tls://%s
+  tls: { ca: %s }
+  nkey_seed_file: %s
+`, addr, pki.CAFile, seedFile)})
+	g.waitOnline(false)
+	return office, g
 }

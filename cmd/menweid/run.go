@@ -80,11 +80,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if o.Store != nil {
 		o.Store(st)
 	}
-	stopEstate, err := startEstate(ctx, cfg.Estate, st, log)
+	est, err := startEstate(ctx, cfg.Estate, st, log)
 	if err != nil {
 		return err
 	}
-	defer stopEstate() // before the store closes
+	defer est.stop() // before the store closes
 	faces, err := controller.NewFaceIndex(cfg.Face)
 	if err != nil {
 		return err
@@ -117,10 +117,19 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
+	apiSrv := api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
+		Received: est.received, GateLinks: est.gateLinks, GateAlarms: est.gateAlarms,
+		Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
+		SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)})
+	// A gate answers the office's door commands through its API's own
+	// paths, and stops before the controller closes.
+	stopAnswering, err := est.answer(apiSrv.GateCommand)
+	if err != nil {
+		return err
+	}
+	defer stopAnswering()
 	srv := &http.Server{
-		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
-			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
-			SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)}).Handler(),
+		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -116,7 +116,7 @@ func (b *Book) Observe(e eventlog.Event) {
 	switch {
 	case IsAlarm(e):
 		b.open[e.Seq] = &Alarm{Event: e}
-	case e.Kind == Acknowledged:
+	case e.Kind == Acknowledged && e.AtGate == "": // (an office's of a gate's alarm: GateBooks)
 		delete(b.open, e.Ref)
 	case clearing[e.Kind]:
 		for _, a := range b.open {

@@ -111,6 +111,9 @@ func (o *ServerOptions) validate() error {
 			if seen[g.Name] {
 				return fmt.Errorf("estate: gates[%d]: %s given twice", i, g.Name)
 			}
+			if g.Name == "office" { // the office's own events, in the office's API
+				return fmt.Errorf("estate: gates[%d]: office is the office's own name, not a gate's", i)
+			}
 			seen[g.Name] = true
 			if !nkeys.IsValidPublicUserKey(g.NKey) {
 				return fmt.Errorf("estate: gates[%d] (%s): nkey is not a user public key", i, g.Name)
@@ -183,8 +186,12 @@ func StartServer(o ServerOptions) (*Server, error) {
 			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{
 				Nkey: g.NKey,
 				Permissions: &server.Permissions{
-					Publish:   &server.SubjectPermission{Allow: []string{EventSubject(g.Name)}},
-					Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(g.Name) + ".>"}},
+					// Its events, and the replies to its own commands
+					// (command.go: the office's inbox for this gate's
+					// replies, and only while a request waits, by Response).
+					Publish: &server.SubjectPermission{Allow: []string{EventSubject(g.Name), ReplyPrefix(g.Name) + ".>"}},
+					// Its acks, and its own commands.
+					Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(g.Name) + ".>", CommandSubject(g.Name)}},
 				},
 				AllowedConnectionTypes: map[string]struct{}{jwt.ConnectionTypeLeafnode: {}},
 			})

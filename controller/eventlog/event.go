@@ -34,6 +34,11 @@ type Event struct {
 	// Account is the console account that did what the event records
 	// (an acknowledgement: the guard who acknowledged).
 	Account string `json:"account,omitempty"`
+	// AtGate, on an estate office's own event about an event of one of its
+	// gates (its acknowledgement of a gate's alarm), names that gate; Ref is
+	// then the gate's seq. Omitted otherwise, so every other event keeps
+	// its hash.
+	AtGate string `json:"at_gate,omitempty"`
 	// Mentions are the ids of other people the event is about besides its
 	// own person: a visitor's host, the resident a face looked like (never
 	// written into Detail). They have their own digest under the chain,

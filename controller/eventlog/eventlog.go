@@ -413,6 +413,18 @@ func (w *Log) Events(q Query) ([]Event, error) {
 // most q.Scan events, in one read transaction. Only the matches are kept,
 // so memory is bounded by the limit however large the log.
 func (w *Log) Page(q Query) (Page, error) {
+	var p Page
+	err := w.db.View(func(txn *badger.Txn) error {
+		var err error
+		p, err = pageIn(txn, []byte(keyEvent), q)
+		return err
+	})
+	return p, err
+}
+
+// pageIn answers q over the events under prefix (prefix + 8 bytes of seq,
+// big endian: the office's log or one gate's copy), in txn.
+func pageIn(txn *badger.Txn, prefix []byte, q Query) (Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -421,44 +433,43 @@ func (w *Log) Page(q Query) (Page, error) {
 	if q.Newest {
 		p.Next = q.Before
 	}
-	err := w.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(keyEvent), PrefetchValues: true, PrefetchSize: 64, Reverse: q.Newest})
-		defer it.Close()
-		// Forward from After+1, or (reverse) back from Before-1: a reverse
-		// Seek lands on the largest key at or below the one given.
-		start := eventKey(q.After + 1)
-		if q.Newest {
-			start = eventKey(math.MaxUint64)
-			if q.Before > 0 {
-				start = eventKey(q.Before - 1)
-			}
+	key := func(seq uint64) []byte { return binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), seq) }
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64, Reverse: q.Newest})
+	defer it.Close()
+	// Forward from After+1, or (reverse) back from Before-1: a reverse
+	// Seek lands on the largest key at or below the one given.
+	start := key(q.After + 1)
+	if q.Newest {
+		start = key(math.MaxUint64)
+		if q.Before > 0 {
+			start = key(q.Before - 1)
 		}
-		read := 0
-		for it.Seek(start); it.Valid(); it.Next() {
-			if len(p.Events) == q.Limit || q.Scan > 0 && read == q.Scan {
-				p.More = true
-				return nil
-			}
-			seq, ok := seqOf(it.Item().Key())
-			if !ok {
-				continue
-			}
-			if q.Before > 0 && seq >= q.Before || seq <= q.After {
-				return nil // past the range: keys are in Seq order either way
-			}
-			var e Event
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
-				return err
-			}
-			read++
-			p.Next = seq
-			if q.match(e) {
-				p.Events = append(p.Events, e)
-			}
+	}
+	read := 0
+	for it.Seek(start); it.Valid(); it.Next() {
+		if len(p.Events) == q.Limit || q.Scan > 0 && read == q.Scan {
+			p.More = true
+			return p, nil
 		}
-		return nil
-	})
-	return p, err
+		k := it.Item().Key()
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		seq := binary.BigEndian.Uint64(k[len(prefix):])
+		if q.Before > 0 && seq >= q.Before || seq <= q.After {
+			return p, nil // past the range: keys are in Seq order either way
+		}
+		var e Event
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+			return p, err
+		}
+		read++
+		p.Next = seq
+		if q.match(e) {
+			p.Events = append(p.Events, e)
+		}
+	}
+	return p, nil
 }
 
 // ChainError says where the event chain breaks.

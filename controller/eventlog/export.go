@@ -185,3 +185,44 @@ func escapeCell(c string) string {
 
 // UnescapeCell returns the value a CSV cell of Export stands for.
 func UnescapeCell(c string) string { return strings.TrimPrefix(c, "'") }
+
+// CSVWriter writes events from several logs as Export's CSV, with a first
+// column naming each one's log (the office's export: its own and its
+// gates'), escaped as Export escapes.
+type CSVWriter struct {
+	cw     *csv.Writer
+	row    []string
+	header []string
+}
+
+// NewCSVWriter writes to out; the header row goes with the first Write or
+// Flush. column names the first column.
+func NewCSVWriter(out io.Writer, column string) *CSVWriter {
+	return &CSVWriter{cw: csv.NewWriter(out), row: make([]string, len(csvHeader)), header: append([]string{column}, csvHeader...)}
+}
+
+// Write writes e of source.
+func (c *CSVWriter) Write(source string, e Event) error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	return c.cw.Write(append([]string{escapeCell(source)}, csvRow(c.row, e)...))
+}
+
+func (c *CSVWriter) writeHeader() error {
+	if c.header == nil {
+		return nil
+	}
+	h := c.header
+	c.header = nil
+	return c.cw.Write(h)
+}
+
+// Flush writes what is buffered and returns the first error.
+func (c *CSVWriter) Flush() error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	c.cw.Flush()
+	return c.cw.Error()
+}

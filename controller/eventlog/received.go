@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -122,6 +121,9 @@ type GateEvents struct {
 type Received struct {
 	db *badger.DB
 	mu sync.Mutex // serialises Apply: one read-modify-write of a gate's meta at a time
+
+	subMu sync.Mutex
+	subs  map[chan GateEvent]struct{}
 }
 
 // OpenReceived keeps received events in db (which must sync its writes).
@@ -167,15 +169,21 @@ func (r *Received) ApplyBatch(through uint64, batch []GateEvents) ([]Applied, er
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var res []Applied
+	var (
+		res    []Applied
+		stored []GateEvent
+	)
 	err := r.db.Update(func(txn *badger.Txn) error {
-		res = res[:0]
+		res, stored = res[:0], stored[:0]
 		for _, b := range batch {
-			a, err := applyGate(txn, b.Gate, b.Events)
+			a, err := applyGate(txn, b.Gate, b.Events, func(e Event) { stored = append(stored, GateEvent{b.Gate, e}) })
 			if err != nil {
 				return fmt.Errorf("from %s: %w", b.Gate, err)
 			}
 			res = append(res, a)
+		}
+		if err := refreshErased(txn, res, stored); err != nil {
+			return err
 		}
 		if through == 0 {
 			return nil
@@ -185,7 +193,32 @@ func (r *Received) ApplyBatch(through uint64, batch []GateEvents) ([]Applied, er
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: received: %w", err)
 	}
+	r.notify(stored)
 	return res, nil
+}
+
+// refreshErased reads the events stored in this transaction again when an
+// erasure in it may have rewritten them: a subscriber is told of an event
+// as the store holds it, never with fields already erased.
+func refreshErased(txn *badger.Txn, res []Applied, stored []GateEvent) error {
+	erased := false
+	for _, a := range res {
+		erased = erased || a.Erased > 0
+	}
+	if !erased {
+		return nil
+	}
+	for i, e := range stored {
+		// Into a fresh Event: decoding into the one held would keep the
+		// fields the rewrite removed, and write into the slices it shares
+		// with the caller's batch.
+		var now Event
+		if err := getJSON(txn, string(gateEventKey(e.Gate, e.Seq)), &now); err != nil {
+			return err
+		}
+		stored[i].Event = now
+	}
+	return nil
 }
 
 // Through is the stream sequence ApplyBatch last recorded (0 = none).
@@ -211,7 +244,8 @@ func (r *Received) Through() (uint64, error) {
 }
 
 // applyGate stores gate's events and advances its chain, in txn.
-func applyGate(txn *badger.Txn, gate string, evs []Event) (Applied, error) {
+// Each event stored new is passed to stored (as stored).
+func applyGate(txn *badger.Txn, gate string, evs []Event, stored func(Event)) (Applied, error) {
 	var res Applied
 	c, err := getChain(txn, gate)
 	if err != nil {
@@ -249,6 +283,7 @@ func applyGate(txn *badger.Txn, gate string, evs []Event) (Applied, error) {
 			return res, err
 		}
 		res.New++
+		stored(e)
 		c.Received++
 		c.Highest = max(c.Highest, e.Seq)
 		if e.Kind == KindErased && e.Covers != "" {
@@ -318,36 +353,70 @@ func (r *Received) Gates() ([]string, error) {
 }
 
 // Events returns gate's received events in seq order, from q.After on, at
-// most q.Limit (0 = 100, at most MaxLimit), matching q's filters.
+// most q.Limit (0 = 100, at most MaxLimit), matching q's filters (newest
+// first with q.Newest).
 func (r *Received) Events(gate string, q Query) ([]Event, error) {
-	if q.Limit <= 0 {
-		q.Limit = 100
+	q.Scan = 0
+	p, err := r.Page(gate, q)
+	return p.Events, err
+}
+
+// Page answers q over gate's received events as Log.Page does over the
+// office's own: at most q.Limit matches, reading at most q.Scan events.
+func (r *Received) Page(gate string, q Query) (Page, error) {
+	if !ValidGate(gate) {
+		return Page{}, fmt.Errorf("eventlog: received: bad gate name %q", gate)
 	}
-	q.Limit = min(q.Limit, MaxLimit)
-	var out []Event
+	var p Page
 	err := r.db.View(func(txn *badger.Txn) error {
-		prefix := []byte(keyGateEvent + gate + "/")
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
-		defer it.Close()
-		for it.Seek(gateEventKey(gate, q.After+1)); it.Valid() && len(out) < q.Limit; it.Next() {
-			if len(it.Item().Key()) != len(prefix)+8 {
-				continue
-			}
-			seq := binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])
-			if q.Before > 0 && seq >= q.Before || seq == math.MaxUint64 {
-				break
-			}
-			var e Event
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
-				return err
-			}
-			if q.match(e) {
-				out = append(out, e)
+		var err error
+		p, err = pageIn(txn, []byte(keyGateEvent+gate+"/"), q)
+		return err
+	})
+	return p, err
+}
+
+// GateEvent is a gate's event as the office stored it.
+type GateEvent struct {
+	Gate string
+	Event
+}
+
+// Subscribe delivers each gate's event as it is stored at the office
+// (after the transaction that stores it), in the order applied. A
+// subscriber that cannot keep up is dropped: its channel is closed.
+// cancel ends the subscription.
+func (r *Received) Subscribe(buf int) (<-chan GateEvent, func()) {
+	ch := make(chan GateEvent, buf)
+	r.subMu.Lock()
+	defer r.subMu.Unlock()
+	if r.subs == nil {
+		r.subs = map[chan GateEvent]struct{}{}
+	}
+	r.subs[ch] = struct{}{}
+	return ch, func() {
+		r.subMu.Lock()
+		defer r.subMu.Unlock()
+		if _, ok := r.subs[ch]; ok {
+			delete(r.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (r *Received) notify(stored []GateEvent) {
+	r.subMu.Lock()
+	defer r.subMu.Unlock()
+	for _, e := range stored {
+		for ch := range r.subs {
+			select {
+			case ch <- e:
+			default: // never waited for
+				delete(r.subs, ch)
+				close(ch)
 			}
 		}
-		return nil
-	})
-	return out, err
+	}
 }
 
 func pendingKey(gate string, seq uint64) []byte {

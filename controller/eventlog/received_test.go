@@ -132,3 +132,46 @@ func TestReceivedBatchRecordsHowFarTheStreamIsApplied(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), c.Received)
 }
+
+// TestReceivedPagesAsTheLogDoes: a gate's copy answers the same pages as
+// the gate's own log (newest first, bounded scans, filters), and a
+// subscriber hears each event once, when it is stored.
+func TestReceivedPagesAsTheLogDoesAndTellsSubscribers(t *testing.T) {
+	gate := openTestStore(t, t.TempDir())
+	for i := range 30 {
+		kind := kindGranted
+		if i%3 == 0 {
+			kind = "door.mode"
+		}
+		_, err := gate.Append(context.Background(), Event{Kind: kind, Door: "d1", Identity: fmt.Sprint("r", i)})
+		require.NoError(t, err)
+	}
+	evs, err := gate.Events(Query{Limit: MaxLimit})
+	require.NoError(t, err)
+	r := OpenReceived(openTestStore(t, t.TempDir()).db)
+	live, cancel := r.Subscribe(64)
+	defer cancel()
+	_, err = r.Apply("gate-a", evs)
+	require.NoError(t, err)
+	_, err = r.Apply("gate-a", evs[:5]) // held: told once only
+	require.NoError(t, err)
+	for i := range evs {
+		got := <-live
+		assert.Equal(t, GateEvent{"gate-a", evs[i]}, got)
+	}
+	assert.Empty(t, live)
+	for _, q := range []Query{
+		{Newest: true, Limit: 7},
+		{Newest: true, Before: 20, Limit: 4, Kinds: []string{"door.*"}},
+		{After: 3, Limit: 5, Scan: 8, Kinds: []string{"door.mode"}},
+		{After: 25, Limit: 100},
+	} {
+		want, err := gate.Page(q)
+		require.NoError(t, err)
+		got, err := r.Page("gate-a", q)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "%+v", q)
+	}
+	_, err = r.Page("a/b", Query{})
+	assert.Error(t, err)
+}
