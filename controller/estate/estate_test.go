@@ -64,6 +64,9 @@ type estateT struct {
 	officeLog  *syncBuf
 	dupWindow  time.Duration
 	streamKey  []byte // the office's JetStream key (nil = plaintext)
+	// the directory
+	groups    map[string][]string // gate → the groups of its slice (none = everyone)
+	publisher *estate.Publisher
 }
 
 func newEstate(t testing.TB, gates ...string) *estateT {
@@ -93,14 +96,25 @@ func (e *estateT) startOffice() {
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = off.Setup(ctx) // Run does it too; done here, the stream is there when this returns
 	require.NoError(t, err)
+	var slices []estate.GateSlice
+	for _, g := range e.gates {
+		slices = append(slices, estate.GateSlice{Name: g.Name, Groups: e.groups[g.Name]})
+	}
+	pub, err := estate.NewPublisher(estate.PublisherOptions{Conn: srv.Conn(), Store: st, Gates: slices, Coalesce: 10 * time.Millisecond, Log: log})
+	require.NoError(t, err)
+	_, err = pub.Setup(ctx)
+	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { defer close(done); off.Run(ctx) }()
-	e.officeSrv, e.officeSt, e.office = srv, st, off
+	pdone := make(chan struct{})
+	go func() { defer close(pdone); pub.Run(ctx) }()
+	e.officeSrv, e.officeSt, e.office, e.publisher = srv, st, off, pub
 	var once sync.Once
 	e.stopOffice = func() {
 		once.Do(func() {
 			cancel()
 			<-done
+			<-pdone
 			srv.Close()
 			require.NoError(t, st.Close())
 		})
@@ -115,6 +129,7 @@ type gateT struct {
 	st   *store.Store
 	srv  *estate.Server
 	up   *estate.Uploader
+	apl  *estate.Applier
 	log  *syncBuf
 	stop func()
 }
@@ -137,14 +152,19 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st, AckWait: time.Second,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
+	ap, err := estate.NewApplier(estate.ApplierOptions{Gate: name, Conn: srv.Conn(), Store: st,
+		Link: srv.LeafLink, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- up.Run(ctx) }()
-	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up, log: logs}
+	go func() { done <- ap.Run(ctx) }()
+	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up, apl: ap, log: logs}
 	var once sync.Once
 	g.stop = func() {
 		once.Do(func() {
 			cancel()
+			assert.ErrorIs(t, <-done, context.Canceled)
 			assert.ErrorIs(t, <-done, context.Canceled)
 			srv.Close()
 			require.NoError(t, st.Close())
