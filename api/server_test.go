@@ -158,6 +158,13 @@ func newTestServer(t *testing.T) *testAPI { t.Helper(); return newTestServerWith
 // store (nil: fakeEnroller).
 func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *testAPI {
 	t.Helper()
+	return newTestServerOpts(t, enroller, nil)
+}
+
+// newTestServerOpts is newTestServerWith with set applied to the
+// server's options (nil: none).
+func newTestServerOpts(t *testing.T, enroller func(*store.Store) Enroller, set func(*Options)) *testAPI {
+	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
@@ -170,11 +177,15 @@ func newTestServerWith(t *testing.T, enroller func(*store.Store) Enroller) *test
 	if enroller != nil {
 		enr = enroller(st)
 	}
-	srv := httptest.NewServer(New(Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Backup: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
+	o := Options{Events: st, Auth: st, Audit: st, Phones: st, Accounts: st, Backup: st, Opener: opener, Doors: &fakeDoors{modes: map[string]door.Mode{}},
 		Metrics: http.NotFoundHandler(), People: st, Enroller: enr, Capture: capt,
 		PDs: func() []controller.PDStatus {
 			return []controller.PDStatus{{Name: "gate-reader", Bus: "gate", Addr: 101, Online: true, Secure: true}}
-		}}).Handler())
+		}}
+	if set != nil {
+		set(&o)
+	}
+	srv := httptest.NewServer(New(o).Handler())
 	t.Cleanup(srv.Close)
 	a := &testAPI{Server: srv, store: st, opener: opener, capt: capt, tokens: map[string]string{}}
 	for role, name := range map[string]string{store.RoleAdmin: "ada", store.RoleGuard: "gus"} {

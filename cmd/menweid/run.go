@@ -21,6 +21,7 @@ import (
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/config"
+	"menwei/controller/estate"
 	"menwei/controller/store"
 )
 
@@ -79,7 +80,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if o.Store != nil {
 		o.Store(st)
 	}
-	stopEstate, err := startEstate(ctx, cfg.Estate, st, log)
+	est, stopEstate, err := startEstate(ctx, cfg.Estate, st, log)
 	if err != nil {
 		return err
 	}
@@ -114,8 +115,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
-			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
-			SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)}).Handler(),
+			Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}),
+			Health: func() controller.Health {
+				h := ctl.Health()
+				h.Directory = est.directoryHealth()
+				return h
+			},
+			DirectoryAtOffice: cfg.Estate.Role == string(estate.RoleGate),
+			SecureCookies:     cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
