@@ -30,29 +30,28 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestMenweidGateUploadsToTheOffice runs two menweids from their config
-// files: an office and a gate of it. Every event the gate records reaches
-// the office's store, once, and its chain verifies there.
-func TestMenweidGateUploadsToTheOffice(t *testing.T) {
+// startEstatePair runs two menweids from their config files, each with
+// an emulated reader and setup's seed and beforeRun: an office, and its
+// gate gate-3a, whose directory slice is groups ("" = everyone).
+func startEstatePair(t *testing.T, groups string, setup gateSetup) (office, g *gate) {
+	t.Helper()
 	pki := estatetest.NewPKI(t)
 	seed, pub := estatetest.GateKey(t)
 	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
 	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
 	addr := freePort(t)
-
 	opd, err := osdppd.New(osdppd.Config{Addr: 101})
 	require.NoError(t, err)
-	office := startGateWith(t, gateSetup{pd: opd, seed: true, extra: fmt.Sprintf(`
+	office = startGateWith(t, gateSetup{pd: opd, seed: setup.seed, beforeRun: setup.beforeRun, extra: fmt.Sprintf(`
 estate:
   role: office
   listen: %s
   tls: { cert: %s, key: %s }
-  gates: [{ name: gate-3a, nkey: %s }]
-`, addr, pki.CertFile, pki.KeyFile, pub)})
-
+  gates: [{ name: gate-3a, nkey: %s, groups: [%s] }]
+`, addr, pki.CertFile, pki.KeyFile, pub, groups)})
 	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
 	require.NoError(t, err)
-	g := startGateWith(t, gateSetup{pd: gpd, seed: true, extra: fmt.Sprintf(`
+	g = startGateWith(t, gateSetup{pd: gpd, seed: setup.seed, beforeRun: setup.beforeRun, extra: fmt.Sprintf(`
 estate:
   role: gate
   gate: gate-3a
@@ -60,6 +59,14 @@ estate:
   tls: { ca: %s }
   nkey_seed_file: %s
 `, addr, pki.CAFile, seedFile)})
+	return office, g
+}
+
+// TestMenweidGateUploadsToTheOffice runs two menweids from their config
+// files: an office and a gate of it. Every event the gate records reaches
+// the office's store, once, and its chain verifies there.
+func TestMenweidGateUploadsToTheOffice(t *testing.T) {
+	office, g := startEstatePair(t, "", gateSetup{seed: true})
 	g.waitOnline(false)
 
 	evs, err := g.st.Events(eventlog.Query{Newest: true, Limit: 1})
@@ -86,31 +93,8 @@ estate:
 // the office, with a card and a face, opens the gate's door by card at
 // its emulated OSDP reader, and the gate's face index finds his face.
 func TestMenweidGateOpensForAResidentAddedAtTheOffice(t *testing.T) {
-	pki := estatetest.NewPKI(t)
-	seed, pub := estatetest.GateKey(t)
-	seedFile := filepath.Join(t.TempDir(), "gate-3a.nk")
-	require.NoError(t, os.WriteFile(seedFile, seed, 0o600))
-	addr := freePort(t)
-	opd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
 	admin := func(s *store.Store) { require.NoError(t, s.PutAccount("admin", store.RoleAdmin, testPassword)) }
-	office := startGateWith(t, gateSetup{pd: opd, beforeRun: admin, extra: fmt.Sprintf(`
-estate:
-  role: office
-  listen: %s
-  tls: { cert: %s, key: %s }
-  gates: [{ name: gate-3a, nkey: %s, groups: [bldg-3] }]
-`, addr, pki.CertFile, pki.KeyFile, pub)})
-	gpd, err := osdppd.New(osdppd.Config{Addr: 101})
-	require.NoError(t, err)
-	g := startGateWith(t, gateSetup{pd: gpd, beforeRun: admin, extra: fmt.Sprintf(`
-estate:
-  role: gate
-  gate: gate-3a
-  office_url: tls://%s
-  tls: { ca: %s }
-  nkey_seed_file: %s
-`, addr, pki.CAFile, seedFile)})
+	office, g := startEstatePair(t, "bldg-3", gateSetup{beforeRun: admin})
 	g.waitOnline(false)
 	waitCmd(t, g.pd, osdp.CmdOUT) // the lock set to locked
 
@@ -139,6 +123,6 @@ estate:
 	g.waitEvent("granted", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Identity == "zhang-san" })
 	waitCmd(t, g.pd, osdp.CmdBUZ)
 	assert.Equal(t, 1, pulses(g.pd), "the door opened")
-	_, err = g.st.Identity("wu")
+	_, err := g.st.Identity("wu")
 	assert.ErrorIs(t, err, store.ErrNotFound, "another building's resident is not in this gate's slice")
 }

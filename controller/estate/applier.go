@@ -26,7 +26,8 @@ type ApplierOptions struct {
 	Gate  string         // this gate's name (required)
 	Conn  *nats.Conn     // to the gate's embedded server (required)
 	Store DirectoryStore // the gate's store (required)
-	// Batch is the most messages applied in one transaction (0 = 500).
+	// Batch is the most messages applied in one transaction (0 = 200:
+	// one sync each, and a transaction well within Badger's size limit).
 	Batch int
 	// Link names the leaf link to the office (Server.LeafLink: a new value
 	// after every reconnect; nil = never changes). When it changes the
@@ -65,7 +66,7 @@ func NewApplier(o ApplierOptions) (*Applier, error) {
 	case o.Conn == nil || o.Store == nil:
 		return nil, fmt.Errorf("estate: directory applier of %s: needs a connection and the store", o.Gate)
 	}
-	o.Batch = cmpOr(o.Batch, 500)
+	o.Batch = cmpOr(o.Batch, 200)
 	o.Refresh = cmpOr(o.Refresh, 2*time.Minute)
 	if o.Link == nil {
 		o.Link = func() uint64 { return 1 }
@@ -169,15 +170,7 @@ func (a *Applier) follow(ctx context.Context) error {
 			return fmt.Errorf("next: %w", err)
 		}
 		idleSince = time.Now()
-		msgs := []jetstream.Msg{m}
-		for len(msgs) < a.o.Batch {
-			m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
-			if err != nil {
-				break
-			}
-			msgs = append(msgs, m)
-		}
-		if err := a.apply(ctx, msgs); err != nil {
+		if err := a.apply(ctx, takeWaiting(it, m, a.o.Batch)); err != nil {
 			return nil // ctx ended: the batch is read again next time
 		}
 	}

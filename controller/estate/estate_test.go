@@ -387,14 +387,7 @@ func TestAGatesKeyCannotPublishAsAnotherNorReadOthers(t *testing.T) {
 	e := newEstate(t, "gate-a", "gate-b")
 	e.startOffice()
 	b := e.startGate("gate-b", t.TempDir(), "")
-	// A stolen gate-a: its key, and a server and client under the thief's
-	// control (no uploader, no local restriction of any kind).
-	thief, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: "gate-a", StoreDir: t.TempDir(),
-		TLS: e.pki.Client, OfficeURL: "tls://" + e.listen, Seed: e.keys["gate-a"]})
-	require.NoError(t, err)
-	defer thief.Close()
-	require.Eventually(t, func() bool { return thief.Leaves() == 1 }, 10*time.Second, 10*time.Millisecond)
-	nc := thief.Conn()
+	nc := e.thief("gate-a").Conn()
 
 	// Its own subject works (the key is valid)...
 	js, err := jetstream.New(nc)
@@ -439,6 +432,20 @@ func TestAGatesKeyCannotPublishAsAnotherNorReadOthers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(20), c.Received, "nothing published as gate-b by gate-a's key")
 	assert.Equal(t, uint64(21), e.streamMsgs(), "gate-b's 20 and gate-a's own 1")
+}
+
+// thief is a stolen gate: its key, and a server and client under the
+// thief's control (no uploader, no applier, no local restriction of any
+// kind), linked to the office.
+func (e *estateT) thief(gate string) *estate.Server {
+	t := e.t
+	t.Helper()
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: gate, StoreDir: t.TempDir(),
+		TLS: e.pki.Client, OfficeURL: "tls://" + e.listen, Seed: e.keys[gate]})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	require.Eventually(t, func() bool { return srv.Leaves() == 1 }, 10*time.Second, 10*time.Millisecond)
+	return srv
 }
 
 // TestTheOfficeRefusesAnotherGatesSubjectOnTheWire speaks the leafnode

@@ -58,7 +58,11 @@ type Publisher struct {
 
 	mu    sync.Mutex
 	dirty dirtySet
-	wake  chan struct{}
+	// guests are the visitors of each host, kept from the change feed
+	// (and the reconcile's full read): a host's slice is their visitors'.
+	guests map[string]map[string]bool
+	hostOf map[string]string // visitor → host, the other way
+	wake   chan struct{}
 
 	// have is each subject's last message digest in the stream
 	// (tombstoneDigest for a tombstone); the run goroutine's own.
@@ -108,7 +112,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("estate: directory publisher: %w", err)
 	}
-	return &Publisher{o: o, js: js, dirty: newDirty(), wake: make(chan struct{}, 1)}, nil
+	return &Publisher{o: o, js: js, dirty: newDirty(), guests: map[string]map[string]bool{}, hostOf: map[string]string{}, wake: make(chan struct{}, 1)}, nil
 }
 
 // Published counts the messages the stream acknowledged.
@@ -135,7 +139,13 @@ func (p *Publisher) Setup(ctx context.Context) (jetstream.Stream, error) {
 func (p *Publisher) follow(c store.Change) {
 	p.mu.Lock()
 	switch c.Kind {
-	case store.IdentityPut, store.IdentityDeleted, store.CredentialPut, store.CredentialRemoved,
+	case store.IdentityPut:
+		p.dirty.people[c.ID] = true
+		p.noteGuest(c.ID, c.Identity)
+	case store.IdentityDeleted:
+		p.dirty.people[c.ID] = true
+		p.noteGuest(c.ID, nil)
+	case store.CredentialPut, store.CredentialRemoved,
 		store.FacePut, store.FacesDeleted, store.TemplatePut, store.TemplatesDeleted, store.ConsentPut, store.ConsentRemoved:
 		p.dirty.people[c.ID] = true
 	case store.SchedulePut:
@@ -151,6 +161,36 @@ func (p *Publisher) follow(c store.Change) {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// noteGuest records i (nil: gone) as a visitor of its host, or as none.
+// p.mu is held.
+func (p *Publisher) noteGuest(id string, i *store.Identity) {
+	if h, ok := p.hostOf[id]; ok {
+		delete(p.guests[h], id)
+		delete(p.hostOf, id)
+	}
+	if i == nil || i.Kind != policy.Visitor || i.Host == "" {
+		return
+	}
+	p.hostOf[id] = i.Host
+	if p.guests[i.Host] == nil {
+		p.guests[i.Host] = map[string]bool{}
+	}
+	p.guests[i.Host][id] = true
+}
+
+// guestsOf lists the visitors of the hosts in ids.
+func (p *Publisher) guestsOf(ids map[string]bool) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for h := range ids {
+		for v := range p.guests[h] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // take swaps out what changed.
@@ -236,9 +276,12 @@ func (p *Publisher) reconcile(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("estate: directory: list the people: %w", err)
 	}
+	p.mu.Lock()
 	for _, i := range people {
 		d.people[i.ID] = true
+		p.noteGuest(i.ID, &i)
 	}
+	p.mu.Unlock()
 	for subj, dg := range have {
 		if dg == tombstoneDigest {
 			continue
@@ -438,13 +481,9 @@ func (p *Publisher) people(ids map[string]bool) (map[string]*store.DirectoryPers
 			return nil, err
 		}
 	}
-	visitors, err := p.o.Store.Identities(policy.Visitor)
-	if err != nil {
-		return nil, fmt.Errorf("estate: directory: list the visitors: %w", err)
-	}
-	for _, v := range visitors {
-		if _, done := out[v.ID]; !done && ids[v.Host] {
-			if err := read(v.ID); err != nil {
+	for _, v := range p.guestsOf(ids) {
+		if _, done := out[v]; !done {
+			if err := read(v); err != nil {
 				return nil, err
 			}
 		}

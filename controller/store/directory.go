@@ -128,8 +128,15 @@ func (s *Store) DirectoryRevision() (uint64, error) { return s.UploadCursor(Curs
 // matters (each is a whole replacement), so a batch read twice is safe.
 func (s *Store) ApplyDirectory(rev uint64, entries []DirectoryEntry) error {
 	err := s.write(func(w *writer) error {
+		var o *owners
+		if len(entries) > 0 {
+			var err error
+			if o, err = loadOwners(w.txn); err != nil {
+				return err
+			}
+		}
 		for i, e := range entries {
-			if err := applyEntry(w, e); err != nil {
+			if err := applyEntry(w, o, e); err != nil {
 				return fmt.Errorf("entry %d of %d: %w", i+1, len(entries), err)
 			}
 		}
@@ -141,14 +148,15 @@ func (s *Store) ApplyDirectory(rev uint64, entries []DirectoryEntry) error {
 	return nil
 }
 
-func applyEntry(w *writer, e DirectoryEntry) error {
+func applyEntry(w *writer, o *owners, e DirectoryEntry) error {
 	switch {
 	case e.Person != nil:
-		return replacePerson(w, *e.Person)
+		return replacePerson(w, o, *e.Person)
 	case e.PersonID != "":
 		if _, err := w.txn.Get([]byte(keyIdentity + e.PersonID)); errors.Is(err, badger.ErrKeyNotFound) {
 			return nil // already gone
 		}
+		o.set(e.PersonID, nil, nil)
 		return w.apply(Change{Kind: IdentityDeleted, ID: e.PersonID})
 	case e.Schedule != nil:
 		return w.apply(Change{Kind: SchedulePut, ID: e.Schedule.ID, Schedule: e.Schedule})
@@ -164,14 +172,26 @@ func applyEntry(w *writer, e DirectoryEntry) error {
 // credentials, then consents before the faces and templates they allow.
 // Credentials, faces and templates that are already as p has them are not
 // written again (so the face index is not churned by a record sent again).
-func replacePerson(w *writer, p DirectoryPerson) error {
+func replacePerson(w *writer, o *owners, p DirectoryPerson) error {
 	id := p.Identity.ID
 	if err := p.Identity.validate(); err != nil {
 		return err
 	}
-	old, err := readPerson(w.txn, id)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	old := DirectoryPerson{Credentials: o.creds[id], Templates: o.tmpls[id]}
+	err := getJSON(w.txn, keyIdentity+id, &old.Identity)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// A new person (a fresh gate's whole slice): no consents or faces
+		// of theirs can be stored, they go with the identity.
+	case err != nil:
 		return err
+	default:
+		if err := iterJSON(w.txn, keyConsent+id+"/", func(c *Consent) { old.Consents = append(old.Consents, *c) }); err != nil {
+			return err
+		}
+		if old.Faces, err = personFaces(w.txn, id); err != nil {
+			return err
+		}
 	}
 	i := p.Identity
 	// A visitor's uses are counted at each gate too: the higher count wins.
@@ -219,7 +239,67 @@ func replacePerson(w *writer, p DirectoryPerson) error {
 			}
 		}
 	}
+	o.set(id, p.Credentials, p.Templates)
 	return nil
+}
+
+// owners is what one batch of the directory knows of whose credentials
+// and templates the store holds: they are keyed by kind and key (by slot),
+// not by person, so they are read in one scan per batch rather than one
+// per person, and kept up to date as the batch applies.
+type owners struct {
+	creds     map[string][]Credential // identity → its credentials
+	credOwner map[string]string       // credential key → identity
+	tmpls     map[string][]fingers.Template
+	slotOwner map[int]string
+}
+
+func loadOwners(txn *badger.Txn) (*owners, error) {
+	o := &owners{creds: map[string][]Credential{}, credOwner: map[string]string{}, tmpls: map[string][]fingers.Template{}, slotOwner: map[int]string{}}
+	if err := iterJSON(txn, keyCredential, func(c *Credential) {
+		o.creds[c.Identity] = append(o.creds[c.Identity], *c)
+		o.credOwner[credKey(c.Kind, c.Key)] = c.Identity
+	}); err != nil {
+		return nil, err
+	}
+	err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
+		o.tmpls[t.Identity] = append(o.tmpls[t.Identity], *t)
+		o.slotOwner[t.Slot] = t.Identity
+	})
+	return o, err
+}
+
+// set records that id now holds exactly creds and tmpls (nil: none, or id
+// deleted); a key or a slot taken from another person leaves their list.
+func (o *owners) set(id string, creds []Credential, tmpls []fingers.Template) {
+	for _, c := range o.creds[id] {
+		delete(o.credOwner, credKey(c.Kind, c.Key))
+	}
+	for _, t := range o.tmpls[id] {
+		delete(o.slotOwner, t.Slot)
+	}
+	for _, c := range creds {
+		k := credKey(c.Kind, c.Key)
+		if other, ok := o.credOwner[k]; ok && other != id {
+			o.creds[other] = slices.DeleteFunc(o.creds[other], func(x Credential) bool { return credKey(x.Kind, x.Key) == k })
+		}
+		o.credOwner[k] = id
+	}
+	for _, t := range tmpls {
+		if other, ok := o.slotOwner[t.Slot]; ok && other != id {
+			o.tmpls[other] = slices.DeleteFunc(o.tmpls[other], func(x fingers.Template) bool { return x.Slot == t.Slot })
+		}
+		o.slotOwner[t.Slot] = id
+	}
+	o.creds[id], o.tmpls[id] = withIdentity(creds, id), tmpls
+}
+
+func withIdentity(cs []Credential, id string) []Credential {
+	out := slices.Clone(cs)
+	for i := range out {
+		out[i].Identity = id
+	}
+	return out
 }
 
 // replaceCredentials removes the person's credentials that are not in
