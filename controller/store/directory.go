@@ -128,13 +128,7 @@ func (s *Store) DirectoryRevision() (uint64, error) { return s.UploadCursor(Curs
 // matters (each is a whole replacement), so a batch read twice is safe.
 func (s *Store) ApplyDirectory(rev uint64, entries []DirectoryEntry) error {
 	err := s.write(func(w *writer) error {
-		var o *owners
-		if len(entries) > 0 {
-			var err error
-			if o, err = loadOwners(w.txn); err != nil {
-				return err
-			}
-		}
+		o := &owners{}
 		for i, e := range entries {
 			if err := applyEntry(w, o, e); err != nil {
 				return fmt.Errorf("entry %d of %d: %w", i+1, len(entries), err)
@@ -177,15 +171,19 @@ func replacePerson(w *writer, o *owners, p DirectoryPerson) error {
 	if err := p.Identity.validate(); err != nil {
 		return err
 	}
-	old := DirectoryPerson{Credentials: o.creds[id], Templates: o.tmpls[id]}
+	var old DirectoryPerson
 	err := getJSON(w.txn, keyIdentity+id, &old.Identity)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		// A new person (a fresh gate's whole slice): no consents or faces
-		// of theirs can be stored, they go with the identity.
+		// A new person (a fresh gate's whole slice): nothing of theirs can
+		// be stored, it all goes with the identity.
 	case err != nil:
 		return err
 	default:
+		if err := o.load(w.txn); err != nil {
+			return err
+		}
+		old.Credentials, old.Templates = o.creds[id], o.tmpls[id]
 		if err := iterJSON(w.txn, keyConsent+id+"/", func(c *Consent) { old.Consents = append(old.Consents, *c) }); err != nil {
 			return err
 		}
@@ -246,32 +244,47 @@ func replacePerson(w *writer, o *owners, p DirectoryPerson) error {
 // owners is what one batch of the directory knows of whose credentials
 // and templates the store holds: they are keyed by kind and key (by slot),
 // not by person, so they are read in one scan per batch rather than one
-// per person, and kept up to date as the batch applies.
+// per person — and only once a person of the batch is already stored (a
+// fresh gate's batches never scan) — and kept up to date as the batch
+// applies. The scan reads the transaction's own writes, so what the batch
+// applied before it is seen.
 type owners struct {
+	loaded    bool
 	creds     map[string][]Credential // identity → its credentials
 	credOwner map[string]string       // credential key → identity
 	tmpls     map[string][]fingers.Template
 	slotOwner map[int]string
 }
 
-func loadOwners(txn *badger.Txn) (*owners, error) {
-	o := &owners{creds: map[string][]Credential{}, credOwner: map[string]string{}, tmpls: map[string][]fingers.Template{}, slotOwner: map[int]string{}}
+// load scans the credentials and templates, once.
+func (o *owners) load(txn *badger.Txn) error {
+	if o.loaded {
+		return nil
+	}
+	o.creds, o.credOwner = map[string][]Credential{}, map[string]string{}
+	o.tmpls, o.slotOwner = map[string][]fingers.Template{}, map[int]string{}
 	if err := iterJSON(txn, keyCredential, func(c *Credential) {
 		o.creds[c.Identity] = append(o.creds[c.Identity], *c)
 		o.credOwner[credKey(c.Kind, c.Key)] = c.Identity
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
+	if err := iterJSON(txn, keyFinger, func(t *fingers.Template) {
 		o.tmpls[t.Identity] = append(o.tmpls[t.Identity], *t)
 		o.slotOwner[t.Slot] = t.Identity
-	})
-	return o, err
+	}); err != nil {
+		return err
+	}
+	o.loaded = true
+	return nil
 }
 
 // set records that id now holds exactly creds and tmpls (nil: none, or id
 // deleted); a key or a slot taken from another person leaves their list.
 func (o *owners) set(id string, creds []Credential, tmpls []fingers.Template) {
+	if !o.loaded {
+		return // a later load reads what the batch wrote
+	}
 	for _, c := range o.creds[id] {
 		delete(o.credOwner, credKey(c.Kind, c.Key))
 	}
