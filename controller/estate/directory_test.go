@@ -202,11 +202,7 @@ func TestAResidentAddedAtTheOfficeOpensAtTheGate(t *testing.T) {
 }
 
 func TestACutGateCatchesUpOnRestore(t *testing.T) {
-	e := newEstate(t, "gate-a", "gate-b")
-	e.startOffice()
-	link := estatetest.NewLink(t, e.listen)
-	a := e.startGate("gate-a", t.TempDir(), "")
-	b := e.startGate("gate-b", t.TempDir(), link.Addr())
+	e, a, b, link := withCutLink(t)
 	for i := range 20 {
 		addResident(t, e.officeSt, resident{id: fmt.Sprint("r", i), card: fmt.Sprintf("h10301:1:%d", 100+i), face: i%2 == 0})
 	}

@@ -283,12 +283,20 @@ func TestEventsFromThreeGatesReachTheOfficeOnce(t *testing.T) {
 	}
 }
 
-func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {
-	e := newEstate(t, "gate-a", "gate-b")
+// withCutLink is an office with gate-a linked directly and gate-b through
+// a link the test can cut.
+func withCutLink(t *testing.T) (e *estateT, a, b *gateT, link *estatetest.Link) {
+	t.Helper()
+	e = newEstate(t, "gate-a", "gate-b")
 	e.startOffice()
-	link := estatetest.NewLink(t, e.listen)
-	a := e.startGate("gate-a", t.TempDir(), "")
-	b := e.startGate("gate-b", t.TempDir(), link.Addr())
+	link = estatetest.NewLink(t, e.listen)
+	a = e.startGate("gate-a", t.TempDir(), "")
+	b = e.startGate("gate-b", t.TempDir(), link.Addr())
+	return e, a, b, link
+}
+
+func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {
+	e, a, b, link := withCutLink(t)
 	a.append(t, 50)
 	b.append(t, 50)
 	e.arrived(a, 50)
