@@ -58,6 +58,11 @@ func TestGateCrashChild(t *testing.T) {
 			}
 		}()
 	}
+	readyToDie()
+}
+
+// readyToDie tells the parent a crash child runs, and waits for the kill.
+func readyToDie() {
 	fmt.Println("ready")
 	time.Sleep(time.Minute) // the parent kills us long before
 	os.Exit(3)
@@ -195,9 +200,7 @@ func TestOfficeCrashChild(t *testing.T) {
 		fail("office", err)
 	}
 	go func() { fail("office stopped", off.Run(context.Background())) }()
-	fmt.Println("ready")
-	time.Sleep(time.Minute) // the parent kills us long before
-	os.Exit(3)
+	readyToDie()
 }
 
 // TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing kills the
@@ -270,9 +273,7 @@ func TestDirectoryCrashChild(t *testing.T) {
 		fail("applier", err)
 	}
 	go func() { fail("applier stopped", ap.Run(context.Background())) }()
-	fmt.Println("ready")
-	time.Sleep(time.Minute) // the parent kills us long before
-	os.Exit(3)
+	readyToDie()
 }
 
 // TestKillingAGateDuringDirectoryApplyEndsIdentical kills a fresh gate
