@@ -63,7 +63,13 @@ type Options struct {
 	// Asia/Shanghai), reported so the pages show times in it; "" = not
 	// configured (the server's local zone; the pages use their own).
 	Timezone string
-	Log      *slog.Logger
+	// DirectoryAtOffice: this gate is joined to an estate, whose office
+	// manages the directory (docs/estate.md): edits of people, cards,
+	// biometrics, consents and visitors are refused here (409
+	// directory_at_office); reading them, doors, modes, alarms, phone opens
+	// and pairing stay local.
+	DirectoryAtOffice bool
+	Log               *slog.Logger
 }
 
 // Server is the HTTP API.
@@ -135,30 +141,30 @@ func New(o Options) *Server {
 	s.route(http.MethodPost, v1+"/emergency", func(c echo.Context) error { return s.setMode(c, nil) }, staff...)
 	if o.People != nil && o.Enroller != nil {
 		s.route(http.MethodGet, v1+"/residents", s.listResidents, all...)
-		s.route(http.MethodPost, v1+"/residents", s.putResident, office...)
-		s.route(http.MethodPost, v1+"/residents/import", s.importResidents, office...)
+		s.route(http.MethodPost, v1+"/residents", s.directory(s.putResident), office...)
+		s.route(http.MethodPost, v1+"/residents/import", s.directory(s.importResidents), office...)
 		s.route(http.MethodGet, v1+"/residents/:id", s.getPerson, all...)
-		s.route(http.MethodPut, v1+"/residents/:id", s.putResident, office...)
-		s.route(http.MethodDelete, v1+"/residents/:id", s.deletePerson, office...)
-		s.route(http.MethodPost, v1+"/residents/:id/cards", s.addCard, office...)
-		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.removeCard, office...)
+		s.route(http.MethodPut, v1+"/residents/:id", s.directory(s.putResident), office...)
+		s.route(http.MethodDelete, v1+"/residents/:id", s.directory(s.deletePerson), office...)
+		s.route(http.MethodPost, v1+"/residents/:id/cards", s.directory(s.addCard), office...)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards", s.directory(s.removeCard), office...)
 		// A lost card is urgent and blacklisting only narrows access: a
 		// guard may do it; taking a card off the list opens doors again.
-		s.route(http.MethodPost, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, true) }, all...)
-		s.route(http.MethodDelete, v1+"/residents/:id/cards/blacklist", func(c echo.Context) error { return s.blacklistCard(c, false) }, office...)
-		s.route(http.MethodPut, v1+"/residents/:id/pin", s.setPIN, office...)
-		s.route(http.MethodPost, v1+"/residents/:id/face", s.enrolFace, office...)
-		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.enrolFinger, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/cards/blacklist", s.directory(func(c echo.Context) error { return s.blacklistCard(c, true) }), all...)
+		s.route(http.MethodDelete, v1+"/residents/:id/cards/blacklist", s.directory(func(c echo.Context) error { return s.blacklistCard(c, false) }), office...)
+		s.route(http.MethodPut, v1+"/residents/:id/pin", s.directory(s.setPIN), office...)
+		s.route(http.MethodPost, v1+"/residents/:id/face", s.directory(s.enrolFace), office...)
+		s.route(http.MethodPost, v1+"/residents/:id/fingerprint", s.directory(s.enrolFinger), office...)
 		s.route(http.MethodGet, v1+"/residents/:id/consents", s.listConsents, all...)
-		s.route(http.MethodPost, v1+"/residents/:id/consents", s.postConsent, office...)
-		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.withdrawConsent, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/consents", s.directory(s.postConsent), office...)
+		s.route(http.MethodDelete, v1+"/residents/:id/consents/:biometric", s.directory(s.withdrawConsent), office...)
 		s.route(http.MethodGet, v1+"/residents/:id/export", s.exportPerson, office...)
-		s.route(http.MethodPost, v1+"/residents/:id/erase", s.erasePerson, office...)
+		s.route(http.MethodPost, v1+"/residents/:id/erase", s.directory(s.erasePerson), office...)
 		s.route(http.MethodGet, v1+"/schedules", s.listSchedules, all...)
 		s.route(http.MethodGet, v1+"/visitors", s.listVisitors, all...)
-		s.route(http.MethodPost, v1+"/visitors", s.createVisitor, all...)
-		s.route(http.MethodPost, v1+"/visitors/:id/revoke", s.revokeVisitor, all...)
-		s.route(http.MethodDelete, v1+"/visitors/:id", s.deletePerson, all...)
+		s.route(http.MethodPost, v1+"/visitors", s.directory(s.createVisitor), all...)
+		s.route(http.MethodPost, v1+"/visitors/:id/revoke", s.directory(s.revokeVisitor), all...)
+		s.route(http.MethodDelete, v1+"/visitors/:id", s.directory(s.deletePerson), all...)
 		if o.Capture != nil {
 			s.route(http.MethodPost, v1+"/readers/:name/capture", s.captureCard, office...)
 		}
@@ -174,11 +180,23 @@ func New(o Options) *Server {
 		s.route(http.MethodDelete, v1+"/phone/device", s.unpairSelf, store.RoleDevice)
 		if o.People != nil {
 			s.route(http.MethodGet, v1+"/phone/me", s.phoneMe, store.RoleDevice)
-			s.route(http.MethodPost, v1+"/phone/invite", s.invite, store.RoleDevice)
+			s.route(http.MethodPost, v1+"/phone/invite", s.directory(s.invite), store.RoleDevice)
 		}
 	}
 	s.pages()
 	return s
+}
+
+// directory wraps a handler that edits the directory: on a joined gate it
+// is refused, before it reads the request, and changes nothing.
+func (s *Server) directory(h echo.HandlerFunc) echo.HandlerFunc {
+	if !s.o.DirectoryAtOffice {
+		return h
+	}
+	return func(echo.Context) error {
+		return fail(http.StatusConflict, "directory_at_office",
+			"this gate is joined to the estate's property office: residents, cards and visitors are registered and changed at the office")
+	}
 }
 
 // Handler is the server's http.Handler.

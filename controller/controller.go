@@ -99,6 +99,10 @@ type Controller struct {
 	unknown unknownFaces   // recent strangers (its own lock)
 	metrics *metrics
 	fingers *fingers.Manager
+	// resync is fingers once made, for the change feed's subscriber (which
+	// may run before New has made it: the estate's applier writes from
+	// the start).
+	resync atomic.Pointer[fingers.Manager]
 	// ctxMu guards ctx: Run's context, for callbacks from other goroutines.
 	ctxMu sync.Mutex
 	ctx   context.Context
@@ -185,6 +189,7 @@ func New(o Options) (*Controller, error) {
 		if c.fingers, err = c.newFingers(); err != nil {
 			return nil, fmt.Errorf("controller: fingerprint modules: %w", err)
 		}
+		c.resync.Store(c.fingers)
 	}
 	if err := c.ReloadSchedules(); err != nil {
 		return nil, err

@@ -152,13 +152,14 @@ func (c *Controller) RemoveFaces(identity string) error {
 	return err
 }
 
-// followChange keeps the face index in step with the store: every face
-// written or deleted, by whichever path (the API, a terminal's enrolment,
-// later replication from the estate's office), reaches the index right
-// after it commits, on the store's write path. It is the controller's
-// subscriber to the store's change feed (store.SubscribeChanges), so it
-// only does quick in-memory work and hands a schedule reload to the
-// supervisor.
+// followChange keeps the face index and the fingerprint modules in step
+// with the store: every face written or deleted, by whichever path (the
+// API, a terminal's enrolment, the estate's office's directory), reaches
+// the index right after it commits, on the store's write path, and a
+// template written or deleted marks every module to reconcile before its
+// next poll. It is the controller's subscriber to the store's change feed
+// (store.SubscribeChanges), so it only does quick in-memory work and hands
+// a schedule reload to the supervisor.
 func (c *Controller) followChange(ch store.Change) {
 	switch ch.Kind {
 	case store.FacePut:
@@ -178,11 +179,25 @@ func (c *Controller) followChange(ch store.Change) {
 		if c.faces != nil && c.faces.RemoveIdentity(ch.ID) > 0 && c.snaps != nil {
 			c.snaps.forget() // no file keeps a removed face
 		}
+		if ch.Kind == store.IdentityDeleted {
+			c.resyncFingers()
+		}
+	case store.TemplatePut, store.TemplatesDeleted:
+		c.resyncFingers()
 	case store.SchedulePut, store.HolidayPut, store.HolidayDeleted:
 		select {
 		case c.reload <- struct{}{}:
 		default: // a reload is already due
 		}
+	}
+}
+
+// resyncFingers asks the fingerprint modules to reconcile with the store
+// before their next poll (a template written or removed by any path: the
+// estate's office's, above all, which no enrolment here pushes).
+func (c *Controller) resyncFingers() {
+	if m := c.resync.Load(); m != nil {
+		m.Resync()
 	}
 }
 

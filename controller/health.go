@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"time"
 )
 
 // Health is what /readyz reports: every part the gate needs, and whether it
@@ -21,6 +22,17 @@ type Health struct {
 	Terminals []TerminalHealth `json:"terminals"`
 	// NotReady lists what is wrong, one item each ("pd gate-reader offline").
 	NotReady []string `json:"not_ready,omitempty"`
+	// Directory is a joined gate's copy of the office's directory (nil:
+	// not a gate of an estate). It never makes the gate not ready: a gate
+	// decides from its own copy, reachable office or not.
+	Directory *DirectoryHealth `json:"directory,omitempty"`
+}
+
+// DirectoryHealth is how far a gate's directory is (docs/estate.md).
+type DirectoryHealth struct {
+	Revision  uint64     `json:"revision"`             // the office's directory revision applied up to
+	Pending   uint64     `json:"pending"`              // messages known to be waiting (the lag)
+	LastApply *time.Time `json:"last_apply,omitempty"` // nil: none since menweid started
 }
 
 // PortHealth is one serial port: a bus, a converter or a fingerprint module.

@@ -195,6 +195,7 @@ const MESSAGES = /* catalog */
   "err.busy": {"zh-CN": "系统正忙，请稍后再试", "en": "The system is busy: try again shortly"},
   "err.conflict": {"zh-CN": "与现有记录冲突", "en": "This conflicts with an existing record"},
   "err.csrf": {"zh-CN": "页面已过期，请刷新后重试", "en": "The page has expired: reload it and try again"},
+  "err.directory_at_office": {"zh-CN": "本门岗已接入小区物业中心，住户、卡片和访客请在物业中心登记和修改", "en": "This gate is joined to the estate's property office: register and change residents, cards and visitors at the office"},
   "err.emergency": {"zh-CN": "紧急开门期间不能封锁", "en": "Lockdown is refused during an emergency unlock"},
   "err.enrolment_failed": {"zh-CN": "录入失败", "en": "Enrolment failed"},
   "err.forbidden": {"zh-CN": "您的账号无权执行此操作", "en": "Your account may not do this"},

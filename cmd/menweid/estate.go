@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"menwei/api"
+	"menwei/controller"
 	"menwei/controller/alarms"
 	"menwei/controller/config"
 	"menwei/controller/estate"
@@ -15,43 +16,64 @@ import (
 	"menwei/controller/store"
 )
 
-// estateParts is what the rest of menweid uses of its estate: at the
-// office, its gates' events and links for the API; at a gate, answering
-// the office's door commands once the API is made.
-type estateParts struct {
-	stop       func()
+// estateRun is what the rest of menweid uses of its estate once started:
+// at the office, its gates' events, links and alarms for the API; at a
+// gate, its directory's applier and answering the office's door commands
+// once the API is made.
+type estateRun struct {
+	// directory is the gate's directory applier (nil: not a gate).
+	directory  *estate.Applier
 	received   api.Received      // the office's; nil elsewhere
 	gateLinks  api.GateCommander // the office's; nil elsewhere
 	gateAlarms api.GateAlarms    // the office's; nil elsewhere
 	// answer starts answering the office's door commands with h (a gate;
-	// nothing elsewhere) until the func it returns is called (stop calls
-	// it too).
+	// nothing elsewhere) until the func it returns is called (the estate's
+	// stop calls it too).
 	answer func(h estate.CommandHandler) (func(), error)
 }
 
+// directoryHealth is the gate's directory for /readyz (nil: not a gate).
+// It never makes the gate not ready: a gate that has not reached the
+// office since it started decides from its own copy, as it does offline.
+func (e *estateRun) directoryHealth() *controller.DirectoryHealth {
+	if e == nil || e.directory == nil {
+		return nil
+	}
+	s := e.directory.Status()
+	h := &controller.DirectoryHealth{Revision: s.Revision, Pending: s.Pending}
+	if !s.Last.IsZero() {
+		h.LastApply = &s.Last
+	}
+	return h
+}
+
+func noAnswer(estate.CommandHandler) (func(), error) { return func() {}, nil }
+
 // startEstate starts this menweid's part in its estate (docs/estate.md):
-// the embedded NATS server, and the gate's uploader or the office's
-// applier and its gates' poll. stop stops them and waits (before the
-// store closes). Without an estate section it does nothing.
-func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (parts *estateParts, err error) {
-	parts = &estateParts{stop: func() {}, answer: func(estate.CommandHandler) (func(), error) { return func() {}, nil }}
+// the embedded NATS server; for a gate its uploader, its directory's
+// applier and (by run.answer) its answering of door commands; for the
+// office its applier of the gates' events, its directory's publisher, its
+// poll of the gates and the gates' alarm books. stop stops them and waits
+// (before the store closes). Without an estate section it does nothing.
+func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slog.Logger) (run *estateRun, stop func(), err error) {
+	run = &estateRun{answer: noAnswer}
 	if !c.Joined() {
-		return parts, nil
+		return run, func() {}, nil
 	}
 	log = log.With("part", "estate")
 	o := estate.ServerOptions{Role: estate.Role(c.Role), StoreDir: c.StoreDir, Log: log}
 	switch o.Role {
 	case estate.RoleGate:
 		if o.TLS, err = estate.GateTLS(c.TLS.CA); err != nil {
-			return nil, fmt.Errorf("estate.tls.ca: %w", err)
+			return nil, nil, fmt.Errorf("estate.tls.ca: %w", err)
 		}
 		if o.Seed, err = estate.ReadSeed(c.NKeySeedFile); err != nil {
-			return nil, fmt.Errorf("estate.nkey_seed_file: %w", err)
+			return nil, nil, fmt.Errorf("estate.nkey_seed_file: %w", err)
 		}
 		o.Gate, o.OfficeURL = c.Gate, c.OfficeURL
 	case estate.RoleOffice:
 		if o.TLS, err = estate.OfficeTLS(c.TLS.Cert, c.TLS.Key); err != nil {
-			return nil, fmt.Errorf("estate.tls.cert: %w", err)
+			return nil, nil, fmt.Errorf("estate.tls.cert: %w", err)
 		}
 		o.Listen = c.Listen
 		for _, g := range c.Gates {
@@ -60,93 +82,48 @@ func startEstate(ctx context.Context, c config.Estate, st *store.Store, log *slo
 	}
 	// JetStream's files are encrypted like the store (with a key kept in it).
 	if o.Key, err = st.EstateStreamKey(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	srv, err := estate.StartServer(o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var (
-		run      func(context.Context) error
-		commands *estate.Commands
-		also     []func(context.Context) error // the office's: run until ctx ends
+		cmdMu    sync.Mutex
+		commands *estate.Commands // the gate's, once answering
 	)
-	switch o.Role {
-	case estate.RoleGate:
-		up, err := estate.NewUploader(estate.UploaderOptions{Gate: c.Gate, Conn: srv.Conn(), Events: st, Cursor: st, Log: log})
-		if err != nil {
-			srv.Close()
-			return nil, err
-		}
-		run = up.Run
-		parts.answer = func(h estate.CommandHandler) (func(), error) {
-			var err error
-			if commands, err = estate.ServeCommands(srv.Conn(), c.Gate, h, log); err != nil {
+	if o.Role == estate.RoleGate {
+		run.answer = func(h estate.CommandHandler) (func(), error) {
+			cs, err := estate.ServeCommands(srv.Conn(), c.Gate, h, log)
+			if err != nil {
 				return nil, err
 			}
-			return commands.Close, nil
+			cmdMu.Lock()
+			commands = cs
+			cmdMu.Unlock()
+			return cs.Close, nil
 		}
-		log.Info("estate: a gate of the office", "gate", c.Gate, "office", c.OfficeURL)
-	case estate.RoleOffice:
-		off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Log: log})
-		if err != nil {
-			srv.Close()
-			return nil, err
-		}
-		var names []string
-		for _, g := range c.Gates {
-			names = append(names, g.Name)
-		}
-		gates, err := estate.NewGates(estate.GatesOptions{Server: srv, Names: names, Log: log})
-		if err != nil {
-			srv.Close()
-			return nil, err
-		}
-		books := alarms.NewGateBooks()
-		run = off.Run
-		also = append(also, gates.Run, func(ctx context.Context) error {
-			err := books.Follow(ctx, st.Received(), st)
-			if err != nil {
-				log.Error("the gates' alarms stopped being read", "err", err)
-			}
-			return err
-		})
-		parts.received, parts.gateLinks, parts.gateAlarms = st.Received(), gates, officeAlarms{books, st}
-		log.Info("estate: the office", "listen", srv.LeafAddr(), "gates", len(c.Gates))
+	}
+	parts, err := estateParts(c, srv, st, run, log)
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	var others sync.WaitGroup
-	for _, f := range also {
-		others.Go(func() { f(ctx) })
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Go(func() { keepRunning(ctx, p, log) })
 	}
-	go func() {
-		defer close(done)
-		// Run returns only when ctx ends or the store failed; the gate goes
-		// on deciding either way, and the upload is tried again.
-		for {
-			err := run(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("estate replication stopped; starting it again in 10 s", "err", err)
-			select {
-			case <-time.After(10 * time.Second):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	parts.stop = func() {
+	return run, func() {
+		cmdMu.Lock()
 		if commands != nil {
 			commands.Close()
 		}
+		cmdMu.Unlock()
 		cancel()
-		<-done
-		others.Wait()
+		wg.Wait()
 		srv.Close()
-	}
-	return parts, nil
+	}, nil
 }
 
 // officeAlarms records the office's acknowledgements of its gates' alarms
@@ -160,4 +137,69 @@ func (o officeAlarms) Open() ([]alarms.GateAlarm, bool) { return o.books.Open() 
 
 func (o officeAlarms) Ack(ctx context.Context, gate string, seq uint64, account, note string) (eventlog.Event, error) {
 	return o.books.Ack(ctx, o.st, gate, seq, account, note, time.Now())
+}
+
+// estateParts makes what runs on the estate's server: the gate's uploader
+// and directory applier, or the office's events applier, directory
+// publisher, poll of its gates and their alarm books.
+func estateParts(c config.Estate, srv *estate.Server, st *store.Store, run *estateRun, log *slog.Logger) ([]func(context.Context) error, error) {
+	switch estate.Role(c.Role) {
+	case estate.RoleGate:
+		up, err := estate.NewUploader(estate.UploaderOptions{Gate: c.Gate, Conn: srv.Conn(), Events: st, Cursor: st, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		dir, err := estate.NewApplier(estate.ApplierOptions{Gate: c.Gate, Conn: srv.Conn(), Store: st, Link: srv.LeafLink, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		run.directory = dir
+		log.Info("estate: a gate of the office", "gate", c.Gate, "office", c.OfficeURL, "directory_revision", dir.Revision())
+		return []func(context.Context) error{up.Run, dir.Run}, nil
+	case estate.RoleOffice:
+		off, err := estate.NewOffice(estate.OfficeOptions{Conn: srv.Conn(), Received: st.Received(), Log: log})
+		if err != nil {
+			return nil, err
+		}
+		var (
+			slices []estate.GateSlice
+			names  []string
+		)
+		for _, g := range c.Gates {
+			slices = append(slices, estate.GateSlice{Name: g.Name, Groups: g.Groups})
+			names = append(names, g.Name)
+		}
+		pub, err := estate.NewPublisher(estate.PublisherOptions{Conn: srv.Conn(), Store: st, Gates: slices, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		gates, err := estate.NewGates(estate.GatesOptions{Server: srv, Names: names, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		books := alarms.NewGateBooks()
+		followAlarms := func(ctx context.Context) error { return books.Follow(ctx, st.Received(), st) }
+		run.received, run.gateLinks, run.gateAlarms = st.Received(), gates, officeAlarms{books, st}
+		log.Info("estate: the office", "listen", srv.LeafAddr(), "gates", len(c.Gates))
+		return []func(context.Context) error{off.Run, pub.Run, gates.Run, followAlarms}, nil
+	}
+	return nil, fmt.Errorf("estate.role: %q", c.Role)
+}
+
+// keepRunning runs part until ctx ends. A part returns only when ctx ends
+// or the store failed; the gate goes on deciding either way, and the part
+// is started again.
+func keepRunning(ctx context.Context, part func(context.Context) error, log *slog.Logger) {
+	for {
+		err := part(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("estate replication stopped; starting it again in 10 s", "err", err)
+		select {
+		case <-time.After(10 * time.Second):
+		case <-ctx.Done():
+			return
+		}
+	}
 }

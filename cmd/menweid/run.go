@@ -22,6 +22,7 @@ import (
 	"menwei/biometric/face"
 	"menwei/controller"
 	"menwei/controller/config"
+	"menwei/controller/estate"
 	"menwei/controller/store"
 )
 
@@ -80,11 +81,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if o.Store != nil {
 		o.Store(st)
 	}
-	est, err := startEstate(ctx, cfg.Estate, st, log)
+	est, stopEstate, err := startEstate(ctx, cfg.Estate, st, log)
 	if err != nil {
 		return err
 	}
-	defer est.stop() // before the store closes
+	defer stopEstate() // before the store closes
 	faces, err := controller.NewFaceIndex(cfg.Face)
 	if err != nil {
 		return err
@@ -119,8 +120,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	apiSrv := api.New(api.Options{Events: st, PDs: ctl.PDs, Doors: ctl, Auth: st, Audit: st, Phones: st, Opener: ctl, People: st, Enroller: ctl, Alarms: ctl, Accounts: st, Capture: ctl, Backup: st, Log: log,
 		Received: est.received, GateLinks: est.gateLinks, GateAlarms: est.gateAlarms,
-		Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}), Health: ctl.Health,
-		SecureCookies: cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)})
+		Metrics: promhttp.HandlerFor(ctl.Metrics(), promhttp.HandlerOpts{}),
+		Health: func() controller.Health {
+			h := ctl.Health()
+			h.Directory = est.directoryHealth()
+			return h
+		},
+		DirectoryAtOffice: cfg.Estate.Role == string(estate.RoleGate),
+		SecureCookies:     cfg.HTTP.Cert != "", OpensPerMinute: cfg.HTTP.OpensPerMinute, Timezone: zoneName(cfg.Timezone)})
 	// A gate answers the office's door commands through its API's own
 	// paths, and stops before the controller closes.
 	stopAnswering, err := est.answer(apiSrv.GateCommand)

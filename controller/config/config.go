@@ -124,6 +124,9 @@ type EstateTLS struct {
 type EstateGate struct {
 	Name string `yaml:"name"`
 	NKey string `yaml:"nkey"` // the gate's public NKey, U… (56 characters)
+	// Groups are the identity groups whose people the gate receives from
+	// the office's directory (with their visitors); empty = everyone.
+	Groups []string `yaml:"groups"`
 }
 
 // Joined reports whether this menweid is part of an estate.
@@ -136,6 +139,20 @@ func validGate(s string) bool {
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validGroup: an identity's group (store: 1 to 64 letters, digits, '.',
+// '_' or '-', starting with a letter or digit).
+func validGroup(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '.' || s[0] == '_' || s[0] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
 			return false
 		}
 	}
@@ -226,6 +243,11 @@ func (e *Estate) validate() error {
 				return bad(f+".nkey", "not a public user nkey (U followed by 55 of A-Z, 2-7; never the seed, which starts SU and stays on the gate)")
 			case keys[g.NKey] != "":
 				return bad(f+".nkey", "the same key as gate %s: each gate has its own", keys[g.NKey])
+			}
+			for j, gr := range g.Groups {
+				if !validGroup(gr) {
+					return bad(fmt.Sprintf("%s.groups[%d]", f, j), "%q: a group as people carry it: 1 to 64 letters, digits, '.', '_' or '-'", gr)
+				}
 			}
 			names[g.Name], keys[g.NKey] = true, g.Name
 		}

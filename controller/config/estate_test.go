@@ -75,6 +75,7 @@ func TestParseConfigEstateErrorsNameTheField(t *testing.T) {
 		{"seed as key", "estate:\n  role: office\n  tls: {cert: c.pem, key: k.pem}\n  gates:\n    - name: g1\n      nkey: SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4\n", "estate.gates[0].nkey", "never the seed"},
 		{"twice", "estate:\n  role: office\n  tls: {cert: c.pem, key: k.pem}\n  gates:\n    - name: g1\n      nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4\n    - name: g1\n      nkey: UBQ2MN6DKCFV5TXRC6IHGYUR7QOJ2MALOV7ZQRHQ4HTHSPIBDQ4WCNKB\n", "estate.gates[1].name", `"g1" given twice`},
 		{"same key", "estate:\n  role: office\n  tls: {cert: c.pem, key: k.pem}\n  gates:\n    - name: g1\n      nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4\n    - name: g2\n      nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4\n", "estate.gates[1].nkey", "the same key as gate g1"},
+		{"bad group", "estate:\n  role: office\n  tls: {cert: c.pem, key: k.pem}\n  gates:\n    - name: g1\n      nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4\n      groups: [bldg-3, \"3 号楼\"]\n", "estate.gates[0].groups[1]", `"3 号楼": a group as people carry it`},
 		{"unknown field", "estate:\n  role: gate\n  seed: x\n", "estate", "field seed not found"},
 	}
 	for _, tt := range tests {

@@ -41,10 +41,44 @@ func TestGateCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child of TestKillingAGateDuringUploadLosesAndDuplicatesNothing")
 	}
-	fail := func(what string, err error) {
-		fmt.Fprintf(os.Stderr, "crash child: %s: %v\n", what, err)
+	fail := childFail("crash child")
+	st, srv := crashGate(dir, fail)
+	up, err := estate.NewUploader(estate.UploaderOptions{Gate: "gate-k", Conn: srv.Conn(), Events: st, Cursor: st,
+		Batch: 64, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	if err != nil {
+		fail("uploader", err)
+	}
+	go func() { fail("uploader stopped", up.Run(context.Background())) }()
+	for g := range 2 {
+		go func() {
+			for i := 0; ; i++ {
+				if _, err := st.Append(context.Background(), eventlog.Event{Kind: "access.granted", Door: fmt.Sprint("d", g), Identity: fmt.Sprint("r", i)}); err != nil {
+					fail("append", err)
+				}
+			}
+		}()
+	}
+	readyToDie()
+}
+
+// readyToDie tells the parent a crash child runs, and waits for the kill.
+func readyToDie() {
+	fmt.Println("ready")
+	time.Sleep(time.Minute) // the parent kills us long before
+	os.Exit(3)
+}
+
+// childFail ends a crash child with what failed.
+func childFail(who string) func(what string, err error) {
+	return func(what string, err error) {
+		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", who, what, err)
 		os.Exit(2)
 	}
+}
+
+// crashGate is a crash child's gate-k: its store in dir and its server,
+// dialling the office, the CA and the seed its parent names.
+func crashGate(dir string, fail func(string, error)) (*store.Store, *estate.Server) {
 	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 	if err != nil {
 		fail("open store", err)
@@ -62,24 +96,23 @@ func TestGateCrashChild(t *testing.T) {
 	if err != nil {
 		fail("server", err)
 	}
-	up, err := estate.NewUploader(estate.UploaderOptions{Gate: "gate-k", Conn: srv.Conn(), Events: st, Cursor: st,
-		Batch: 64, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-	if err != nil {
-		fail("uploader", err)
-	}
-	go func() { fail("uploader stopped", up.Run(context.Background())) }()
-	for g := range 2 {
-		go func() {
-			for i := 0; ; i++ {
-				if _, err := st.Append(context.Background(), eventlog.Event{Kind: "access.granted", Door: fmt.Sprint("d", g), Identity: fmt.Sprint("r", i)}); err != nil {
-					fail("append", err)
-				}
-			}
-		}()
-	}
-	fmt.Println("ready")
-	time.Sleep(time.Minute) // the parent kills us long before
-	os.Exit(3)
+	return st, srv
+}
+
+// startChild runs this test binary's test child with env and waits for
+// it to say it is ready.
+func startChild(t *testing.T, child string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err, "%s did not start", child)
+	require.Equal(t, "ready\n", line)
+	return cmd
 }
 
 // TestKillingAGateDuringUploadLosesAndDuplicatesNothing kills a recording,
@@ -103,22 +136,13 @@ func TestKillingAGateDuringUploadLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	for round := range 4 {
 		before := held()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestGateCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashOfficeEnv+"="+e.listen, crashCAEnv+"="+e.pki.CAFile, crashSeedEnv+"="+seedFile)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		line, err := bufio.NewReader(out).ReadString('\n')
-		require.NoError(t, err, "round %d: the child did not start", round)
-		require.Equal(t, "ready\n", line)
+		cmd := startChild(t, "TestGateCrashChild", crashDirEnv+"="+dir, crashOfficeEnv+"="+e.listen, crashCAEnv+"="+e.pki.CAFile, crashSeedEnv+"="+seedFile)
 		// Kill it while it uploads: after the office has taken more from
 		// it, at a random moment of the next stretch.
 		require.Eventually(t, func() bool { return held() > before+100 }, 30*time.Second, time.Millisecond, "round %d", round)
 		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond) // where it dies, not an assertion
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		err = cmd.Wait()
-		require.Error(t, err)
+		require.Error(t, cmd.Wait())
 		t.Logf("round %d: killed with %d events at the office", round, held())
 	}
 	// The gate comes back for good and finishes.
@@ -150,10 +174,7 @@ func TestOfficeCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child of TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing")
 	}
-	fail := func(what string, err error) {
-		fmt.Fprintf(os.Stderr, "office crash child: %s: %v\n", what, err)
-		os.Exit(2)
-	}
+	fail := childFail("office crash child")
 	var cert, key string
 	fmt.Sscan(os.Getenv(officeCertEnv), &cert, &key)
 	tc, err := estate.OfficeTLS(cert, key)
@@ -179,9 +200,7 @@ func TestOfficeCrashChild(t *testing.T) {
 		fail("office", err)
 	}
 	go func() { fail("office stopped", off.Run(context.Background())) }()
-	fmt.Println("ready")
-	time.Sleep(time.Minute) // the parent kills us long before
-	os.Exit(3)
+	readyToDie()
 }
 
 // TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing kills the
@@ -218,16 +237,8 @@ func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
 		})
 	}
 	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestOfficeCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), officeDirEnv+"="+e.officeDir, officeListenEnv+"="+e.listen,
+		cmd := startChild(t, "TestOfficeCrashChild", officeDirEnv+"="+e.officeDir, officeListenEnv+"="+e.listen,
 			officeCertEnv+"="+e.pki.CertFile+" "+e.pki.KeyFile, officeGatesEnv+"="+strings.Join(gateEnv, " "))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		line, err := bufio.NewReader(out).ReadString('\n')
-		require.NoError(t, err, "round %d: the office did not start", round)
-		require.Equal(t, "ready\n", line)
 		// Kill it once both gates have sent it more, while it applies.
 		from := a.up.Uploaded() + b.up.Uploaded()
 		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 30*time.Second, time.Millisecond, "round %d", round)
@@ -242,4 +253,72 @@ func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
 	e.arrived(a, a.head(t))
 	e.arrived(b, b.head(t))
 	t.Logf("%d + %d events, %d messages in the stream", a.head(t), b.head(t), e.streamMsgs())
+}
+
+// The directory child's settings (with crashOfficeEnv, crashCAEnv and
+// crashSeedEnv).
+const dirCrashDirEnv = "MENWEI_ESTATE_DIR_CRASH_DIR"
+
+// TestDirectoryCrashChild is the gate TestKillingAGateDuringDirectoryApply
+// kills: its server and its directory's applier, in small batches.
+func TestDirectoryCrashChild(t *testing.T) {
+	dir := os.Getenv(dirCrashDirEnv)
+	if dir == "" {
+		t.Skip("the child of TestKillingAGateDuringDirectoryApplyEndsIdentical")
+	}
+	fail := childFail("directory crash child")
+	st, srv := crashGate(dir, fail)
+	ap, err := estate.NewApplier(estate.ApplierOptions{Gate: "gate-k", Conn: srv.Conn(), Store: st, Batch: 40, Link: srv.LeafLink})
+	if err != nil {
+		fail("applier", err)
+	}
+	go func() { fail("applier stopped", ap.Run(context.Background())) }()
+	readyToDie()
+}
+
+// TestKillingAGateDuringDirectoryApplyEndsIdentical kills a fresh gate
+// with SIGKILL while it applies a directory of 2,000 people, four times,
+// with the office editing (80 each time) and deleting (20) people
+// between the kills; then runs it for good: its directory is the
+// office's slice, exactly.
+func TestKillingAGateDuringDirectoryApplyEndsIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	e := newEstate(t, "gate-k")
+	e.startOffice()
+	importResidents(t, e.officeSt, 2000, func(i int) bool { return i%2 == 0 })
+	dir := t.TempDir()
+	seedFile := filepath.Join(t.TempDir(), "gate-k.nk")
+	require.NoError(t, os.WriteFile(seedFile, e.keys["gate-k"], 0o600))
+	midApply := 0
+	for round := range 4 {
+		cmd := startChild(t, "TestDirectoryCrashChild", dirCrashDirEnv+"="+dir, crashOfficeEnv+"="+e.listen, crashCAEnv+"="+e.pki.CAFile, crashSeedEnv+"="+seedFile)
+		// The office edits while the gate applies.
+		for i := range 100 {
+			id := fmt.Sprint("r", round*300+i)
+			if i%5 == 0 {
+				require.NoError(t, e.officeSt.DeleteIdentity(id))
+			} else {
+				addResident(t, e.officeSt, resident{id: id, card: fmt.Sprintf("h10301:4:%d", round*300+i), face: true})
+			}
+		}
+		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond) // where it dies, not an assertion
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		require.Error(t, cmd.Wait())
+		st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
+		require.NoError(t, err)
+		rev, err := st.DirectoryRevision()
+		require.NoError(t, err)
+		require.NoError(t, st.Close())
+		last := e.dirLast("gate-k")
+		if rev < last {
+			midApply++
+		}
+		t.Logf("round %d: killed at revision %d of %d", round, rev, last)
+	}
+	g := e.startGate("gate-k", dir, "")
+	assert.Positive(t, midApply, "a kill left work to do (else the test proves little)")
+	t.Logf("killed four times; the gate starts again at revision %d", g.apl.Revision())
+	e.sameSlice(g, 60*time.Second)
 }

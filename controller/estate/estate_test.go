@@ -64,6 +64,9 @@ type estateT struct {
 	officeLog  *syncBuf
 	dupWindow  time.Duration
 	streamKey  []byte // the office's JetStream key (nil = plaintext)
+	// the directory
+	groups    map[string][]string // gate → the groups of its slice (none = everyone)
+	publisher *estate.Publisher
 }
 
 func newEstate(t testing.TB, gates ...string) *estateT {
@@ -93,14 +96,25 @@ func (e *estateT) startOffice() {
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = off.Setup(ctx) // Run does it too; done here, the stream is there when this returns
 	require.NoError(t, err)
+	var slices []estate.GateSlice
+	for _, g := range e.gates {
+		slices = append(slices, estate.GateSlice{Name: g.Name, Groups: e.groups[g.Name]})
+	}
+	pub, err := estate.NewPublisher(estate.PublisherOptions{Conn: srv.Conn(), Store: st, Gates: slices, Coalesce: 10 * time.Millisecond, Log: log})
+	require.NoError(t, err)
+	_, err = pub.Setup(ctx)
+	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { defer close(done); off.Run(ctx) }()
-	e.officeSrv, e.officeSt, e.office = srv, st, off
+	pdone := make(chan struct{})
+	go func() { defer close(pdone); pub.Run(ctx) }()
+	e.officeSrv, e.officeSt, e.office, e.publisher = srv, st, off, pub
 	var once sync.Once
 	e.stopOffice = func() {
 		once.Do(func() {
 			cancel()
 			<-done
+			<-pdone
 			srv.Close()
 			require.NoError(t, st.Close())
 		})
@@ -115,6 +129,7 @@ type gateT struct {
 	st   *store.Store
 	srv  *estate.Server
 	up   *estate.Uploader
+	apl  *estate.Applier
 	log  *syncBuf
 	stop func()
 }
@@ -137,14 +152,19 @@ func (e *estateT) startGate(name, dir, via string) *gateT {
 	up, err := estate.NewUploader(estate.UploaderOptions{Gate: name, Conn: srv.Conn(), Events: st, Cursor: st, AckWait: time.Second,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
+	ap, err := estate.NewApplier(estate.ApplierOptions{Gate: name, Conn: srv.Conn(), Store: st,
+		Link: srv.LeafLink, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- up.Run(ctx) }()
-	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up, log: logs}
+	go func() { done <- ap.Run(ctx) }()
+	g := &gateT{name: name, dir: dir, st: st, srv: srv, up: up, apl: ap, log: logs}
 	var once sync.Once
 	g.stop = func() {
 		once.Do(func() {
 			cancel()
+			assert.ErrorIs(t, <-done, context.Canceled)
 			assert.ErrorIs(t, <-done, context.Canceled)
 			srv.Close()
 			require.NoError(t, st.Close())
@@ -263,12 +283,20 @@ func TestEventsFromThreeGatesReachTheOfficeOnce(t *testing.T) {
 	}
 }
 
-func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {
-	e := newEstate(t, "gate-a", "gate-b")
+// withCutLink is an office with gate-a linked directly and gate-b through
+// a link the test can cut.
+func withCutLink(t *testing.T) (e *estateT, a, b *gateT, link *estatetest.Link) {
+	t.Helper()
+	e = newEstate(t, "gate-a", "gate-b")
 	e.startOffice()
-	link := estatetest.NewLink(t, e.listen)
-	a := e.startGate("gate-a", t.TempDir(), "")
-	b := e.startGate("gate-b", t.TempDir(), link.Addr())
+	link = estatetest.NewLink(t, e.listen)
+	a = e.startGate("gate-a", t.TempDir(), "")
+	b = e.startGate("gate-b", t.TempDir(), link.Addr())
+	return e, a, b, link
+}
+
+func TestACutLinkQueuesAndEveryEventArrivesOnceAfter(t *testing.T) {
+	e, a, b, link := withCutLink(t)
 	a.append(t, 50)
 	b.append(t, 50)
 	e.arrived(a, 50)
@@ -367,14 +395,7 @@ func TestAGatesKeyCannotPublishAsAnotherNorReadOthers(t *testing.T) {
 	e := newEstate(t, "gate-a", "gate-b")
 	e.startOffice()
 	b := e.startGate("gate-b", t.TempDir(), "")
-	// A stolen gate-a: its key, and a server and client under the thief's
-	// control (no uploader, no local restriction of any kind).
-	thief, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: "gate-a", StoreDir: t.TempDir(),
-		TLS: e.pki.Client, OfficeURL: "tls://" + e.listen, Seed: e.keys["gate-a"]})
-	require.NoError(t, err)
-	defer thief.Close()
-	require.Eventually(t, func() bool { return thief.Leaves() == 1 }, 10*time.Second, 10*time.Millisecond)
-	nc := thief.Conn()
+	nc := e.thief("gate-a").Conn()
 
 	// Its own subject works (the key is valid)...
 	js, err := jetstream.New(nc)
@@ -419,6 +440,20 @@ func TestAGatesKeyCannotPublishAsAnotherNorReadOthers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(20), c.Received, "nothing published as gate-b by gate-a's key")
 	assert.Equal(t, uint64(21), e.streamMsgs(), "gate-b's 20 and gate-a's own 1")
+}
+
+// thief is a stolen gate: its key, and a server and client under the
+// thief's control (no uploader, no applier, no local restriction of any
+// kind), linked to the office.
+func (e *estateT) thief(gate string) *estate.Server {
+	t := e.t
+	t.Helper()
+	srv, err := estate.StartServer(estate.ServerOptions{Role: estate.RoleGate, Gate: gate, StoreDir: t.TempDir(),
+		TLS: e.pki.Client, OfficeURL: "tls://" + e.listen, Seed: e.keys[gate]})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	require.Eventually(t, func() bool { return srv.Leaves() == 1 }, 10*time.Second, 10*time.Millisecond)
+	return srv
 }
 
 // TestTheOfficeRefusesAnotherGatesSubjectOnTheWire speaks the leafnode

@@ -163,19 +163,25 @@ func (f *Office) follow(ctx context.Context) error {
 			}
 			return fmt.Errorf("estate: office: next: %w", err)
 		}
-		msgs := []jetstream.Msg{m}
-		for len(msgs) < f.o.Batch {
-			m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
-			if err != nil {
-				break
-			}
-			msgs = append(msgs, m)
-		}
-		if err := f.apply(ctx, msgs); err != nil {
+		if err := f.apply(ctx, takeWaiting(it, m, f.o.Batch)); err != nil {
 			return nil // ctx ended: the batch is read again next time
 		}
 	}
 	return nil
+}
+
+// takeWaiting is first and what else is already here, up to max messages:
+// a lone message is applied at once, a burst in batches.
+func takeWaiting(it jetstream.MessagesContext, first jetstream.Msg, max int) []jetstream.Msg {
+	msgs := []jetstream.Msg{first}
+	for len(msgs) < max {
+		m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
+		if err != nil {
+			break
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
 }
 
 // apply stores one batch in one transaction with the stream sequence of

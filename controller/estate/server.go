@@ -51,6 +51,26 @@ func MsgID(gate string, seq uint64) string { return gate + ":" + strconv.FormatU
 // gate receive only replies under its own.
 func InboxPrefix(gate string) string { return "_INBOX." + gate }
 
+// GatePublishes is what a gate's user may publish at the office: its own
+// events, and the two JetStream API calls its directory's ordered consumer
+// makes (docs/estate.md, Security). Creating a consumer is allowed only
+// with the gate's own filter in the subject (the 2.10+ form
+// CONSUMER.CREATE.<stream>.<name>.<filter>; the server checks that the
+// filter in the request is the one in the subject), and the form without
+// a filter is not allowed at all, so a gate can make no consumer that
+// reads another gate's slice. Pulling the next messages names a consumer
+// by its name, a random one the gate made (its replies come to the gate's
+// own inbox). Nothing else of the office's JetStream API: no stream or
+// consumer info, no listing, no deleting, no direct get.
+func GatePublishes(gate string) []string {
+	api := "$JS." + OfficeDomain + ".API.CONSUMER."
+	return []string{
+		EventSubject(gate),
+		api + "CREATE." + StreamDirectory + ".*." + DirectoryFilter(gate),
+		api + "MSG.NEXT." + StreamDirectory + ".*",
+	}
+}
+
 // GateKey is a gate the office accepts: its name and its NKey's public key.
 type GateKey struct {
 	Name string
@@ -186,11 +206,11 @@ func StartServer(o ServerOptions) (*Server, error) {
 			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{
 				Nkey: g.NKey,
 				Permissions: &server.Permissions{
-					// Its events, and the replies to its own commands
-					// (command.go: the office's inbox for this gate's
-					// replies, and only while a request waits, by Response).
-					Publish: &server.SubjectPermission{Allow: []string{EventSubject(g.Name), ReplyPrefix(g.Name) + ".>"}},
-					// Its acks, and its own commands.
+					// Its events, its directory consumer (GatePublishes), and
+					// the replies to its own commands (command.go: under the
+					// office's inbox prefix for this gate's replies).
+					Publish: &server.SubjectPermission{Allow: append(GatePublishes(g.Name), ReplyPrefix(g.Name)+".>")},
+					// Its acks and deliveries, and its own commands.
 					Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(g.Name) + ".>", CommandSubject(g.Name)}},
 				},
 				AllowedConnectionTypes: map[string]struct{}{jwt.ConnectionTypeLeafnode: {}},
@@ -283,6 +303,16 @@ func (s *Server) LeafAddr() string {
 // Leaves is the number of leaf connections: gates connected to an office,
 // 1 for a gate connected to its office.
 func (s *Server) Leaves() int { return s.ns.NumLeafNodes() }
+
+// LeafLink names the gate's current leaf connection to the office: its
+// connection id, a new one after every reconnect (0 = not connected).
+func (s *Server) LeafLink() uint64 {
+	lz, err := s.ns.Leafz(nil)
+	if err != nil || len(lz.Leafs) == 0 {
+		return 0
+	}
+	return lz.Leafs[0].ID
+}
 
 // Close closes the connection and shuts the server down, waiting for it.
 // It is safe to call twice.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -302,6 +303,16 @@ func (m *Manager) Run(ctx context.Context) error {
 	return nil
 }
 
+// Resync asks every module to reconcile with the store before its next
+// poll, without waiting: for templates the store got from elsewhere than
+// an enrolment here (the estate's office). It never blocks, so the
+// store's change feed may call it.
+func (m *Manager) Resync() {
+	for _, mod := range m.mods {
+		mod.resync.Store(true)
+	}
+}
+
 // Status reports every module, in configuration order.
 func (m *Manager) Status() []ModuleStatus {
 	out := make([]ModuleStatus, 0, len(m.mods))
@@ -317,6 +328,9 @@ type module struct {
 	cfg  ModuleConfig
 	log  *slog.Logger
 	reqs chan request
+	// resync asks the module's goroutine to reconcile before its next
+	// poll (Manager.Resync).
+	resync atomic.Bool
 
 	mu     sync.Mutex
 	status ModuleStatus

@@ -136,7 +136,7 @@ func (m *Manager) serve(ctx context.Context, s *session) error {
 		vfyErr  string    // the last failure to verify a template, logged once
 	)
 	for {
-		if s.resync || !m.cfg.Now().Before(next) {
+		if mod.resync.Swap(false) || s.resync || !m.cfg.Now().Before(next) {
 			if _, _, err := m.reconcile(ctx, s); err != nil && s.down == nil && ctx.Err() == nil {
 				mod.log.Warn("reconcile failed", "err", err)
 				mod.update(func(st *ModuleStatus) { st.Err = err })

@@ -185,6 +185,22 @@ func TestReconcileFollowsStore(t *testing.T) {
 	assert.Equal(t, 1, r.status("gate-1").Templates)
 }
 
+// A template the store got from elsewhere (the estate's office) reaches
+// the module on Resync, before the periodic reconcile (an hour here), and
+// a deletion leaves it the same way.
+func TestResyncPushesTemplatesFromElsewhere(t *testing.T) {
+	r := newRig(t, func(c *fingers.Config) { c.ReconcileEvery = time.Hour }, "gate-1")
+	require.Eventually(t, func() bool { return r.status("gate-1").Online }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, r.store.PutTemplate(fingers.Template{Slot: 5, Identity: "x", Model: "r307", Data: fpmodule.Finger(20)}))
+	r.m.Resync()
+	require.Eventually(t, func() bool { return r.slots("gate-1")[5] }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, 5, r.touch("gate-1", 20).slot)
+	_, err := r.store.DeleteTemplates("x")
+	require.NoError(t, err)
+	r.m.Resync()
+	require.Eventually(t, func() bool { return !r.slots("gate-1")[5] }, 10*time.Second, 5*time.Millisecond)
+}
+
 func TestModuleGoesOfflineAndReturns(t *testing.T) {
 	r := newRig(t, nil, "gate-1", "gate-2")
 	_, err := r.enrol("gate-1", 7, "li")

@@ -174,6 +174,8 @@ func (w *writer) apply(c Change) error {
 		}
 	case ConsentPut:
 		err = setJSON(txn, consentKey(c.Consent.Identity, c.Consent.Biometric), c.Consent)
+	case ConsentRemoved:
+		err = txn.Delete([]byte(consentKey(c.Consent.Identity, c.Consent.Biometric)))
 	case TemplatesDeleted:
 		var keys [][]byte
 		keys, _, err = templateKeys(txn, c.ID)
