@@ -139,7 +139,7 @@ func TestKillingAGateDuringUploadLosesAndDuplicatesNothing(t *testing.T) {
 		cmd := startChild(t, "TestGateCrashChild", crashDirEnv+"="+dir, crashOfficeEnv+"="+e.listen, crashCAEnv+"="+e.pki.CAFile, crashSeedEnv+"="+seedFile)
 		// Kill it while it uploads: after the office has taken more from
 		// it, at a random moment of the next stretch.
-		require.Eventually(t, func() bool { return held() > before+100 }, 30*time.Second, time.Millisecond, "round %d", round)
+		require.Eventually(t, func() bool { return held() > before+100 }, 90*time.Second, time.Millisecond, "round %d", round)
 		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond) // where it dies, not an assertion
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		require.Error(t, cmd.Wait())
@@ -241,7 +241,8 @@ func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
 			officeCertEnv+"="+e.pki.CertFile+" "+e.pki.KeyFile, officeGatesEnv+"="+strings.Join(gateEnv, " "))
 		// Kill it once both gates have sent it more, while it applies.
 		from := a.up.Uploaded() + b.up.Uploaded()
-		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 30*time.Second, time.Millisecond, "round %d", round)
+		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 90*time.Second, time.Millisecond,
+			"round %d: the gates' uploaders at %d and %d, %d and %d failed batches", round, a.up.Uploaded(), b.up.Uploaded(), a.up.Failures(), b.up.Failures())
 		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond) // where it dies, not an assertion
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		require.Error(t, cmd.Wait())
