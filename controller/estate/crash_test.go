@@ -241,8 +241,9 @@ func TestKillingTheOfficeDuringApplyLosesAndDuplicatesNothing(t *testing.T) {
 			officeCertEnv+"="+e.pki.CertFile+" "+e.pki.KeyFile, officeGatesEnv+"="+strings.Join(gateEnv, " "))
 		// Kill it once both gates have sent it more, while it applies.
 		from := a.up.Uploaded() + b.up.Uploaded()
-		require.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 90*time.Second, time.Millisecond,
-			"round %d: the gates' uploaders at %d and %d, %d and %d failed batches", round, a.up.Uploaded(), b.up.Uploaded(), a.up.Failures(), b.up.Failures())
+		if !assert.Eventually(t, func() bool { return a.up.Uploaded()+b.up.Uploaded() > from+200 }, 90*time.Second, time.Millisecond) {
+			t.Fatalf("round %d: the gates' uploaders at %d and %d, %d and %d failed batches", round, a.up.Uploaded(), b.up.Uploaded(), a.up.Failures(), b.up.Failures())
+		}
 		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond) // where it dies, not an assertion
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		require.Error(t, cmd.Wait())
