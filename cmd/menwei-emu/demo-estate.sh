@@ -185,7 +185,9 @@ cat <<TXT
     curl -s -XPOST localhost:${EMU[west]}/pd/101/card -d '{"facility":1,"card":1234}'
   His face at the east gate:
     curl -s -XPOST localhost:${EMU[east]}/pd/103/face --data-binary @.cache/photos/sample2.jpg
-  Every gate's events reach the office: the office console's history shows them, with the gate.
+  Every gate's events reach the office: the office console's history shows them, with the gate,
+  and its 门岗 (gates) tab shows each gate's link, doors and upload chain; a mode set there
+  (e.g. emergency unlock) is carried out by the gate, and the page says so only when it answers.
 
   Add a resident at the office (console, 住户 → 新增) with a card, and present it at both gates.
   A gate refuses directory edits of its own: residents, cards and visitors are managed at the office.
