@@ -271,19 +271,26 @@ doors:
 	s, err := openStore(filepath.Join(dir, "store"))
 	require.NoError(b, err)
 	seedN(b, s, phoneWorkers)
-	tokens := make([]string, phoneWorkers)
-	for i := range tokens {
-		code, _, err := s.NewPairingCode(fmt.Sprintf("r%05d", i), "bench", time.Now())
-		require.NoError(b, err)
-		_, tokens[i], err = s.Pair(code, "phone", time.Now())
-		require.NoError(b, err)
-	}
+	tokens := pairPhones(b, s, phoneWorkers)
 	require.NoError(b, s.Close())
 	d := startDaemon(b, bin, cfgPath)
 	d.waitReady(b)
 	b.Run(fmt.Sprintf("c%d", phoneWorkers), func(b *testing.B) {
 		loadPhones(b, d.url, tokens)
 	})
+}
+
+// pairPhones pairs a phone for each of residents r00000…r<n-1> and returns
+// their device tokens.
+func pairPhones(b *testing.B, s *store.Store, n int) []string {
+	tokens := make([]string, n)
+	for i := range tokens {
+		code, _, err := s.NewPairingCode(fmt.Sprintf("r%05d", i), "bench", time.Now())
+		require.NoError(b, err)
+		_, tokens[i], err = s.Pair(code, "phone", time.Now())
+		require.NoError(b, err)
+	}
+	return tokens
 }
 
 // loadPhones is the load generator: b.N POSTs /api/v1/doors/door<w%4>/open
