@@ -118,7 +118,8 @@ func TestOpenClearAckAndReadAgain(t *testing.T) {
 	l2, closeLog2 := openLog(t, dir)
 	defer closeLog2()
 	b2 := NewBook()
-	follow(t, b2, l2)
+	stop2 := follow(t, b2, l2)
+	defer stop2() // before the log closes: a follower reading a closed log fails
 	again, _ := b2.Open()
 	assert.Equal(t, open, again)
 }
