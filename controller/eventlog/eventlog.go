@@ -226,8 +226,9 @@ func (w *Log) write(batch []*appendReq) {
 	}
 	w.mu.Lock()
 	w.seq, w.head = seq, head
-	for i, r := range batch {
-		r.done <- appendResult{ev: evs[i]}
+	// Subscribers first: when an Append returns, every subscriber has had
+	// its event offered.
+	for i := range batch {
 		for ch := range w.subs {
 			select {
 			case ch <- evs[i]:
@@ -236,6 +237,9 @@ func (w *Log) write(batch []*appendReq) {
 				close(ch)
 			}
 		}
+	}
+	for i, r := range batch {
+		r.done <- appendResult{ev: evs[i]}
 	}
 	w.mu.Unlock()
 }
