@@ -124,15 +124,7 @@ doors:
 		require.NoError(b, term.Show(ctx, seen))
 		b.StartTimer()
 		at := time.Now()
-		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-		for {
-			m, err := term.WaitCommand(wctx, osdp.CmdOUT)
-			require.NoError(b, err, "no OUT after the face (was it granted?)")
-			if o := m.(osdp.Out); len(o.Records) > 0 && o.Records[0].Control == osdp.OutTempOnThenOff {
-				break
-			}
-		}
-		wcancel()
+		waitRelease(b, ctx, term.PD, 30*time.Second, "no OUT after the face (was it granted?)")
 		lat = append(lat, time.Since(at))
 	}
 	b.StopTimer()

@@ -100,17 +100,23 @@ buses:
 		pd := pds[i%n]
 		at := time.Now()
 		pd.PresentWiegand26(1, uint16(i%1000))
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-		for { // the release, not the relock of an earlier grant
-			m, err := pd.WaitCommand(wctx, osdp.CmdOUT)
-			require.NoError(b, err, "no OUT after a card")
-			if o := m.(osdp.Out); len(o.Records) > 0 && o.Records[0].Control == osdp.OutTempOnThenOff {
-				break
-			}
-		}
-		wcancel()
+		waitRelease(b, ctx, pd, 10*time.Second, "no OUT after a card")
 		lat = append(lat, time.Since(at))
 	}
 	b.StopTimer()
 	reportLatency(b, lat)
+}
+
+// waitRelease waits up to wait for the OUT that releases pd's door (a
+// timed pulse), skipping the relocks of earlier grants.
+func waitRelease(b *testing.B, ctx context.Context, pd *osdppd.PD, wait time.Duration, what string) {
+	wctx, wcancel := context.WithTimeout(ctx, wait)
+	defer wcancel()
+	for {
+		m, err := pd.WaitCommand(wctx, osdp.CmdOUT)
+		require.NoError(b, err, what)
+		if o := m.(osdp.Out); len(o.Records) > 0 && o.Records[0].Control == osdp.OutTempOnThenOff {
+			return
+		}
+	}
 }
