@@ -166,7 +166,9 @@ buses:
 
 	firstSeq := soakHead(b, client, base, guard)
 	start := time.Now()
-	var maxRSS, lastRSS, maxAnon, maxFile float64
+	var maxRSS, lastRSS, maxAnon, maxFile, lastHWM float64
+	var atMax map[string]float64 // the mappings' shares at the largest RSS sampled
+	maxOf := map[string]float64{}
 	status := func() (rss, hwm float64) {
 		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 		require.NoError(b, err)
@@ -177,20 +179,38 @@ buses:
 		maxFile = max(maxFile, procKB(st, "RssFile")/1024)
 		return procKB(st, "VmRSS") / 1024, procKB(st, "VmHWM") / 1024
 	}
+	_, lastHWM = status()
+	b.Logf("ready: VmHWM %.1f MiB, mappings %s", lastHWM, soakShares(smapsShares(b, cmd.Process.Pid)))
 	b.ResetTimer()
 	for b.Loop() {
-		tick := time.NewTicker(5 * time.Second)
-		for time.Since(start) < dur {
+		// Status every second (a peak between samples still shows in
+		// VmHWM), the mappings every 5 s and whenever the peak rose.
+		tick := time.NewTicker(time.Second)
+		for n := 1; time.Since(start) < dur; n++ {
 			<-tick.C
 			rss, hwm := status()
-			maxRSS, lastRSS = max(maxRSS, rss), rss
-			if n := int(time.Since(start) / (5 * time.Second)); n%12 == 0 {
+			var shares map[string]float64
+			if n%5 == 0 || hwm > lastHWM+2 {
+				shares = smapsShares(b, cmd.Process.Pid)
+				for k, v := range shares {
+					maxOf[k] = max(maxOf[k], v)
+				}
+			}
+			if hwm > lastHWM+2 {
+				b.Logf("%5.1f min: VmHWM %.1f → %.1f MiB, VmRSS %.1f MiB, mappings %s", time.Since(start).Minutes(), lastHWM, hwm, rss, soakShares(shares))
+			}
+			if rss > maxRSS && shares != nil {
+				atMax = shares
+			}
+			maxRSS, lastRSS, lastHWM = max(maxRSS, rss), rss, hwm
+			if n%60 == 0 {
 				b.Logf("%5.1f min: VmRSS %.1f MiB, VmHWM %.1f MiB (the largest sampled so far: anonymous %.1f MiB, file-backed %.1f MiB)",
 					time.Since(start).Minutes(), rss, hwm, maxAnon, maxFile)
 			}
 		}
 		tick.Stop()
 	}
+	b.Logf("mappings at the largest RSS sampled: %s; the largest of each: %s", soakShares(atMax), soakShares(maxOf))
 	b.StopTimer()
 	elapsed := time.Since(start)
 	events := soakHead(b, client, base, guard) - firstSeq
@@ -237,4 +257,59 @@ func soakHead(b *testing.B, client *http.Client, base, token string) uint64 {
 		return 0
 	}
 	return page.Events[0].Seq
+}
+
+// smapsShares sums the resident memory of the daemon's mappings by what
+// they hold (MiB): "anon" (the Go heap and runtime, cgo's and dlib's
+// mmapped allocations), "brk" (C malloc's heap), Badger's "sst" tables,
+// "vlog" value log and "mem" memtable files, "libs", "binary" and "other".
+func smapsShares(b *testing.B, pid int) map[string]float64 {
+	f, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	require.NoError(b, err)
+	shares := map[string]float64{}
+	class := ""
+	for line := range strings.Lines(string(f)) {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
+			path := ""
+			if len(fields) >= 6 {
+				path = fields[5]
+			}
+			switch {
+			case path == "":
+				class = "anon"
+			case path == "[heap]":
+				class = "brk"
+			case strings.HasSuffix(path, ".sst"):
+				class = "sst"
+			case strings.HasSuffix(path, ".vlog"):
+				class = "vlog"
+			case strings.HasSuffix(path, ".mem"):
+				class = "mem"
+			case strings.Contains(path, ".so"):
+				class = "libs"
+			case strings.HasSuffix(path, "menweid"):
+				class = "binary"
+			default:
+				class = "other"
+			}
+		case len(fields) == 3 && fields[0] == "Rss:":
+			var kb float64
+			fmt.Sscan(fields[1], &kb)
+			shares[class] += kb / 1024
+		}
+	}
+	return shares
+}
+
+// soakShares says shares in a stable order.
+func soakShares(shares map[string]float64) string {
+	var s strings.Builder
+	for _, k := range []string{"anon", "brk", "sst", "vlog", "mem", "libs", "binary", "other"} {
+		if v, ok := shares[k]; ok {
+			fmt.Fprintf(&s, "%s %.1f ", k, v)
+		}
+	}
+	return strings.TrimSpace(s.String())
 }
