@@ -91,10 +91,12 @@ func benchAppend(b *testing.B, writers int, keep uint64) {
 			b.ReportMetric(float64(<-pruned), "pruned")
 		}()
 	}
+	writes := l.writes.Load()
 	runWriters(b, writers, func() error {
 		_, err := l.Append(ctx, benchEvent)
 		return err
 	})
+	b.ReportMetric(float64(b.N)/float64(l.writes.Load()-writes), "events/sync")
 }
 
 // runWriters calls write b.N times in all from writers goroutines and
