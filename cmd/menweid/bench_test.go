@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -276,7 +278,7 @@ doors:
 	d := startDaemon(b, bin, cfgPath)
 	d.waitReady(b)
 	b.Run(fmt.Sprintf("c%d", phoneWorkers), func(b *testing.B) {
-		loadPhones(b, d.url, tokens)
+		loadPhones(b, d.url, tokens, d.cmd.Process.Pid)
 	})
 }
 
@@ -295,8 +297,10 @@ func pairPhones(b *testing.B, s *store.Store, n int) []string {
 
 // loadPhones is the load generator: b.N POSTs /api/v1/doors/door<w%4>/open
 // from phoneWorkers goroutines, worker w with tokens[w]. It reports req/s,
-// p50-ms and p99-ms, and fails unless every answer was a 200.
-func loadPhones(b *testing.B, url string, tokens []string) {
+// p50-ms and p99-ms, the CPU time per request of the server (process
+// server) and of this process (the load generator and, for menweid, the
+// emulated readers), and fails unless every answer was a 200.
+func loadPhones(b *testing.B, url string, tokens []string, server int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * phoneWorkers}}
 	defer client.CloseIdleConnections()
 	var (
@@ -307,6 +311,7 @@ func loadPhones(b *testing.B, url string, tokens []string) {
 		wg   sync.WaitGroup
 	)
 	b.ResetTimer()
+	serverCPU, selfCPU := procCPU(b, server), procCPU(b, os.Getpid())
 	start := time.Now()
 	for w := range phoneWorkers {
 		wg.Add(1)
@@ -337,12 +342,28 @@ func loadPhones(b *testing.B, url string, tokens []string) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	serverCPU, selfCPU = procCPU(b, server)-serverCPU, procCPU(b, os.Getpid())-selfCPU
 	b.StopTimer()
 	require.Zero(b, bad.Load(), "every request answered 200")
+	b.ReportMetric(serverCPU.Seconds()*1e3/float64(b.N), "server-cpu-ms/req")
+	b.ReportMetric(selfCPU.Seconds()*1e3/float64(b.N), "load-cpu-ms/req")
 	slices.Sort(lat)
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1e3, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1e3, "p99-ms")
+}
+
+// procCPU is the CPU time process pid has used (user and system, from
+// /proc/<pid>/stat, in clock ticks of 10 ms on Linux).
+func procCPU(b *testing.B, pid int) time.Duration {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(b, err)
+	// The fields after the command's name, which is in parentheses.
+	f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+2:]))
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	require.NoError(b, errors.Join(err1, err2))
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // anchorEnv makes the test binary serve the phone-open anchor (see
@@ -376,7 +397,7 @@ func BenchmarkPhoneOpenAnchor(b *testing.B) {
 		tokens[i] = fmt.Sprintf("dev-%016x.%064x", i, i)
 	}
 	b.Run(fmt.Sprintf("c%d", phoneWorkers), func(b *testing.B) {
-		loadPhones(b, url, tokens)
+		loadPhones(b, url, tokens, cmd.Process.Pid)
 	})
 }
 
