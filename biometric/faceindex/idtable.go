@@ -75,9 +75,24 @@ func (t *idTable) insertNew(h uint64, slot uint32) {
 	t.n++
 }
 
-func (t *idTable) grow() {
+func (t *idTable) grow() { t.resize(max(16, 2*len(t.e))) }
+
+// reserve makes room for n entries in all, so that adding up to n grows
+// the table no more (a snapshot's ids go in without rehashing).
+func (t *idTable) reserve(n int) {
+	size := max(16, len(t.e))
+	for (n+1)*8 > size*7 {
+		size *= 2
+	}
+	if size > len(t.e) {
+		t.resize(size)
+	}
+}
+
+// resize rehashes every entry into a table of size entries (a power of two).
+func (t *idTable) resize(size int) {
 	old := t.e
-	t.e = make([]uint32, max(16, 2*len(old)))
+	t.e = make([]uint32, size)
 	t.n = 0
 	for _, v := range old {
 		if v != 0 {

@@ -40,3 +40,29 @@ func TestIDTable(t *testing.T) {
 		}
 	}
 }
+
+// TestIDTableReserve checks that a table reserved for n entries takes them
+// without growing, and keeps what it held before.
+func TestIDTableReserve(t *testing.T) {
+	var keys []string
+	tab := newIDTable(func(slot uint32) []byte { return []byte(keys[slot]) })
+	add := func(n int) {
+		for range n {
+			keys = append(keys, fmt.Sprintf("id-%d", len(keys)))
+			tab.put(keys[len(keys)-1], uint32(len(keys)-1))
+		}
+	}
+	add(100)
+	tab.reserve(100_000)
+	size := len(tab.e)
+	require.GreaterOrEqual(t, size*7, 100_001*8, "room for 100,000 at the load limit")
+	add(100_000 - 100)
+	require.Equal(t, size, len(tab.e), "no growth while filling what was reserved")
+	for slot, k := range keys {
+		got, ok := tab.lookup(k)
+		require.True(t, ok, k)
+		require.Equal(t, uint32(slot), got, k)
+	}
+	tab.reserve(10) // never shrinks
+	require.Equal(t, size, len(tab.e))
+}

@@ -293,6 +293,7 @@ func (s *snapshot) check(b *builder) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	b.ids.reserve(s.n)
 	for slot := range uint32(s.n) {
 		if s.isDead(slot) {
 			continue

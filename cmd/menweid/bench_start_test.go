@@ -32,10 +32,30 @@ func BenchmarkStartToReady(b *testing.B) {
 	}
 }
 
+// startStoreEnv names a directory where BenchmarkStartToReady keeps the
+// stores it seeds (one per size) and reuses them in later runs: seeding a
+// million residents takes minutes.
+const startStoreEnv = "MENWEI_BENCH_START_STORE"
+
 func benchStart(b *testing.B, bin string, n int) {
 	dir := b.TempDir()
 	buses, doors := emulateLocks(b, 1)
 	addr := freePort(b)
+	data := dir
+	if keep := os.Getenv(startStoreEnv); keep != "" {
+		data = filepath.Join(keep, fmt.Sprintf("faces=%d", n))
+	}
+	if _, err := os.Stat(filepath.Join(data, "seeded")); err != nil {
+		if data != dir {
+			require.NoError(b, os.RemoveAll(data)) // a seeding cut short
+		}
+		s, err := openStore(filepath.Join(data, "store"))
+		require.NoError(b, err)
+		seedN(b, s, n)
+		seedFaces(b, s, n)
+		require.NoError(b, s.Close())
+		require.NoError(b, os.WriteFile(filepath.Join(data, "seeded"), nil, 0o600))
+	}
 	cfgPath := filepath.Join(dir, "menwei.yaml")
 	require.NoError(b, os.WriteFile(cfgPath, fmt.Appendf(nil, `
 data_dir: %s
@@ -44,13 +64,8 @@ face: {}
 buses:
 %s
 doors:
-%s`, dir, addr, buses, doors), 0o600))
-	s, err := openStore(filepath.Join(dir, "store"))
-	require.NoError(b, err)
-	seedN(b, s, n)
-	seedFaces(b, s, n)
-	require.NoError(b, s.Close())
-	snap := filepath.Join(dir, "faceindex.snap")
+%s`, data, addr, buses, doors), 0o600))
+	snap := filepath.Join(data, "faceindex.snap")
 	for _, mode := range []string{"rebuild", "snapshot"} {
 		b.Run(mode, func(b *testing.B) {
 			if mode == "snapshot" {
