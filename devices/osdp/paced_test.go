@@ -132,3 +132,61 @@ func TestLoopLongRepliesOnAPacedLine(t *testing.T) {
 	assert.Zero(t, b.retransmits(), "no reply given up mid-frame")
 	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
 }
+
+// Eight secure readers at 115200 baud, polled as fast as the line allows
+// (IdleGap 1 ms): the line never sees two talkers and no reply is given up,
+// so polling is bounded by the line itself, and every PD takes its turn.
+// A card holds the line for its answer: the first frame after the card's
+// reply is the OUT the test submits on seeing it (a long CardHold, so the
+// test's own reaction time cannot matter).
+func TestLoopCardOnABusyPacedLine(t *testing.T) {
+	var pds []*osdppd.PD
+	var cfgs []osdp.PDConfig
+	for a := byte(101); a <= 108; a++ {
+		pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
+		require.NoError(t, err)
+		pds = append(pds, pd)
+		cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
+	}
+	b := startPaced(t, 115200, osdp.BusConfig{PDs: cfgs, IdleGap: time.Millisecond, CardHold: time.Second}, pds...)
+	var seen []osdp.Event
+	online := 0
+	b.until("all online", &seen, func(e osdp.Event) bool {
+		if e.Kind == osdp.EventOnline {
+			online++
+		}
+		return online == len(pds)
+	})
+	time.Sleep(200 * time.Millisecond) // idle polling, round the PDs
+
+	pds[4].PresentWiegand26(1, 1234)
+	b.until("the card", &seen, func(e osdp.Event) bool { _, ok := e.Msg.(osdp.Raw); return ok && e.Addr == 105 })
+	from := len(b.cp.Writes())
+	id, err := b.loop.Submit(context.Background(), 105, osdp.Out{Records: []osdp.OutRecord{{Output: 0, Control: osdp.OutTempOnThenOff, Timer: 30}}})
+	require.NoError(t, err)
+	b.until("the OUT acknowledged", &seen, func(e osdp.Event) bool { return e.Kind == osdp.EventResult && e.Req == id })
+	time.Sleep(100 * time.Millisecond) // polling again
+
+	w := b.cp.Writes()
+	require.Greater(t, len(w), from)
+	f, _, err := osdp.Decode(w[from])
+	require.NoError(t, err)
+	assert.Equal(t, [2]byte{105, osdp.CmdOUT}, [2]byte{f.Addr, f.Code}, "the OUT is the first frame after the card")
+	polled := map[byte]int{}
+	for _, raw := range w[from+1:] {
+		if f, _, err := osdp.Decode(raw); err == nil && f.Code == osdp.CmdPOLL {
+			polled[f.Addr]++
+		}
+	}
+	for a := byte(101); a <= 108; a++ {
+		assert.Positive(t, polled[a], "pd %d polled after the card", a)
+	}
+	for _, e := range seen {
+		assert.NotEqual(t, osdp.EventOffline, e.Kind, "nobody goes offline: %v", e.Err)
+		if e.Kind == osdp.EventResult {
+			assert.NoError(t, e.Err)
+		}
+	}
+	assert.Zero(t, b.retransmits(), "no reply given up")
+	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
+}
