@@ -3,6 +3,7 @@ package osdp_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -18,14 +19,14 @@ import (
 
 // pacedBus runs a Loop and emulated PDs on a line paced at baud.
 type pacedBus struct {
-	t      *testing.T
+	t      testing.TB
 	loop   *osdp.Loop
 	cp     *serialporttest.LineEnd
 	events chan osdp.Event
 	stop   func()
 }
 
-func startPaced(t *testing.T, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *pacedBus {
+func startPaced(t testing.TB, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *pacedBus {
 	cpEnd, pdEnd := serialporttest.NewLine(baud)
 	cfg.Baud = baud
 	loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: cfg, Port: cpEnd})
@@ -189,4 +190,47 @@ func TestLoopCardOnABusyPacedLine(t *testing.T) {
 	}
 	assert.Zero(t, b.retransmits(), "no reply given up")
 	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
+}
+
+// BenchmarkPacedIdleExchange measures what one idle exchange (a sealed POLL
+// and its ACK) costs on a paced line against its line time, with the
+// daemon's default idle_poll_gap (10 ms): the wall time of the line's
+// idle polling divided by the frames the CP wrote (ms/exchange), and the
+// POLL's and the ACK's time on the wire (line-ms). One op is 100 ms of idle line.
+func BenchmarkPacedIdleExchange(b *testing.B) {
+	for _, bc := range []struct{ baud, pds int }{{115200, 1}, {115200, 8}, {9600, 8}} {
+		b.Run(fmt.Sprintf("%dbaud-%dpd", bc.baud, bc.pds), func(b *testing.B) {
+			var pds []*osdppd.PD
+			var cfgs []osdp.PDConfig
+			for i := range bc.pds {
+				a := byte(101 + i)
+				pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
+				require.NoError(b, err)
+				pds = append(pds, pd)
+				cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
+			}
+			bus := startPaced(b, bc.baud, osdp.BusConfig{PDs: cfgs, IdleGap: 10 * time.Millisecond}, pds...)
+			var seen []osdp.Event
+			online := 0
+			bus.until("all online", &seen, func(e osdp.Event) bool {
+				if e.Kind == osdp.EventOnline {
+					online++
+				}
+				return online == len(pds)
+			})
+			go func() { // keep the events flowing
+				for range bus.loop.Events() {
+				}
+			}()
+			time.Sleep(100 * time.Millisecond)
+			from, start := len(bus.cp.Writes()), time.Now()
+			for b.Loop() {
+				time.Sleep(100 * time.Millisecond)
+			}
+			w := bus.cp.Writes()[from:]
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(elapsed)/float64(len(w))/1e6, "ms/exchange")
+			b.ReportMetric(float64(2*len(w[len(w)-1]))*10/float64(bc.baud)*1e3, "line-ms") // sealed, the ACK is as long as the POLL
+		})
+	}
 }
