@@ -115,7 +115,7 @@ func TestBusCardHoldsTheLineForItsAnswer(t *testing.T) {
 
 	from := len(s.sent)
 	s.run(10 * time.Millisecond) // the controller deciding
-	assert.Len(t, s.sent, from, "no poll while the card's answer is due (20 ms by default)")
+	assert.Equal(t, from, len(s.sent), "no poll while the card's answer is due (20 ms by default)")
 	_, err := s.bus.Submit(2, Out{[]OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}}})
 	require.NoError(t, err)
 	submitted := s.now
