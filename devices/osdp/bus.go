@@ -35,8 +35,8 @@ type BusConfig struct {
 	// reporting PD's own follow-up) until a command for that PD goes or
 	// CardHold has passed. The controller decides in a few milliseconds; a
 	// poll started meanwhile holds the lock's OUT up for a whole exchange,
-	// 33 ms at 9600 baud. Commands are never held, and a poll is held at
-	// most CardHold for each card reported. 0 = 20ms.
+	// 31 ms of line at 9600 baud. Commands are never held, and a poll is
+	// held at most CardHold for each card reported. 0 = 20ms.
 	CardHold time.Duration
 	// ReplyTimeout bounds the silence before a reply starts, counted from
 	// the end of our frame on the wire (spec §5.7: the reply delay bounds

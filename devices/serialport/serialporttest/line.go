@@ -20,7 +20,7 @@ import (
 // in a UART's transmit buffer. Write returns at once.
 //
 // Line paces with the wall clock: it stands in for hardware. A reader gets
-// each byte once its last bit has arrived, never before, and about 0.1 ms
+// each byte once its last bit has arrived, never before, and typically 0.1 ms
 // after (a kernel sleep, see fineWait), as a UART's interrupt would wake it.
 // Tests assert on what happened (collisions, retransmissions, offline
 // events), never on how long it took.
@@ -130,7 +130,7 @@ func (e *LineEnd) Read(p []byte) (int, error) {
 			// (the other end's bytes queue behind it), so sleep to its time.
 			wait := e.in[0].at.Sub(now)
 			l.mu.Unlock()
-			sleepUntil(wait)
+			kernelSleep(wait)
 			continue
 		}
 		wait := time.Hour

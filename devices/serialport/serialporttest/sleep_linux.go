@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sleepUntil sleeps d in the kernel (nanosleep), which wakes within tens
+// kernelSleep sleeps d in the kernel (nanosleep), which wakes within tens
 // of microseconds where the runtime's timers take about a millisecond.
-func sleepUntil(d time.Duration) {
+func kernelSleep(d time.Duration) {
 	if d <= 0 {
 		return
 	}

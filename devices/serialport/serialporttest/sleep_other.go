@@ -4,5 +4,5 @@ package serialporttest
 
 import "time"
 
-// sleepUntil sleeps d (on Linux, in the kernel: see sleep_linux.go).
-func sleepUntil(d time.Duration) { time.Sleep(d) }
+// kernelSleep sleeps d (on Linux, in the kernel: see sleep_linux.go).
+func kernelSleep(d time.Duration) { time.Sleep(d) }
