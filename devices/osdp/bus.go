@@ -30,6 +30,14 @@ type BusConfig struct {
 	// commands and due polls always go first, and idle polls go round the
 	// PDs in the order of their last replies. 0 = off (every PollInterval).
 	IdleGap time.Duration
+	// CardHold keeps the line free for a moment after a PD reports a card,
+	// for the command that answers it: no poll starts (early, due, or the
+	// reporting PD's own follow-up) until a command for that PD goes or
+	// CardHold has passed. The controller decides in a few milliseconds; a
+	// poll started meanwhile holds the lock's OUT up for a whole exchange,
+	// 31 ms of line at 9600 baud. Commands are never held, and a poll is
+	// held at most CardHold for each card reported. 0 = 20ms.
+	CardHold time.Duration
 	// ReplyTimeout bounds the silence before a reply starts, counted from
 	// the end of our frame on the wire (spec §5.7: the reply delay bounds
 	// when a reply must start), and the silence between bytes of a reply
@@ -62,6 +70,7 @@ func (c *BusConfig) setDefaults() {
 	def(&c.PollInterval, 50*time.Millisecond)
 	def(&c.ReplyTimeout, 200*time.Millisecond)
 	def(&c.ProbeWindow, 50*time.Millisecond)
+	def(&c.CardHold, 20*time.Millisecond)
 	if c.Baud == 0 {
 		c.Baud = 9600
 	}
@@ -103,7 +112,7 @@ func (c *BusConfig) validate() error {
 	if c.IdleGap < 0 || c.IdleGap > c.PollInterval {
 		return fmt.Errorf("osdp: bus %s: idle gap %v: 0 (off) to the poll interval %v", c.Name, c.IdleGap, c.PollInterval)
 	}
-	for _, d := range []time.Duration{c.PollInterval, c.ReplyTimeout, c.ProbeWindow, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
+	for _, d := range []time.Duration{c.PollInterval, c.CardHold, c.ReplyTimeout, c.ProbeWindow, c.OfflineAfter, c.RetryMax, c.ConnectMin, c.ConnectMax} {
 		if d < 0 {
 			return fmt.Errorf("osdp: bus %q: negative duration %v", c.Name, d)
 		}
@@ -124,6 +133,11 @@ type Bus struct {
 	rr     int // round-robin start for ties
 	nextID uint64
 	events []Event
+
+	// A card was reported: polls wait until holdUntil, or until a command
+	// goes to holdFor (CardHold).
+	holdUntil time.Time
+	holdFor   *pd
 }
 
 // NewBus checks the configuration and returns a bus with every PD offline.
@@ -226,12 +240,15 @@ func (b *Bus) Next(now time.Time) []byte {
 		p := b.pds[(b.rr+i)%len(b.pds)]
 		d := b.dueAt(p)
 		switch {
-		case d.After(now):
+		case d.After(now), b.held(p, now):
 		case pick == nil, b.urgent(p) && !b.urgent(pick), b.urgent(p) == b.urgent(pick) && d.Before(b.dueAt(pick)):
 			pick = p
 		}
 	}
 	if pick == nil {
+		if now.Before(b.holdUntil) {
+			return nil // early polls are polls: held
+		}
 		if pick = b.idlePick(now); pick == nil {
 			return nil
 		}
@@ -250,12 +267,29 @@ func (b *Bus) Next(now time.Time) []byte {
 		}
 	}
 	p.out.sentAt, p.out.rxAt = now, time.Time{}
+	if p == b.holdFor && p.out.req != nil {
+		b.holdUntil, b.holdFor = time.Time{}, nil // the card's answer is going
+	}
 	if probing(p) {
 		p.probes++
 		p.out.probe = p.probes
 	}
 	b.busy = p
 	return p.out.raw
+}
+
+// held says whether p's next frame is a poll (or a handshake step) that
+// must wait for the command a card brings (CardHold).
+func (b *Bus) held(p *pd, now time.Time) bool {
+	return now.Before(b.holdUntil) && !hasCommand(p)
+}
+
+// hasCommand says whether p's next frame is a command (or its resend).
+func hasCommand(p *pd) bool {
+	if p.out != nil {
+		return p.out.req != nil
+	}
+	return p.phase == phaseOnline && len(p.queue) > 0
 }
 
 // idlePick is the PD to poll early on an idle line (IdleGap), or nil: an
@@ -371,11 +405,15 @@ func (b *Bus) Wake(now time.Time) time.Time {
 	}
 	w := now.Add(time.Hour)
 	for _, p := range b.pds {
-		if d := b.dueAt(p); d.Before(w) {
+		d := b.dueAt(p)
+		if !hasCommand(p) {
+			d = maxTime(d, b.holdUntil) // a poll waits out a card's hold
+		}
+		if d.Before(w) {
 			w = d
 		}
 		if b.cfg.IdleGap > 0 && p.phase == phaseOnline && p.online && p.misses == 0 && p.out == nil && !p.lastValid.IsZero() {
-			if d := p.lastValid.Add(b.cfg.IdleGap); d.Before(w) {
+			if d := maxTime(p.lastValid.Add(b.cfg.IdleGap), b.holdUntil); d.Before(w) {
 				w = d
 			}
 		}
@@ -566,6 +604,12 @@ func (b *Bus) Receive(f Frame, now time.Time) {
 		p.log.Warn("malformed reply", "reply", CodeName(f.Code, true), "err", err)
 		b.failRequest(p, out.req, err)
 		return
+	}
+	if _, ok := m.(Raw); ok {
+		// A person is at the door: keep the line for the answer. The PD's
+		// own next poll comes after the hold, behind the PDs due by then.
+		b.holdUntil, b.holdFor = now.Add(b.cfg.CardHold), p
+		p.due = b.holdUntil
 	}
 	if c, ok := m.(Com); ok {
 		p.log.Info("pd changed its communication settings", "addr", c.Addr, "baud", c.Baud)

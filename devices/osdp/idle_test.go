@@ -86,3 +86,94 @@ func TestBusOUTGoesBeforeFeedback(t *testing.T) {
 	assert.Equal(t, []OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}, {Output: 2, Control: OutTempOnThenOff, Timer: 30}},
 		[]OutRecord{fakes[0].outs[0].Records[0], fakes[0].outs[1].Records[0]}, "OUTs in the order submitted")
 }
+
+// cardReport runs s until addr reports a card and returns when it did.
+func cardReport(t *testing.T, s *sim, addr byte) time.Time {
+	t.Helper()
+	for range 1000 {
+		s.run(time.Millisecond)
+		for _, e := range s.eventsOf(EventReport, addr) {
+			if _, ok := e.Msg.(Raw); ok {
+				return s.now
+			}
+		}
+	}
+	t.Fatalf("pd %d: no card reported", addr)
+	return time.Time{}
+}
+
+// After a card the line waits for the card's answer instead of starting
+// a poll that the lock's OUT would queue behind; the OUT goes the moment
+// it is submitted, and polling resumes after it.
+func TestBusCardHoldsTheLineForItsAnswer(t *testing.T) {
+	fakes := []*fakePD{{addr: 1}, {addr: 2}, {addr: 3}}
+	s := newSim(t, BusConfig{PDs: []PDConfig{{Addr: 1}, {Addr: 2}, {Addr: 3}}, IdleGap: time.Millisecond}, fakes...)
+	s.wire = 2 * time.Millisecond
+	s.run(300 * time.Millisecond)
+	fakes[1].pending = append(fakes[1].pending, Raw{Reader: 0, Format: 1, Bits: 26, Data: []byte{1, 2, 3, 4}})
+	cardReport(t, s, 2)
+
+	from := len(s.sent)
+	s.run(10 * time.Millisecond) // the controller deciding
+	assert.Equal(t, from, len(s.sent), "no poll while the card's answer is due (20 ms by default)")
+	_, err := s.bus.Submit(2, Out{[]OutRecord{{Output: 0, Control: OutTempOnThenOff, Timer: 30}}})
+	require.NoError(t, err)
+	submitted := s.now
+	s.run(50 * time.Millisecond)
+	require.Greater(t, len(s.sent), from+4)
+	assert.Equal(t, byte(CmdOUT), s.sent[from].frame.Code, "the OUT first")
+	assert.Equal(t, submitted, s.sent[from].at, "at once")
+	for _, a := range []byte{1, 2, 3} {
+		assert.NotEmpty(t, s.sentTo(a, submitted.Add(s.wire), s.now), "pd %d polled again after the OUT", a)
+	}
+}
+
+// A card nobody answers (a reader with no door) holds polls for CardHold
+// at most; then every PD is polled again, the overdue first.
+func TestBusCardHoldEnds(t *testing.T) {
+	fakes := []*fakePD{{addr: 1}, {addr: 2}}
+	s := newSim(t, BusConfig{PDs: []PDConfig{{Addr: 1}, {Addr: 2}}, IdleGap: time.Millisecond, CardHold: 15 * time.Millisecond}, fakes...)
+	s.wire = 2 * time.Millisecond
+	s.run(300 * time.Millisecond)
+	fakes[0].pending = append(fakes[0].pending, Raw{Reader: 0, Format: 1, Bits: 26, Data: []byte{1, 2, 3, 4}})
+	at := cardReport(t, s, 1)
+	s.run(30 * time.Millisecond)
+	assert.Empty(t, s.sentTo(1, at, at.Add(15*time.Millisecond)))
+	assert.Empty(t, s.sentTo(2, at, at.Add(15*time.Millisecond)))
+	assert.NotEmpty(t, s.sentTo(1, at.Add(15*time.Millisecond), s.now), "the reporting pd polled for more")
+	assert.NotEmpty(t, s.sentTo(2, at.Add(15*time.Millisecond), s.now))
+}
+
+// A reader flooding the line with cards (one in every poll reply) holds
+// the line after each, and still no PD is starved: each is polled at
+// least every PollInterval plus a hold and a round of exchanges.
+func TestBusCardFloodStarvesNoPD(t *testing.T) {
+	var fakes []*fakePD
+	var pds []PDConfig
+	for a := byte(1); a <= 8; a++ {
+		fakes = append(fakes, &fakePD{addr: a})
+		pds = append(pds, PDConfig{Addr: a})
+	}
+	cfg := BusConfig{PDs: pds, IdleGap: time.Millisecond}
+	s := newSim(t, cfg, fakes...)
+	s.wire = 2 * time.Millisecond
+	s.run(time.Second)
+	for range 2000 {
+		fakes[0].pending = append(fakes[0].pending, Raw{Reader: 0, Format: 1, Bits: 26, Data: []byte{1, 2, 3, 4}})
+	}
+	from := s.now
+	s.run(2 * time.Second)
+	assert.Greater(t, len(s.eventsOf(EventReport, 1)), 20, "the cards come through")
+	bound := 50*time.Millisecond + 20*time.Millisecond + 8*s.wire
+	for _, a := range []byte{2, 3, 4, 5, 6, 7, 8} {
+		last := from
+		for _, at := range s.sentTo(a, from, s.now) {
+			assert.LessOrEqual(t, at.Sub(last), bound, "pd %d waited", a)
+			last = at
+		}
+		assert.LessOrEqual(t, s.now.Sub(last), bound, "pd %d waited", a)
+	}
+	for _, e := range s.events {
+		assert.NotEqual(t, EventOffline, e.Kind)
+	}
+}

@@ -3,6 +3,7 @@ package osdp_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -18,14 +19,14 @@ import (
 
 // pacedBus runs a Loop and emulated PDs on a line paced at baud.
 type pacedBus struct {
-	t      *testing.T
+	t      testing.TB
 	loop   *osdp.Loop
 	cp     *serialporttest.LineEnd
 	events chan osdp.Event
 	stop   func()
 }
 
-func startPaced(t *testing.T, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *pacedBus {
+func startPaced(t testing.TB, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *pacedBus {
 	cpEnd, pdEnd := serialporttest.NewLine(baud)
 	cfg.Baud = baud
 	loop, err := osdp.NewLoop(osdp.LoopConfig{Bus: cfg, Port: cpEnd})
@@ -131,4 +132,105 @@ func TestLoopLongRepliesOnAPacedLine(t *testing.T) {
 	}
 	assert.Zero(t, b.retransmits(), "no reply given up mid-frame")
 	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
+}
+
+// Eight secure readers at 115200 baud, polled as fast as the line allows
+// (IdleGap 1 ms): the line never sees two talkers and no reply is given up,
+// so polling is bounded by the line itself, and every PD takes its turn.
+// A card holds the line for its answer: the first frame after the card's
+// reply is the OUT the test submits on seeing it (a long CardHold, so the
+// test's own reaction time cannot matter).
+func TestLoopCardOnABusyPacedLine(t *testing.T) {
+	var pds []*osdppd.PD
+	var cfgs []osdp.PDConfig
+	for a := byte(101); a <= 108; a++ {
+		pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
+		require.NoError(t, err)
+		pds = append(pds, pd)
+		cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
+	}
+	b := startPaced(t, 115200, osdp.BusConfig{PDs: cfgs, IdleGap: time.Millisecond, CardHold: time.Second}, pds...)
+	var seen []osdp.Event
+	online := 0
+	b.until("all online", &seen, func(e osdp.Event) bool {
+		if e.Kind == osdp.EventOnline {
+			online++
+		}
+		return online == len(pds)
+	})
+	time.Sleep(200 * time.Millisecond) // idle polling, round the PDs
+
+	pds[4].PresentWiegand26(1, 1234)
+	b.until("the card", &seen, func(e osdp.Event) bool { _, ok := e.Msg.(osdp.Raw); return ok && e.Addr == 105 })
+	from := len(b.cp.Writes())
+	id, err := b.loop.Submit(context.Background(), 105, osdp.Out{Records: []osdp.OutRecord{{Output: 0, Control: osdp.OutTempOnThenOff, Timer: 30}}})
+	require.NoError(t, err)
+	b.until("the OUT acknowledged", &seen, func(e osdp.Event) bool { return e.Kind == osdp.EventResult && e.Req == id })
+	time.Sleep(100 * time.Millisecond) // polling again
+
+	w := b.cp.Writes()
+	require.Greater(t, len(w), from)
+	f, _, err := osdp.Decode(w[from])
+	require.NoError(t, err)
+	assert.Equal(t, [2]byte{105, osdp.CmdOUT}, [2]byte{f.Addr, f.Code}, "the OUT is the first frame after the card")
+	polled := map[byte]int{}
+	for _, raw := range w[from+1:] {
+		if f, _, err := osdp.Decode(raw); err == nil && f.Code == osdp.CmdPOLL {
+			polled[f.Addr]++
+		}
+	}
+	for a := byte(101); a <= 108; a++ {
+		assert.Positive(t, polled[a], "pd %d polled after the card", a)
+	}
+	for _, e := range seen {
+		assert.NotEqual(t, osdp.EventOffline, e.Kind, "nobody goes offline: %v", e.Err)
+		if e.Kind == osdp.EventResult {
+			assert.NoError(t, e.Err)
+		}
+	}
+	assert.Zero(t, b.retransmits(), "no reply given up")
+	assert.Zero(t, b.cp.Collisions(), "never two talkers on the line")
+}
+
+// BenchmarkPacedIdleExchange measures what one idle exchange (a sealed POLL
+// and its ACK) costs on a paced line against its line time, with the
+// daemon's default idle_poll_gap (10 ms): the wall time of the line's
+// idle polling divided by the frames the CP wrote (ms/exchange), and the
+// POLL's and the ACK's time on the wire (line-ms). One op is 100 ms of idle line.
+func BenchmarkPacedIdleExchange(b *testing.B) {
+	for _, bc := range []struct{ baud, pds int }{{115200, 1}, {115200, 8}, {9600, 8}} {
+		b.Run(fmt.Sprintf("%dbaud-%dpd", bc.baud, bc.pds), func(b *testing.B) {
+			var pds []*osdppd.PD
+			var cfgs []osdp.PDConfig
+			for i := range bc.pds {
+				a := byte(101 + i)
+				pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
+				require.NoError(b, err)
+				pds = append(pds, pd)
+				cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
+			}
+			bus := startPaced(b, bc.baud, osdp.BusConfig{PDs: cfgs, IdleGap: 10 * time.Millisecond}, pds...)
+			var seen []osdp.Event
+			online := 0
+			bus.until("all online", &seen, func(e osdp.Event) bool {
+				if e.Kind == osdp.EventOnline {
+					online++
+				}
+				return online == len(pds)
+			})
+			go func() { // keep the events flowing
+				for range bus.loop.Events() {
+				}
+			}()
+			time.Sleep(100 * time.Millisecond)
+			from, start := len(bus.cp.Writes()), time.Now()
+			for b.Loop() {
+				time.Sleep(100 * time.Millisecond)
+			}
+			w := bus.cp.Writes()[from:]
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(elapsed)/float64(len(w))/1e6, "ms/exchange")
+			b.ReportMetric(float64(2*len(w[len(w)-1]))*10/float64(bc.baud)*1e3, "line-ms") // sealed, the ACK is as long as the POLL
+		})
+	}
 }

@@ -3,6 +3,7 @@ package serialporttest_test
 import (
 	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,4 +50,25 @@ func TestLineCloseWakesReader(t *testing.T) {
 	}()
 	require.NoError(t, a.Close())
 	assert.ErrorIs(t, <-done, io.EOF)
+}
+
+// The line is never faster than the wire: a byte is read no sooner than
+// its last bit has arrived, 10 bit times per byte after the one before.
+// (How soon after is for the benchmarks to see.)
+func TestLineNeverDeliversEarly(t *testing.T) {
+	const baud = 115200
+	byteTime := 10 * time.Second / baud
+	a, b := serialporttest.NewLine(baud)
+	defer a.Close()
+	start := time.Now()
+	_, err := a.Write(allBytes())
+	require.NoError(t, err)
+	n := 0
+	for n < 256 {
+		got := make([]byte, 256)
+		k, err := b.Read(got)
+		require.NoError(t, err)
+		n += k
+		assert.GreaterOrEqual(t, time.Since(start), time.Duration(n)*byteTime, "%d bytes read", n)
+	}
 }
