@@ -151,11 +151,12 @@ var binaries = []string{"menweid", "menweictl", "menwei-emu"}
 func menweiFiles(t *testing.T) map[string]string {
 	const exe, file = "-rwxr-xr-x root/root", "-rw-r--r-- root/root"
 	want := map[string]string{
-		"/etc/menwei":                         "drwxr-x--- root/root", // root:menwei in postinst
-		"/etc/menwei/menwei.yaml":             "-rw-r----- root/root", // the group is menwei's in postinst
-		"/lib/systemd/system/menweid.service": file,
-		"/usr/share/doc/menwei/copyright":     file,
-		"/usr/share/doc/menwei/README.md":     file,
+		"/etc/menwei":                              "drwxr-x--- root/root", // root:menwei in postinst
+		"/etc/menwei/menwei.yaml":                  "-rw-r----- root/root", // the group is menwei's in postinst
+		"/lib/systemd/system/menweid.service":      file,
+		"/lib/udev/rules.d/60-menwei-serial.rules": file,
+		"/usr/share/doc/menwei/copyright":          file,
+		"/usr/share/doc/menwei/README.md":          file,
 	}
 	for _, b := range binaries {
 		want["/usr/bin/"+b] = exe
@@ -189,6 +190,7 @@ func TestMenweiPackages(t *testing.T) {
 				}
 			}
 			sameFile(t, filepath.Join(d.dir, "lib/systemd/system/menweid.service"), "menweid.service")
+			sameFile(t, filepath.Join(d.dir, "lib/udev/rules.d/60-menwei-serial.rules"), "60-menwei-serial.rules")
 			desc := d.field(t, "Description")
 			switch arch {
 			case "amd64":

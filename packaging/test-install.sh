@@ -82,6 +82,7 @@ for b in menweid menweictl menwei-emu; do
 	want "/usr/bin/$b" "$(mode /usr/bin/$b)" "755 root:root"
 done
 want "/lib/systemd/system/menweid.service" "$(mode /lib/systemd/system/menweid.service)" "644 root:root"
+want "/lib/udev/rules.d/60-menwei-serial.rules" "$(mode /lib/udev/rules.d/60-menwei-serial.rules)" "644 root:root"
 for m in dlib_face_recognition_resnet_model_v1.dat shape_predictor_5_face_landmarks.dat mmod_human_face_detector.dat; do
 	want "/usr/share/menwei/models/$m" "$(mode /usr/share/menwei/models/$m)" "644 root:root"
 done
@@ -132,9 +133,10 @@ step "ok  menweid -check after the upgrade exits 0"
 
 step "dpkg --remove menwei"
 dpkg --remove menwei >/dev/null
-[ ! -e /usr/bin/menweid ] && [ ! -e /lib/systemd/system/menweid.service ] || fail "files left after remove"
+[ ! -e /usr/bin/menweid ] && [ ! -e /lib/systemd/system/menweid.service ] && [ ! -e /lib/udev/rules.d/60-menwei-serial.rules ] ||
+	fail "files left after remove"
 [ -f $CONF ] || fail "$CONF removed by remove (only purge removes it)"
-step "ok  binaries and unit gone; $CONF and /var/lib/menwei kept"
+step "ok  binaries, unit and udev rule gone; $CONF and /var/lib/menwei kept"
 
 step "dpkg --purge menwei menwei-models"
 dpkg --purge menwei menwei-models | sed 's/^/test-install:   dpkg said: /'
