@@ -42,6 +42,18 @@ func startPaced(t testing.TB, baud int, cfg osdp.BusConfig, pds ...*osdppd.PD) *
 	return b
 }
 
+// allOnline collects events until n PDs have come online.
+func (b *pacedBus) allOnline(seen *[]osdp.Event, n int) {
+	b.t.Helper()
+	online := 0
+	b.until("all online", seen, func(e osdp.Event) bool {
+		if e.Kind == osdp.EventOnline {
+			online++
+		}
+		return online == n
+	})
+}
+
 // until collects events until ok says enough, failing after patience.
 func (b *pacedBus) until(what string, seen *[]osdp.Event, ok func(osdp.Event) bool) {
 	b.t.Helper()
@@ -85,13 +97,7 @@ func TestLoopLongRepliesOnAPacedLine(t *testing.T) {
 	b := startPaced(t, 9600, osdp.BusConfig{PDs: []osdp.PDConfig{{Addr: 1, SCBK: key}, {Addr: 2, SCBK: key}}}, face, reader)
 
 	var seen []osdp.Event
-	online := 0
-	b.until("both online", &seen, func(e osdp.Event) bool {
-		if e.Kind == osdp.EventOnline {
-			online++
-		}
-		return online == 2
-	})
+	b.allOnline(&seen, 2)
 
 	photo := make([]byte, 3000)
 	for i := range photo {
@@ -141,23 +147,10 @@ func TestLoopLongRepliesOnAPacedLine(t *testing.T) {
 // reply is the OUT the test submits on seeing it (a long CardHold, so the
 // test's own reaction time cannot matter).
 func TestLoopCardOnABusyPacedLine(t *testing.T) {
-	var pds []*osdppd.PD
-	var cfgs []osdp.PDConfig
-	for a := byte(101); a <= 108; a++ {
-		pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
-		require.NoError(t, err)
-		pds = append(pds, pd)
-		cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
-	}
+	pds, cfgs := securePDs(t, 8)
 	b := startPaced(t, 115200, osdp.BusConfig{PDs: cfgs, IdleGap: time.Millisecond, CardHold: time.Second}, pds...)
 	var seen []osdp.Event
-	online := 0
-	b.until("all online", &seen, func(e osdp.Event) bool {
-		if e.Kind == osdp.EventOnline {
-			online++
-		}
-		return online == len(pds)
-	})
+	b.allOnline(&seen, len(pds))
 	time.Sleep(200 * time.Millisecond) // idle polling, round the PDs
 
 	pds[4].PresentWiegand26(1, 1234)
@@ -200,24 +193,10 @@ func TestLoopCardOnABusyPacedLine(t *testing.T) {
 func BenchmarkPacedIdleExchange(b *testing.B) {
 	for _, bc := range []struct{ baud, pds int }{{115200, 1}, {115200, 8}, {9600, 8}} {
 		b.Run(fmt.Sprintf("%dbaud-%dpd", bc.baud, bc.pds), func(b *testing.B) {
-			var pds []*osdppd.PD
-			var cfgs []osdp.PDConfig
-			for i := range bc.pds {
-				a := byte(101 + i)
-				pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
-				require.NoError(b, err)
-				pds = append(pds, pd)
-				cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
-			}
+			pds, cfgs := securePDs(b, bc.pds)
 			bus := startPaced(b, bc.baud, osdp.BusConfig{PDs: cfgs, IdleGap: 10 * time.Millisecond}, pds...)
 			var seen []osdp.Event
-			online := 0
-			bus.until("all online", &seen, func(e osdp.Event) bool {
-				if e.Kind == osdp.EventOnline {
-					online++
-				}
-				return online == len(pds)
-			})
+			bus.allOnline(&seen, len(pds))
 			go func() { // keep the events flowing
 				for range bus.loop.Events() {
 				}
@@ -233,4 +212,19 @@ func BenchmarkPacedIdleExchange(b *testing.B) {
 			b.ReportMetric(float64(2*len(w[len(w)-1]))*10/float64(bc.baud)*1e3, "line-ms") // sealed, the ACK is as long as the POLL
 		})
 	}
+}
+
+// securePDs makes n emulated PDs at addresses 101, 102, … on the secure
+// channel with key, and the bus's configuration of them.
+func securePDs(tb testing.TB, n int) ([]*osdppd.PD, []osdp.PDConfig) {
+	var pds []*osdppd.PD
+	var cfgs []osdp.PDConfig
+	for i := range n {
+		a := byte(101 + i)
+		pd, err := osdppd.New(osdppd.Config{Addr: a, SCBK: key})
+		require.NoError(tb, err)
+		pds = append(pds, pd)
+		cfgs = append(cfgs, osdp.PDConfig{Addr: a, SCBK: key})
+	}
+	return pds, cfgs
 }
