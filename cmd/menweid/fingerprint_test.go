@@ -57,7 +57,10 @@ func TestFingerprintModules(t *testing.T) {
 		slot, err := g.ctl.EnrollFinger(ctx, "fpm1", "li-wei")
 		done <- result{slot, err}
 	}()
-	var res result
+	var (
+		res    result
+		lifted <-chan struct{}
+	)
 	for enrolled := false; !enrolled; {
 		mods[0].PutFinger(7)
 		select {
@@ -65,7 +68,7 @@ func TestFingerprintModules(t *testing.T) {
 			enrolled = true
 		case <-time.After(400 * time.Millisecond):
 		}
-		mods[0].RemoveFinger()
+		lifted = mods[0].Lift()
 		if !enrolled {
 			select {
 			case res = <-done:
@@ -75,6 +78,7 @@ func TestFingerprintModules(t *testing.T) {
 		}
 	}
 	require.NoError(t, res.err)
+	waitLifted(t, lifted)
 	require.Eventually(t, func() bool { return mods[1].Slots()[res.slot] }, 10*time.Second, 20*time.Millisecond, "pushed to module 2 at the same slot")
 
 	// The same finger at module 2 opens door 2.
@@ -82,7 +86,7 @@ func TestFingerprintModules(t *testing.T) {
 	granted := g.waitEvent("finger grant", func(e controller.Event) bool { return e.Kind == controller.KindGranted && e.Door == "fp-door-2" })
 	assert.Equal(t, "li-wei", granted.Identity)
 	assert.Equal(t, "finger", granted.Factor)
-	mods[1].RemoveFinger()
+	waitLifted(t, mods[1].Lift())
 
 	// Module 2 is replaced (wiped): reconcile refills it.
 	mods[1].Wipe()
@@ -99,5 +103,17 @@ func TestFingerprintModules(t *testing.T) {
 		d := g.waitEvent("finger refused", func(e controller.Event) bool { return e.Kind == controller.KindDenied && e.Door == door })
 		assert.Equal(t, "unknown_finger", d.Reason)
 		mods[i].RemoveFinger()
+	}
+}
+
+// waitLifted waits until the module has polled its empty sensor since the
+// finger was lifted: a person's lift lasts that long, and a module reads a
+// finger touched again after a lift it never saw as the same touch.
+func waitLifted(t *testing.T, seen <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-seen:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the module never polled its empty sensor")
 	}
 }

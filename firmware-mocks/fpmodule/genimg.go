@@ -15,6 +15,10 @@ func (m *Module) genImg() []fpm.Packet {
 		return m.ack(fpm.CodeDisorderly, nil)
 	case !m.present:
 		m.image = nil
+		for _, seen := range m.lifts {
+			close(seen)
+		}
+		m.lifts = nil
 		return m.ack(fpm.CodeNoFinger, nil)
 	}
 	m.captures++

@@ -56,3 +56,27 @@ func TestGenImgGolden(t *testing.T) {
 	m.PutFinger(1)
 	assert.Equal(t, [][]byte{unhex(t, "ef 01 ff ff ff ff 07 00 03 00 00 0a")}, m.Handle(cmd))
 }
+
+// Lift's channel closes at the first GenImg that finds the sensor empty,
+// not before, and not at a GenImg of a finger put back in the meantime.
+func TestLiftSeen(t *testing.T) {
+	m := newModule(t, fpmodule.Config{})
+	h := newHost(t, m)
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	m.PutFinger(7)
+	seen := m.Lift()
+	assert.False(t, closed(seen), "no GenImg yet")
+	m.PutFinger(7)
+	assert.Equal(t, fpm.CodeOK, h.code(fpm.GenImg{}))
+	assert.False(t, closed(seen), "the finger was back before the module looked")
+	m.RemoveFinger()
+	assert.Equal(t, fpm.CodeNoFinger, h.code(fpm.GenImg{}))
+	assert.True(t, closed(seen))
+}

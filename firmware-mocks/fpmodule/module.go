@@ -73,18 +73,19 @@ type Module struct {
 	cfg Config
 	log *slog.Logger
 
-	params   params    // what SetSysPara changes
-	slots    [][]byte  // library pages; nil when empty
-	image    *image    // the image buffer; nil when it holds no valid image
-	bufs     [3][]byte // char buffers 1 and 2; index 0 unused
-	down     *download // a DownChar transfer in progress
-	finger   int       // on the sensor, when present
-	present  bool      // a finger is on the sensor
-	captures int       // successful GenImg so far
-	badImage bool      // the next GenImg or Img2Tz fails with 0x06
-	verified bool      // VfyPwd succeeded
-	silent   bool      // answer nothing
-	garbage  bool      // precede answers with noise
+	params   params          // what SetSysPara changes
+	slots    [][]byte        // library pages; nil when empty
+	image    *image          // the image buffer; nil when it holds no valid image
+	bufs     [3][]byte       // char buffers 1 and 2; index 0 unused
+	down     *download       // a DownChar transfer in progress
+	finger   int             // on the sensor, when present
+	present  bool            // a finger is on the sensor
+	lifts    []chan struct{} // closed by the next GenImg of an empty sensor (Lift)
+	captures int             // successful GenImg so far
+	badImage bool            // the next GenImg or Img2Tz fails with 0x06
+	verified bool            // VfyPwd succeeded
+	silent   bool            // answer nothing
+	garbage  bool            // precede answers with noise
 }
 
 // params are the basic parameters SetSysPara sets and ReadSysPara reports;

@@ -15,6 +15,20 @@ func (m *Module) RemoveFinger() {
 	m.present = false
 }
 
+// Lift takes the finger off the sensor, as RemoveFinger, and returns a
+// channel closed once a GenImg has found the sensor empty. A controller
+// sees a lift only when it polls the sensor during it: a test that waits
+// on the channel before the next PutFinger lifts for as long as a person
+// does, not for the few microseconds between two calls.
+func (m *Module) Lift() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.present = false
+	seen := make(chan struct{})
+	m.lifts = append(m.lifts, seen)
+	return seen
+}
+
 // BadImage spoils the next GenImg of a finger on the sensor or the next
 // Img2Tz, whichever comes first: it answers 0x06 (fpm.ErrBadImage). A GenImg
 // of an empty sensor is not a capture and spoils nothing.
