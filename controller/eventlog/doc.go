@@ -9,7 +9,8 @@
 //
 // Keys, all under the log's prefixes:
 //
-//	ev/<seq: 8 bytes, big endian>  Event as JSON, seq 1, 2, 3, ... with no gaps
+//	!!ev/<seq: 8 bytes, big endian>  Event as JSON, seq 1, 2, 3, ... with no gaps
+//	                               (before every other key; ev/ until schema 2)
 //	meta/evhead                    {"seq","hash"} of the last event
 //	meta/evanchor                  {"seq","prev"}: the oldest retained event
 //	                               and the hash it chains from; absent until

@@ -22,8 +22,16 @@ import (
 var ErrClosed = errors.New("eventlog: closed")
 
 // Key layout in the Badger database the log shares with its owner.
+//
+// Events sort before every other key, Badger's own (!badger!txn, written
+// with every transaction) included: a table flushed from memory then spans
+// only the events of its own minutes besides the other records, and
+// compactions leave older events where they are. Under ev/, which sorted
+// among the records, every flushed table overlapped the whole history and
+// compactions rewrote it again and again, in memory, as it grew (the store
+// moves a log written so, once: MoveV1Events).
 const (
-	keyEvent    = "ev/"           // ev/<seq, 8 bytes big endian> → Event (JSON)
+	keyEvent    = "!!ev/"         // !!ev/<seq, 8 bytes big endian> → Event (JSON)
 	keyEvHead   = "meta/evhead"   // the last seq and hash
 	keyEvAnchor = "meta/evanchor" // the first retained seq and the hash it chains from
 )

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"expvar"
 	"fmt"
 	"math/rand/v2"
+	"runtime/metrics"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -81,5 +84,103 @@ func BenchmarkEncryption(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// What Badger's compactions rewrite while a gate runs (go test -run '^$'
+// -bench CompactionWrites -benchtime 1x ./controller/store/): an encrypted
+// store on disk with 10,000 residents takes 200,000 durable events from 16
+// writers, and every fourth event also moves a resident for anti-passback
+// (apb/), as grants at an anti-passback door do. Reported: the megabytes
+// flushed to level 0 (what was written), the megabytes compactions wrote
+// (what was written again), their ratio, and the peak of the Go heap
+// sampled every 5 ms, where compactions build their tables.
+func BenchmarkCompactionWrites(b *testing.B) {
+	const residents, events, writers = 10_000, 200_000, 16
+	key := make([]byte, KeySize)
+	for i := range key {
+		key[i] = byte(i*7 + 1)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		s, err := Open(Options{Dir: b.TempDir(), Key: key})
+		require.NoError(b, err)
+		ids := make([]Identity, residents)
+		creds := make([]Credential, residents)
+		for i := range ids {
+			ids[i] = Identity{ID: fmt.Sprintf("r%05d", i), Kind: policy.Resident, Name: "Resident"}
+			creds[i] = Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: ids[i].ID}
+		}
+		require.NoError(b, s.Import(ids, creds))
+		l0, compacted := badgerWrites()
+		stop := make(chan struct{})
+		peak := make(chan uint64)
+		go func() { peak <- sampleHeapPeak(stop, 5*time.Millisecond) }()
+		b.StartTimer()
+
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := w; i < events; i += writers {
+					who := fmt.Sprintf("r%05d", (i*7919)%residents)
+					if _, err := s.Append(ctx, eventlog.Event{Kind: "access.granted", Door: "gate", Identity: who, Name: "Resident"}); err != nil {
+						b.Error(err)
+						return
+					}
+					if i%4 == 0 {
+						if err := s.SetInside(who, i%8 == 0); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		// The compactions the last flushes start are part of the cost.
+		require.NoError(b, s.Close())
+		b.StopTimer()
+		close(stop)
+		l0b, compactedb := badgerWrites()
+		b.ReportMetric(float64(l0b-l0)/(1<<20), "L0-MB")
+		b.ReportMetric(float64(compactedb-compacted)/(1<<20), "compaction-MB")
+		b.ReportMetric(float64(compactedb-compacted)/float64(l0b-l0), "compaction/L0")
+		b.ReportMetric(float64(<-peak)/(1<<20), "heap-peak-MiB")
+		b.StartTimer()
+	}
+}
+
+// badgerWrites reads Badger's counters of the bytes written to level 0 and
+// by compactions, all levels, in this process.
+func badgerWrites() (l0, compacted int64) {
+	if v, ok := expvar.Get("badger_write_bytes_l0").(*expvar.Int); ok {
+		l0 = v.Value()
+	}
+	if m, ok := expvar.Get("badger_write_bytes_compaction").(*expvar.Map); ok {
+		m.Do(func(kv expvar.KeyValue) {
+			if v, ok := kv.Value.(*expvar.Int); ok {
+				compacted += v.Value()
+			}
+		})
+	}
+	return l0, compacted
+}
+
+// sampleHeapPeak samples the bytes of live and not yet swept heap objects
+// every interval until stop is closed, and returns the highest.
+func sampleHeapPeak(stop <-chan struct{}, interval time.Duration) uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		metrics.Read(sample)
+		peak = max(peak, sample[0].Value.Uint64())
+		select {
+		case <-stop:
+			return peak
+		case <-t.C:
+		}
 	}
 }

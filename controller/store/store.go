@@ -79,7 +79,7 @@ func (s *Store) Repaired() int { return s.repaired }
 const (
 	keyResident = "res/"  // res/<id> → Resident
 	keyCard     = "card/" // card/<credential> → resident id
-	// ev/, meta/evhead and meta/evanchor belong to package eventlog.
+	// !!ev/, meta/evhead and meta/evanchor belong to package eventlog.
 	keySchema = "meta/schema"
 )
 
