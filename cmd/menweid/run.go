@@ -63,7 +63,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	case key.Key == nil:
 		log.Warn("the store is not encrypted at rest (made before encryption); stop menweid and run menweictl store encrypt", "store", cfg.Store.Dir)
 	}
-	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Key: key.Key, KeyRotation: cfg.Store.KeyRotation, Log: log})
+	// An upgrade may move every event (a minute for a few million): the
+	// service manager is told, and gives the start more time each time.
+	upgrading := func(status string) {
+		if _, err := o.Notify("EXTEND_TIMEOUT_USEC=120000000\nSTATUS=" + status); err != nil {
+			log.Warn("telling the service manager", "status", status, "err", err)
+		}
+	}
+	st, err := store.Open(store.Options{Dir: cfg.Store.Dir, Key: key.Key, KeyRotation: cfg.Store.KeyRotation, Log: log, Upgrading: upgrading})
 	if errors.Is(err, store.ErrWrongKey) {
 		if _, serr := os.Stat(key.Path + ".new"); serr == nil {
 			return fmt.Errorf("store.key_file %s: %w (a key rotation was interrupted: the store may open with %s.new; rename it over the key file)", key.Path, err, key.Path)

@@ -2,14 +2,17 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"expvar"
 	"fmt"
 	"math/rand/v2"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
 	"menwei/controller/eventlog"
@@ -182,5 +185,39 @@ func sampleHeapPeak(stop <-chan struct{}, interval time.Duration) uint64 {
 			return peak
 		case <-t.C:
 		}
+	}
+}
+
+// The first start after the upgrade to schema 2 moves every event (go test
+// -run '^$' -bench UpgradeSchema2 -benchtime 1x ./controller/store/): an
+// encrypted store on disk holding 200,000 events of 300 bytes under
+// schema 1's prefix, opened. Reported: events moved a second.
+func BenchmarkUpgradeSchema2(b *testing.B) {
+	const events = 200_000
+	key := make([]byte, KeySize)
+	for i := range key {
+		key[i] = byte(i*7 + 1)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		db, err := badger.Open(BadgerOptions(dir, key))
+		require.NoError(b, err)
+		wb := db.NewWriteBatch()
+		v := []byte(`{"seq":0,"time":"2026-12-01T08:00:00Z","kind":"access.granted","door":"main-gate","pd":"gate-reader","identity":"r01234","name":"Resident","factor":"card","prev":"` + strings.Repeat("ab", 32) + `","hash":"` + strings.Repeat("cd", 32) + `"}`)
+		for seq := range uint64(events) {
+			require.NoError(b, wb.Set(binary.BigEndian.AppendUint64([]byte("ev/"), seq+1), v))
+		}
+		require.NoError(b, wb.Set([]byte(keySchema), []byte("1")))
+		require.NoError(b, wb.Flush())
+		require.NoError(b, db.Close())
+		b.StartTimer()
+		start := time.Now()
+		s, err := Open(Options{Dir: dir, Key: key})
+		require.NoError(b, err)
+		b.ReportMetric(events/time.Since(start).Seconds(), "events/s")
+		b.StopTimer()
+		require.NoError(b, s.Close())
+		b.StartTimer()
 	}
 }

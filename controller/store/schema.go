@@ -99,6 +99,12 @@ func (s *Store) migrate(m migration, to int) error {
 		step = func(txn *badger.Txn) (bool, error) { return false, m.run(txn) }
 	}
 	start := time.Now()
+	tell := func(status string) {
+		if s.upgrading != nil {
+			s.upgrading(status)
+		}
+	}
+	tell(fmt.Sprintf("upgrading the store to schema %d: %s", to, m.what))
 	for steps, more := 1, true; more; steps++ {
 		err := s.db.Update(func(txn *badger.Txn) error {
 			var err error
@@ -112,6 +118,7 @@ func (s *Store) migrate(m migration, to int) error {
 		}
 		if more && steps%100 == 0 {
 			s.log.Warn("still upgrading the store", "to", to, "steps", steps, "elapsed", time.Since(start).Round(time.Second))
+			tell(fmt.Sprintf("upgrading the store to schema %d: %d steps done in %v", to, steps, time.Since(start).Round(time.Second)))
 		}
 	}
 	return nil

@@ -198,7 +198,10 @@ func TestSchemaUpgradeInSteps(t *testing.T) {
 	assert.Equal(t, n-moveEventsPerStep, countPrefix(t, s, "ev/"), "the first step's events moved")
 	require.NoError(t, s.db.Close())
 
-	s = openTestStore(t, dir)
+	var told []string
+	s, err := Open(Options{Dir: dir, Upgrading: func(status string) { told = append(told, status) }})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"upgrading the store to schema 2: " + migrations[0].what}, told)
 	assert.Equal(t, "2", schemaOf(t, s))
 	assert.Zero(t, countPrefix(t, s, "ev/"))
 	got, err := s.VerifyChain()
@@ -208,6 +211,13 @@ func TestSchemaUpgradeInSteps(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, evs, 2)
 	assert.Equal(t, fmt.Sprintf("r%d", n-1), evs[1].Identity)
+	require.NoError(t, s.Close())
+
+	told = nil
+	s, err = Open(Options{Dir: dir, Upgrading: func(status string) { told = append(told, status) }})
+	require.NoError(t, err)
+	assert.Empty(t, told, "a store at this schema is not upgraded")
+	require.NoError(t, s.Close())
 }
 
 // asSchema1 rewrites the store in dir as the menweid of schema 1 kept it:

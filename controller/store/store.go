@@ -46,6 +46,12 @@ type Options struct {
 	// KeyRotation is how often Badger makes a new data key (0 = 10 days).
 	KeyRotation time.Duration
 	Log         *slog.Logger
+	// Upgrading, when set, hears how an upgrade of an older store's schema
+	// goes (a line for a person), at its start and every few seconds: the
+	// first start after some upgrades moves every event, about 50,000 a
+	// second on a small box, and a service manager must not take that
+	// for a start that hangs.
+	Upgrading func(status string)
 }
 
 // Store is menwei's state in Badger: identities, credentials and the event
@@ -68,6 +74,8 @@ type Store struct {
 	repaired int
 	// received is the office's copy of its gates' logs (estate.go).
 	received *eventlog.Received
+	// upgrading hears of a schema upgrade's progress (Options.Upgrading).
+	upgrading func(status string)
 }
 
 // Repaired is the number of empty files left by a crash inside Badger's
@@ -151,7 +159,7 @@ func Open(o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: open store %s: %w", o.Dir, err)
 	}
-	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired), received: eventlog.OpenReceived(db)}
+	s := &Store{db: db, log: o.Log, key: o.Key, repaired: len(repaired), received: eventlog.OpenReceived(db), upgrading: o.Upgrading}
 	if err := s.upgrade(migrations); err != nil {
 		db.Close()
 		return nil, err
