@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -251,12 +253,46 @@ func asSchema1(t *testing.T, dir string) {
 	}
 }
 
-// openRaw opens the store's Badger only: no upgrade, no event log.
-func openRaw(t *testing.T, dir string) *Store {
+// openRaw opens the store's Badger only (encrypted with key, when one is
+// given): no upgrade, no event log.
+func openRaw(t *testing.T, dir string, key ...[]byte) *Store {
 	t.Helper()
-	db, err := badger.Open(badgerOptions(dir, slog.New(slog.DiscardHandler)))
+	opt := badgerOptions(dir, slog.New(slog.DiscardHandler))
+	s := &Store{log: slog.New(slog.DiscardHandler)}
+	if len(key) > 0 {
+		opt, s.key = opt.WithEncryptionKey(key[0]), key[0]
+	}
+	db, err := badger.Open(opt)
 	require.NoError(t, err)
-	return &Store{db: db, log: slog.New(slog.DiscardHandler)}
+	s.db = db
+	return s
+}
+
+// A backup the menweid of schema 1 made restores into this one's schema,
+// its events moved and their chain whole.
+func TestRestoreSchema1Backup(t *testing.T) {
+	dir, key := openFixture(t, "1")
+	old := openRaw(t, dir, key)
+	var backup bytes.Buffer
+	was := schema
+	schema = "1" // as that menweid labelled its backups
+	_, err := old.Backup(&backup, 0)
+	schema = was
+	require.NoError(t, err)
+	require.NoError(t, old.db.Close())
+
+	into := t.TempDir()
+	rep, err := Restore(into, key, []io.Reader{&backup}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), rep.Events)
+	s, err := Open(Options{Dir: into, Key: key, MustExist: true})
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, "2", schemaOf(t, s))
+	assert.Zero(t, countPrefix(t, s, "ev/"))
+	evs, err := s.Events(eventlog.Query{})
+	require.NoError(t, err)
+	assert.Len(t, evs, 3)
 }
 
 func countPrefix(t *testing.T, s *Store, prefix string) int {
