@@ -111,7 +111,14 @@ func (s *Store) migrate(m migration, to int) error {
 			if more, err = step(txn); err != nil || more {
 				return err
 			}
-			return txn.Set([]byte(keySchema), []byte(strconv.Itoa(to)))
+			err = txn.Set([]byte(keySchema), []byte(strconv.Itoa(to)))
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				// The last step filled the transaction: the schema goes
+				// in the next, a step with nothing left to do.
+				more = true
+				return nil
+			}
+			return err
 		})
 		if err != nil {
 			return err

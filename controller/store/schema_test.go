@@ -332,3 +332,31 @@ func has(t *testing.T, s *Store, key string) bool {
 	require.NoError(t, err)
 	return true
 }
+
+// A last step that fills its transaction to Badger's limit leaves the
+// schema to one more step, which finds nothing left and records it: a
+// migration that ends on a full transaction does not fail forever.
+func TestSchemaUpgradeLastStepFull(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	calls := 0
+	fill := migration{what: "fill", step: func(txn *badger.Txn) (bool, error) {
+		if calls++; calls > 1 {
+			return false, nil // nothing left
+		}
+		for i := 0; ; i++ {
+			// Entries the size of the schema's (meta/schema = "3"), so
+			// that no room is left for it.
+			err := txn.Set([]byte(fmt.Sprintf("test/%06d", i)), []byte("x"))
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				return false, nil // all done, and the transaction is full
+			}
+			if err != nil {
+				return false, err
+			}
+		}
+	}}
+	require.NoError(t, s.upgrade(append(slices.Clone(migrations), fill)))
+	assert.Equal(t, 2, calls)
+	assert.Equal(t, "3", schemaOf(t, s))
+	assert.True(t, has(t, s, "test/000000"))
+}
