@@ -467,9 +467,11 @@ func (c *Controller) pruneEvents(ctx context.Context) {
 }
 
 // record appends an event that gates no action, and feeds the risk watcher.
+// What it records has happened, so it is written even when ctx has ended
+// (a relock at a stop): ctx bounds nothing here, the log's own closing does.
 func (c *Controller) record(ctx context.Context, e Event) {
 	start := time.Now()
-	ev, err := c.store.Append(ctx, c.stamp(e))
+	ev, err := c.store.Append(context.WithoutCancel(ctx), c.stamp(e))
 	c.metrics.timeAppend(start)
 	if err != nil {
 		c.log.Error("event not recorded", "kind", e.Kind, "err", err)
