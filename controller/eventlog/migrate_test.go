@@ -17,13 +17,8 @@ import (
 // events); an event under both prefixes is moved again. The chain verifies
 // after, and the log goes on from the head.
 func TestMoveV1Events(t *testing.T) {
-	dir := t.TempDir()
-	open := func() *badger.DB {
-		db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil).WithMemTableSize(1 << 20).WithValueThreshold(64 << 10))
-		require.NoError(t, err)
-		return db
-	}
-	db := open()
+	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithSyncWrites(true).WithLogger(nil).WithMemTableSize(1 << 20).WithValueThreshold(64 << 10))
+	require.NoError(t, err)
 	l, err := Open(db, nil)
 	require.NoError(t, err)
 	const n = 300
@@ -78,26 +73,10 @@ func TestMoveV1Events(t *testing.T) {
 // moveAll moves every key under from to under to, fifty a transaction.
 func moveAll(t *testing.T, db *badger.DB, from, to string) {
 	t.Helper()
-	for count(t, db, from) > 0 {
-		require.NoError(t, db.Update(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(from)})
-			defer it.Close()
-			i := 0
-			for it.Rewind(); it.Valid() && i < 50; it.Next() {
-				k := it.Item().KeyCopy(nil)
-				v, err := it.Item().ValueCopy(nil)
-				if err != nil {
-					return err
-				}
-				if err := txn.Set(append([]byte(to), k[len(from):]...), v); err != nil {
-					return err
-				}
-				if err := txn.Delete(k); err != nil {
-					return err
-				}
-				i++
-			}
-			return nil
+	for more := true; more; {
+		require.NoError(t, db.Update(func(txn *badger.Txn) (err error) {
+			more, err = moveEvents(txn, from, to, 50)
+			return err
 		}))
 	}
 }

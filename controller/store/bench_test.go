@@ -30,10 +30,7 @@ func BenchmarkEncryption(b *testing.B) {
 	for _, mode := range []string{"plain", "encrypted"} {
 		var key []byte
 		if mode == "encrypted" {
-			key = make([]byte, KeySize)
-			for i := range key {
-				key[i] = byte(i*7 + 1)
-			}
+			key = benchKey()
 		}
 		open := func(b *testing.B) *Store {
 			s, err := Open(Options{Dir: b.TempDir(), Key: key})
@@ -69,13 +66,7 @@ func BenchmarkEncryption(b *testing.B) {
 		})
 		b.Run("lookup10k/"+mode, func(b *testing.B) {
 			s := open(b)
-			ids := make([]Identity, 10_000)
-			creds := make([]Credential, 10_000)
-			for i := range ids {
-				ids[i] = Identity{ID: fmt.Sprintf("r%05d", i), Kind: policy.Resident, Name: "Resident"}
-				creds[i] = Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: ids[i].ID}
-			}
-			require.NoError(b, s.Import(ids, creds))
+			importResidents(b, s, 10_000)
 			keys := make([]string, 1024)
 			for i := range keys {
 				keys[i] = fmt.Sprintf("h10301:1:%d", rand.IntN(10_000))
@@ -90,6 +81,27 @@ func BenchmarkEncryption(b *testing.B) {
 	}
 }
 
+// benchKey is a fixed store key for the benchmarks' encrypted stores.
+func benchKey() []byte {
+	key := make([]byte, KeySize)
+	for i := range key {
+		key[i] = byte(i*7 + 1)
+	}
+	return key
+}
+
+// importResidents imports n residents; resident i (r00000, r00001, …) has
+// card 1:i.
+func importResidents(b *testing.B, s *Store, n int) {
+	ids := make([]Identity, n)
+	creds := make([]Credential, n)
+	for i := range ids {
+		ids[i] = Identity{ID: fmt.Sprintf("r%05d", i), Kind: policy.Resident, Name: "Resident"}
+		creds[i] = Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: ids[i].ID}
+	}
+	require.NoError(b, s.Import(ids, creds))
+}
+
 // What Badger's compactions rewrite while a gate runs (go test -run '^$'
 // -bench CompactionWrites -benchtime 1x ./controller/store/): an encrypted
 // store on disk with 10,000 residents takes 200,000 durable events from 16
@@ -100,21 +112,12 @@ func BenchmarkEncryption(b *testing.B) {
 // sampled every 5 ms, where compactions build their tables.
 func BenchmarkCompactionWrites(b *testing.B) {
 	const residents, events, writers = 10_000, 200_000, 16
-	key := make([]byte, KeySize)
-	for i := range key {
-		key[i] = byte(i*7 + 1)
-	}
+	key := benchKey()
 	for b.Loop() {
 		b.StopTimer()
 		s, err := Open(Options{Dir: b.TempDir(), Key: key})
 		require.NoError(b, err)
-		ids := make([]Identity, residents)
-		creds := make([]Credential, residents)
-		for i := range ids {
-			ids[i] = Identity{ID: fmt.Sprintf("r%05d", i), Kind: policy.Resident, Name: "Resident"}
-			creds[i] = Credential{Kind: policy.Card, Key: fmt.Sprintf("1:%d", i), Identity: ids[i].ID}
-		}
-		require.NoError(b, s.Import(ids, creds))
+		importResidents(b, s, residents)
 		l0, compacted := badgerWrites()
 		stop := make(chan struct{})
 		peak := make(chan uint64)
@@ -194,10 +197,7 @@ func sampleHeapPeak(stop <-chan struct{}, interval time.Duration) uint64 {
 // schema 1's prefix, opened. Reported: events moved a second.
 func BenchmarkUpgradeSchema2(b *testing.B) {
 	const events = 200_000
-	key := make([]byte, KeySize)
-	for i := range key {
-		key[i] = byte(i*7 + 1)
-	}
+	key := benchKey()
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
